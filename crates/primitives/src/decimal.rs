@@ -12,7 +12,8 @@ fn parse_u256(s: &str) -> Result<U256, String> {
     if s.len() > 1 && s.starts_with('0') {
         return Err(format!("decimal string {s:?} has a leading zero"));
     }
-    U256::from_str_radix(s, 10).map_err(|_| format!("decimal string {s:?} does not fit in 256 bits"))
+    U256::from_str_radix(s, 10)
+        .map_err(|_| format!("decimal string {s:?} does not fit in 256 bits"))
 }
 
 /// `U256` as a decimal string.
@@ -43,7 +44,9 @@ pub mod u256_vec {
     /// Reads decimal strings.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<U256>, D::Error> {
         let v = Vec::<String>::deserialize(d)?;
-        v.iter().map(|s| parse_u256(s).map_err(D::Error::custom)).collect()
+        v.iter()
+            .map(|s| parse_u256(s).map_err(D::Error::custom))
+            .collect()
     }
 }
 
@@ -62,7 +65,8 @@ pub mod u64_vec {
         v.iter()
             .map(|s| {
                 let x = parse_u256(s).map_err(D::Error::custom)?;
-                u64::try_from(x).map_err(|_| D::Error::custom(format!("{s:?} does not fit in 64 bits")))
+                u64::try_from(x)
+                    .map_err(|_| D::Error::custom(format!("{s:?} does not fit in 64 bits")))
             })
             .collect()
     }
@@ -83,21 +87,36 @@ mod tests {
 
     #[test]
     fn amounts_round_trip_as_decimal_strings() {
-        let w = Wire { amount: U256::MAX, mags: vec![0, u64::MAX] };
+        let w = Wire {
+            amount: U256::MAX,
+            mags: vec![0, u64::MAX],
+        };
         let json = serde_json::to_string(&w).unwrap();
-        assert!(json.contains("\"115792089237316195423570985008687907853269984665640564039457584007913129639935\""));
+        assert!(json.contains(
+            "\"115792089237316195423570985008687907853269984665640564039457584007913129639935\""
+        ));
         assert_eq!(serde_json::from_str::<Wire>(&json).unwrap(), w);
     }
 
     #[test]
     fn malformed_amounts_are_refused_with_a_reason() {
-        for bad in ["\"\"", "\"-1\"", "\"0x10\"", "\" 1\"", "\"01\"", "1", "\"1e18\""] {
+        for bad in [
+            "\"\"", "\"-1\"", "\"0x10\"", "\" 1\"", "\"01\"", "1", "\"1e18\"",
+        ] {
             let json = format!("{{\"amount\":{bad},\"mags\":[]}}");
-            assert!(serde_json::from_str::<Wire>(&json).is_err(), "{bad} was accepted");
+            assert!(
+                serde_json::from_str::<Wire>(&json).is_err(),
+                "{bad} was accepted"
+            );
         }
         let too_big = format!("{{\"amount\":\"{}0\",\"mags\":[]}}", U256::MAX);
         assert!(serde_json::from_str::<Wire>(&too_big).is_err());
         let mag_too_big = r#"{"amount":"0","mags":["18446744073709551616"]}"#;
-        assert!(serde_json::from_str::<Wire>(mag_too_big).unwrap_err().to_string().contains("64 bits"));
+        assert!(
+            serde_json::from_str::<Wire>(mag_too_big)
+                .unwrap_err()
+                .to_string()
+                .contains("64 bits")
+        );
     }
 }

@@ -63,7 +63,10 @@ mod tests {
 
     #[test]
     fn operator_set_key_packs_avs_then_id_big_endian() {
-        let set = OperatorSet::new(address!("1111111111111111111111111111111111111111"), 0x0102_0304);
+        let set = OperatorSet::new(
+            address!("1111111111111111111111111111111111111111"),
+            0x0102_0304,
+        );
         assert_eq!(
             set.key(),
             b256!("1111111111111111111111111111111111111111000000000000000001020304")

@@ -25,6 +25,6 @@ pub mod signature;
 pub mod snapshot;
 
 pub use alloy_primitives::{Address, B256, U256, address, b256, keccak256};
-pub use ids::{OperatorSet, BEACON_CHAIN_ETH_STRATEGY, DEFAULT_BURN_ADDRESS};
+pub use ids::{BEACON_CHAIN_ETH_STRATEGY, DEFAULT_BURN_ADDRESS, OperatorSet};
 pub use math::{MathError, Rounding, WAD};
 pub use snapshot::Snapshots;

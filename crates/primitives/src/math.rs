@@ -43,7 +43,9 @@ pub fn mul_div(x: U256, y: U256, d: U256, rounding: Rounding) -> Result<U256, Ma
     if let Some(p) = x.checked_mul(y) {
         let (q, r) = p.div_rem(d);
         return match rounding {
-            Rounding::Up if !r.is_zero() => q.checked_add(U256::from(1u8)).ok_or(MathError::Overflow),
+            Rounding::Up if !r.is_zero() => {
+                q.checked_add(U256::from(1u8)).ok_or(MathError::Overflow)
+            }
             _ => Ok(q),
         };
     }
@@ -130,18 +132,30 @@ mod tests {
     fn mul_div_uses_a_512_bit_intermediate() {
         // (2^255) * 4 / 8 = 2^254: the product overflows 256 bits but the result does not.
         let big = U256::from(1u8) << 255;
-        assert_eq!(mul_div(big, u(4), u(8), Rounding::Down).unwrap(), U256::from(1u8) << 254);
-        assert_eq!(mul_div(U256::MAX, U256::MAX, U256::MAX, Rounding::Up).unwrap(), U256::MAX);
+        assert_eq!(
+            mul_div(big, u(4), u(8), Rounding::Down).unwrap(),
+            U256::from(1u8) << 254
+        );
+        assert_eq!(
+            mul_div(U256::MAX, U256::MAX, U256::MAX, Rounding::Up).unwrap(),
+            U256::MAX
+        );
     }
 
     #[test]
     fn mul_div_reports_overflow_and_division_by_zero() {
-        assert_eq!(mul_div(U256::MAX, u(2), u(1), Rounding::Down), Err(MathError::Overflow));
-        assert_eq!(mul_div(u(1), u(1), U256::ZERO, Rounding::Down), Err(MathError::DivisionByZero));
-        // Rounding up past the maximum is an overflow too.
         assert_eq!(
-            mul_div(U256::MAX, U256::MAX - u(1), U256::MAX - u(2), Rounding::Down).is_err(),
-            true
+            mul_div(U256::MAX, u(2), u(1), Rounding::Down),
+            Err(MathError::Overflow)
+        );
+        assert_eq!(
+            mul_div(u(1), u(1), U256::ZERO, Rounding::Down),
+            Err(MathError::DivisionByZero)
+        );
+        // A result above 2^256 - 1 is an overflow even on the wide path.
+        assert_eq!(
+            mul_div(U256::MAX, U256::MAX - u(1), U256::MAX - u(2), Rounding::Down),
+            Err(MathError::Overflow)
         );
     }
 
@@ -167,7 +181,7 @@ mod tests {
         fn mul_div_matches_u128_reference(x in any::<u64>(), y in any::<u64>(), d in 1u64..) {
             let exact = (x as u128) * (y as u128);
             let down = exact / d as u128;
-            let up = down + u128::from(exact % d as u128 != 0);
+            let up = down + u128::from(!exact.is_multiple_of(d as u128));
             prop_assert_eq!(mul_div(u(x as u128), u(y as u128), u(d as u128), Rounding::Down).unwrap(), u(down));
             prop_assert_eq!(mul_div(u(x as u128), u(y as u128), u(d as u128), Rounding::Up).unwrap(), u(up));
         }

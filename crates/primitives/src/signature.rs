@@ -50,10 +50,15 @@ pub struct CanonicalSignature(Signature);
 impl CanonicalSignature {
     /// Parses `r || s || v` and enforces canonical form.
     pub fn parse(bytes: &[u8]) -> Result<Self, SignatureError> {
-        let raw: &[u8; 65] = bytes.try_into().map_err(|_| SignatureError::InvalidLength(bytes.len()))?;
+        let raw: &[u8; 65] = bytes
+            .try_into()
+            .map_err(|_| SignatureError::InvalidLength(bytes.len()))?;
         let (r, rest) = raw.split_at(32);
         let (s, v) = rest.split_at(32);
-        let v = v.first().copied().ok_or(SignatureError::InvalidLength(bytes.len()))?;
+        let v = v
+            .first()
+            .copied()
+            .ok_or(SignatureError::InvalidLength(bytes.len()))?;
         let parity = match v {
             0 | 27 => false,
             1 | 28 => true,
@@ -75,7 +80,9 @@ impl CanonicalSignature {
 
     /// Recovers the signer of a 32-byte prehash (an EIP-712 digest).
     pub fn recover(&self, prehash: &B256) -> Result<Address, SignatureError> {
-        self.0.recover_address_from_prehash(prehash).map_err(|_| SignatureError::Unrecoverable)
+        self.0
+            .recover_address_from_prehash(prehash)
+            .map_err(|_| SignatureError::Unrecoverable)
     }
 
     /// The 65-byte `r || s || v` encoding with `v` in `{27, 28}`.
@@ -109,21 +116,30 @@ mod tests {
 
     #[test]
     fn wrong_length_is_refused() {
-        assert_eq!(recover_signer(&DIGEST, &[0u8; 64]), Err(SignatureError::InvalidLength(64)));
+        assert_eq!(
+            recover_signer(&DIGEST, &[0u8; 64]),
+            Err(SignatureError::InvalidLength(64))
+        );
     }
 
     #[test]
     fn bad_v_is_refused() {
         let mut sig = sample();
         sig[64] = 2;
-        assert_eq!(CanonicalSignature::parse(&sig), Err(SignatureError::InvalidV(2)));
+        assert_eq!(
+            CanonicalSignature::parse(&sig),
+            Err(SignatureError::InvalidV(2))
+        );
     }
 
     #[test]
     fn zero_r_and_zero_s_are_refused() {
         let mut sig = sample();
         sig[..32].fill(0);
-        assert_eq!(CanonicalSignature::parse(&sig), Err(SignatureError::InvalidR));
+        assert_eq!(
+            CanonicalSignature::parse(&sig),
+            Err(SignatureError::InvalidR)
+        );
         let mut sig = sample();
         sig[32..64].fill(0);
         assert_eq!(CanonicalSignature::parse(&sig), Err(SignatureError::ZeroS));

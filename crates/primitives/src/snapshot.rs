@@ -42,7 +42,8 @@ pub struct Snapshots {
 }
 
 /// Largest value a snapshot may hold (`2^224 - 1`).
-pub const MAX_SNAPSHOT_VALUE: U256 = U256::from_limbs([u64::MAX, u64::MAX, u64::MAX, u32::MAX as u64]);
+pub const MAX_SNAPSHOT_VALUE: U256 =
+    U256::from_limbs([u64::MAX, u64::MAX, u64::MAX, u32::MAX as u64]);
 
 impl Snapshots {
     /// Records `value` from block `key` on. Same-block pushes overwrite.
@@ -51,9 +52,10 @@ impl Snapshots {
             return Err(MathError::Overflow.into());
         }
         match self.entries.last_mut() {
-            Some(last) if last.key > key => {
-                Err(SnapshotError::InvalidOrdering { key, latest: last.key })
-            }
+            Some(last) if last.key > key => Err(SnapshotError::InvalidOrdering {
+                key,
+                latest: last.key,
+            }),
             Some(last) if last.key == key => {
                 last.value = value;
                 Ok(())
@@ -138,7 +140,10 @@ mod tests {
     fn push_before_the_latest_key_is_refused() {
         let mut h = Snapshots::default();
         h.push(7, u(1)).unwrap();
-        assert_eq!(h.push(6, u(2)), Err(SnapshotError::InvalidOrdering { key: 6, latest: 7 }));
+        assert_eq!(
+            h.push(6, u(2)),
+            Err(SnapshotError::InvalidOrdering { key: 6, latest: 7 })
+        );
         assert_eq!(h.latest(U256::ZERO), u(1));
     }
 
@@ -146,6 +151,9 @@ mod tests {
     fn values_above_224_bits_are_refused() {
         let mut h = Snapshots::default();
         assert!(h.push(1, MAX_SNAPSHOT_VALUE).is_ok());
-        assert_eq!(h.push(2, MAX_SNAPSHOT_VALUE + u(1)), Err(MathError::Overflow.into()));
+        assert_eq!(
+            h.push(2, MAX_SNAPSHOT_VALUE + u(1)),
+            Err(MathError::Overflow.into())
+        );
     }
 }

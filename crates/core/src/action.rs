@@ -1,0 +1,325 @@
+//! Every user operation, as one enum. On the wire an action is `{"type": "<name>", ...fields}`
+//! with EigenLayer's function and argument names in camelCase, amounts as decimal strings and
+//! addresses/hashes as `0x` hex. Optional fields default to the sender (`operator`, `avs`) or
+//! to "none"; unknown fields are refused.
+
+use crate::allocation::{
+    AllocateParams, CreateSetParams, RegistrationApproval, RegistrationPolicy,
+};
+use crate::delegation::QueuedWithdrawalParams;
+use crate::evidence::SignedAttestation;
+use crate::pause::PauseTarget;
+use alloy_primitives::{Address, B256, Bytes, U256};
+use restake_primitives::decimal::{u256 as dec, u256_vec as dec_vec};
+use serde::{Deserialize, Serialize};
+
+/// A user operation. The handler of each variant documents its rules.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    deny_unknown_fields
+)]
+pub enum Action {
+    // Asset ledger
+    Transfer {
+        token: Address,
+        to: Address,
+        #[serde(with = "dec")]
+        amount: U256,
+    },
+    Mint {
+        token: Address,
+        to: Address,
+        #[serde(with = "dec")]
+        amount: U256,
+    },
+    Burn {
+        token: Address,
+        #[serde(with = "dec")]
+        amount: U256,
+    },
+    RegisterToken {
+        symbol: String,
+        decimals: u8,
+        minter: Address,
+    },
+    // Pools and token manager
+    CreateStrategy {
+        token: Address,
+    },
+    AddStrategiesToDepositWhitelist {
+        strategies: Vec<Address>,
+    },
+    RemoveStrategiesFromDepositWhitelist {
+        strategies: Vec<Address>,
+    },
+    SetStrategyWhitelister {
+        new_strategy_whitelister: Address,
+    },
+    SetTvlLimits {
+        strategy: Address,
+        #[serde(with = "dec")]
+        max_per_deposit: U256,
+        #[serde(with = "dec")]
+        max_total_deposits: U256,
+    },
+    DepositIntoStrategy {
+        strategy: Address,
+        token: Address,
+        #[serde(with = "dec")]
+        amount: U256,
+    },
+    DepositIntoStrategyWithSignature {
+        strategy: Address,
+        token: Address,
+        #[serde(with = "dec")]
+        amount: U256,
+        staker: Address,
+        expiry: u64,
+        signature: Bytes,
+    },
+    ClearBurnOrRedistributableShares {
+        avs: Address,
+        operator_set_id: u32,
+        slash_id: u64,
+    },
+    ClearBurnOrRedistributableSharesByStrategy {
+        avs: Address,
+        operator_set_id: u32,
+        slash_id: u64,
+        strategy: Address,
+    },
+    // Delegation
+    RegisterAsOperator {
+        delegation_approver: Address,
+        allocation_delay: u32,
+        metadata_uri: String,
+    },
+    ModifyOperatorDetails {
+        #[serde(default)]
+        operator: Option<Address>,
+        delegation_approver: Address,
+    },
+    UpdateOperatorMetadataUri {
+        #[serde(default)]
+        operator: Option<Address>,
+        metadata_uri: String,
+    },
+    DelegateTo {
+        operator: Address,
+        #[serde(default)]
+        approver_signature: Option<Bytes>,
+        #[serde(default)]
+        approver_expiry: u64,
+        #[serde(default)]
+        approver_salt: B256,
+    },
+    Undelegate {
+        staker: Address,
+    },
+    Redelegate {
+        new_operator: Address,
+        #[serde(default)]
+        approver_signature: Option<Bytes>,
+        #[serde(default)]
+        approver_expiry: u64,
+        #[serde(default)]
+        approver_salt: B256,
+    },
+    QueueWithdrawals {
+        params: Vec<QueuedWithdrawalParams>,
+    },
+    CompleteQueuedWithdrawal {
+        withdrawal_root: B256,
+        receive_as_tokens: bool,
+    },
+    CompleteQueuedWithdrawals {
+        withdrawal_roots: Vec<B256>,
+        receive_as_tokens: Vec<bool>,
+    },
+    // Allocation manager (operator sets, allocations, slashing)
+    UpdateAvsMetadataUri {
+        #[serde(default)]
+        avs: Option<Address>,
+        metadata_uri: String,
+    },
+    CreateOperatorSets {
+        #[serde(default)]
+        avs: Option<Address>,
+        params: Vec<CreateSetParams>,
+    },
+    AddStrategiesToOperatorSet {
+        #[serde(default)]
+        avs: Option<Address>,
+        operator_set_id: u32,
+        strategies: Vec<Address>,
+    },
+    RemoveStrategiesFromOperatorSet {
+        #[serde(default)]
+        avs: Option<Address>,
+        operator_set_id: u32,
+        strategies: Vec<Address>,
+    },
+    UpdateSlasher {
+        #[serde(default)]
+        avs: Option<Address>,
+        operator_set_id: u32,
+        slasher: Address,
+    },
+    SetRegistrationPolicy {
+        #[serde(default)]
+        avs: Option<Address>,
+        operator_set_id: u32,
+        policy: RegistrationPolicy,
+    },
+    UpdateAllowlist {
+        #[serde(default)]
+        avs: Option<Address>,
+        operator_set_id: u32,
+        operators: Vec<Address>,
+        allowed: bool,
+    },
+    RegisterForOperatorSets {
+        #[serde(default)]
+        operator: Option<Address>,
+        avs: Address,
+        operator_set_ids: Vec<u32>,
+        #[serde(default)]
+        approval: Option<RegistrationApproval>,
+    },
+    DeregisterFromOperatorSets {
+        #[serde(default)]
+        operator: Option<Address>,
+        avs: Address,
+        operator_set_ids: Vec<u32>,
+    },
+    SetAllocationDelay {
+        #[serde(default)]
+        operator: Option<Address>,
+        delay: u32,
+    },
+    ModifyAllocations {
+        #[serde(default)]
+        operator: Option<Address>,
+        params: Vec<AllocateParams>,
+    },
+    ClearDeallocationQueue {
+        operator: Address,
+        strategies: Vec<Address>,
+        num_to_clear: Vec<u16>,
+    },
+    SlashOperator {
+        #[serde(default)]
+        avs: Option<Address>,
+        operator: Address,
+        operator_set_id: u32,
+        strategies: Vec<Address>,
+        #[serde(with = "dec_vec")]
+        wads_to_slash: Vec<U256>,
+        description: String,
+    },
+    SlashWithEquivocationProof {
+        avs: Address,
+        operator_set_id: u32,
+        operator: Address,
+        height: u64,
+        first: SignedAttestation,
+        second: SignedAttestation,
+    },
+    // Permissions
+    AddPendingAdmin {
+        account: Address,
+        admin: Address,
+    },
+    RemovePendingAdmin {
+        account: Address,
+        admin: Address,
+    },
+    AcceptAdmin {
+        account: Address,
+    },
+    RemoveAdmin {
+        account: Address,
+        admin: Address,
+    },
+    SetAppointee {
+        account: Address,
+        appointee: Address,
+        selector: String,
+    },
+    RemoveAppointee {
+        account: Address,
+        appointee: Address,
+        selector: String,
+    },
+    // Pausing
+    Pause {
+        target: PauseTarget,
+        new_paused_status: u64,
+    },
+    PauseAll {},
+    Unpause {
+        target: PauseTarget,
+        new_paused_status: u64,
+    },
+}
+
+impl Action {
+    /// The action's wire name (its `type`), also the selector used for appointees.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Transfer { .. } => "transfer",
+            Self::Mint { .. } => "mint",
+            Self::Burn { .. } => "burn",
+            Self::RegisterToken { .. } => "registerToken",
+            Self::CreateStrategy { .. } => "createStrategy",
+            Self::AddStrategiesToDepositWhitelist { .. } => "addStrategiesToDepositWhitelist",
+            Self::RemoveStrategiesFromDepositWhitelist { .. } => {
+                "removeStrategiesFromDepositWhitelist"
+            }
+            Self::SetStrategyWhitelister { .. } => "setStrategyWhitelister",
+            Self::SetTvlLimits { .. } => "setTvlLimits",
+            Self::DepositIntoStrategy { .. } => "depositIntoStrategy",
+            Self::DepositIntoStrategyWithSignature { .. } => "depositIntoStrategyWithSignature",
+            Self::ClearBurnOrRedistributableShares { .. } => "clearBurnOrRedistributableShares",
+            Self::ClearBurnOrRedistributableSharesByStrategy { .. } => {
+                "clearBurnOrRedistributableSharesByStrategy"
+            }
+            Self::RegisterAsOperator { .. } => "registerAsOperator",
+            Self::ModifyOperatorDetails { .. } => "modifyOperatorDetails",
+            Self::UpdateOperatorMetadataUri { .. } => "updateOperatorMetadataUri",
+            Self::DelegateTo { .. } => "delegateTo",
+            Self::Undelegate { .. } => "undelegate",
+            Self::Redelegate { .. } => "redelegate",
+            Self::QueueWithdrawals { .. } => "queueWithdrawals",
+            Self::CompleteQueuedWithdrawal { .. } => "completeQueuedWithdrawal",
+            Self::CompleteQueuedWithdrawals { .. } => "completeQueuedWithdrawals",
+            Self::UpdateAvsMetadataUri { .. } => "updateAvsMetadataUri",
+            Self::CreateOperatorSets { .. } => "createOperatorSets",
+            Self::AddStrategiesToOperatorSet { .. } => "addStrategiesToOperatorSet",
+            Self::RemoveStrategiesFromOperatorSet { .. } => "removeStrategiesFromOperatorSet",
+            Self::UpdateSlasher { .. } => "updateSlasher",
+            Self::SetRegistrationPolicy { .. } => "setRegistrationPolicy",
+            Self::UpdateAllowlist { .. } => "updateAllowlist",
+            Self::RegisterForOperatorSets { .. } => "registerForOperatorSets",
+            Self::DeregisterFromOperatorSets { .. } => "deregisterFromOperatorSets",
+            Self::SetAllocationDelay { .. } => "setAllocationDelay",
+            Self::ModifyAllocations { .. } => "modifyAllocations",
+            Self::ClearDeallocationQueue { .. } => "clearDeallocationQueue",
+            Self::SlashOperator { .. } => "slashOperator",
+            Self::SlashWithEquivocationProof { .. } => "slashWithEquivocationProof",
+            Self::AddPendingAdmin { .. } => "addPendingAdmin",
+            Self::RemovePendingAdmin { .. } => "removePendingAdmin",
+            Self::AcceptAdmin { .. } => "acceptAdmin",
+            Self::RemoveAdmin { .. } => "removeAdmin",
+            Self::SetAppointee { .. } => "setAppointee",
+            Self::RemoveAppointee { .. } => "removeAppointee",
+            Self::Pause { .. } => "pause",
+            Self::PauseAll {} => "pauseAll",
+            Self::Unpause { .. } => "unpause",
+        }
+    }
+}

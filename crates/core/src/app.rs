@@ -1,0 +1,427 @@
+//! The application: genesis, and `execute`, which runs one action all-or-nothing.
+//!
+//! `execute` runs the action on an [`Overlay`](crate::state::Overlay) over the state and applies
+//! the overlay only on success, so a failed action leaves the state exactly as it was (nonces
+//! and fees are the transaction layer's business, outside this crate).
+
+use crate::action::Action;
+use crate::allocation;
+use crate::config::{ConfigRead, ConfigWrite, Params, Roles};
+use crate::context::BlockContext;
+use crate::delegation;
+use crate::error::Error;
+use crate::event::Event;
+use crate::evidence;
+use crate::exec::Exec;
+use crate::pause;
+use crate::permissions;
+use crate::state::StateWrite;
+use crate::strategy_manager as sm;
+use crate::tokens;
+use alloy_primitives::{Address, U256};
+use restake_primitives::OperatorSet;
+use serde::{Deserialize, Serialize};
+
+/// Runs `action` from `sender` in `block`. On success the state changes and the events are
+/// returned; on failure nothing changes.
+pub fn execute<S: StateWrite>(
+    state: &mut S,
+    block: &BlockContext,
+    sender: Address,
+    action: &Action,
+) -> Result<Vec<Event>, Error> {
+    let (changes, events) = {
+        let mut ex = Exec::new(&*state, *block);
+        dispatch(&mut ex, sender, action)?;
+        ex.finish()
+    };
+    state.apply(changes);
+    Ok(events)
+}
+
+/// Routes an action to its handler.
+pub fn dispatch(ex: &mut Exec<'_>, sender: Address, action: &Action) -> Result<(), Error> {
+    use Action as A;
+    match action {
+        A::Transfer { token, to, amount } => tokens::transfer(ex, sender, *token, *to, *amount),
+        A::Mint { token, to, amount } => tokens::mint(ex, sender, *token, *to, *amount),
+        A::Burn { token, amount } => tokens::burn(ex, sender, *token, *amount),
+        A::RegisterToken {
+            symbol,
+            decimals,
+            minter,
+        } => tokens::register_token(ex, sender, symbol, *decimals, *minter).map(drop),
+        A::CreateStrategy { token } => sm::create_strategy(ex, sender, *token).map(drop),
+        A::AddStrategiesToDepositWhitelist { strategies } => {
+            sm::add_to_whitelist(ex, sender, strategies)
+        }
+        A::RemoveStrategiesFromDepositWhitelist { strategies } => {
+            sm::remove_from_whitelist(ex, sender, strategies)
+        }
+        A::SetStrategyWhitelister {
+            new_strategy_whitelister,
+        } => sm::set_strategy_whitelister(ex, sender, *new_strategy_whitelister),
+        A::SetTvlLimits {
+            strategy,
+            max_per_deposit,
+            max_total_deposits,
+        } => sm::set_tvl_limits(ex, sender, *strategy, *max_per_deposit, *max_total_deposits),
+        A::DepositIntoStrategy {
+            strategy,
+            token,
+            amount,
+        } => sm::deposit_into_strategy(ex, sender, *strategy, *token, *amount).map(drop),
+        A::DepositIntoStrategyWithSignature {
+            strategy,
+            token,
+            amount,
+            staker,
+            expiry,
+            signature,
+        } => sm::deposit_into_strategy_with_signature(
+            ex, sender, *strategy, *token, *amount, *staker, *expiry, signature,
+        )
+        .map(drop),
+        A::ClearBurnOrRedistributableShares {
+            avs,
+            operator_set_id,
+            slash_id,
+        } => sm::clear_burn_or_redistributable_shares(
+            ex,
+            OperatorSet::new(*avs, *operator_set_id),
+            *slash_id,
+        ),
+        A::ClearBurnOrRedistributableSharesByStrategy {
+            avs,
+            operator_set_id,
+            slash_id,
+            strategy,
+        } => sm::clear_burn_or_redistributable_shares_by_strategy(
+            ex,
+            OperatorSet::new(*avs, *operator_set_id),
+            *slash_id,
+            *strategy,
+        ),
+        A::RegisterAsOperator {
+            delegation_approver,
+            allocation_delay,
+            metadata_uri,
+        } => delegation::register_as_operator(
+            ex,
+            sender,
+            *delegation_approver,
+            *allocation_delay,
+            metadata_uri.clone(),
+        ),
+        A::ModifyOperatorDetails {
+            operator,
+            delegation_approver,
+        } => delegation::modify_operator_details(
+            ex,
+            sender,
+            operator.unwrap_or(sender),
+            *delegation_approver,
+        ),
+        A::UpdateOperatorMetadataUri {
+            operator,
+            metadata_uri,
+        } => delegation::update_operator_metadata_uri(
+            ex,
+            sender,
+            operator.unwrap_or(sender),
+            metadata_uri.clone(),
+        ),
+        A::DelegateTo {
+            operator,
+            approver_signature,
+            approver_expiry,
+            approver_salt,
+        } => delegation::delegate_to(
+            ex,
+            sender,
+            *operator,
+            approver_signature.as_ref(),
+            *approver_expiry,
+            *approver_salt,
+        ),
+        A::Undelegate { staker } => delegation::undelegate(ex, sender, *staker).map(drop),
+        A::Redelegate {
+            new_operator,
+            approver_signature,
+            approver_expiry,
+            approver_salt,
+        } => delegation::redelegate(
+            ex,
+            sender,
+            *new_operator,
+            approver_signature.as_ref(),
+            *approver_expiry,
+            *approver_salt,
+        )
+        .map(drop),
+        A::QueueWithdrawals { params } => {
+            delegation::queue_withdrawals(ex, sender, params).map(drop)
+        }
+        A::CompleteQueuedWithdrawal {
+            withdrawal_root,
+            receive_as_tokens,
+        } => {
+            delegation::complete_queued_withdrawal(ex, sender, *withdrawal_root, *receive_as_tokens)
+        }
+        A::CompleteQueuedWithdrawals {
+            withdrawal_roots,
+            receive_as_tokens,
+        } => {
+            delegation::complete_queued_withdrawals(ex, sender, withdrawal_roots, receive_as_tokens)
+        }
+        A::UpdateAvsMetadataUri { avs, metadata_uri } => allocation::update_avs_metadata_uri(
+            ex,
+            sender,
+            avs.unwrap_or(sender),
+            metadata_uri.clone(),
+        ),
+        A::CreateOperatorSets { avs, params } => {
+            allocation::create_operator_sets(ex, sender, avs.unwrap_or(sender), params)
+        }
+        A::AddStrategiesToOperatorSet {
+            avs,
+            operator_set_id,
+            strategies,
+        } => allocation::add_strategies_to_operator_set(
+            ex,
+            sender,
+            avs.unwrap_or(sender),
+            *operator_set_id,
+            strategies,
+        ),
+        A::RemoveStrategiesFromOperatorSet {
+            avs,
+            operator_set_id,
+            strategies,
+        } => allocation::remove_strategies_from_operator_set(
+            ex,
+            sender,
+            avs.unwrap_or(sender),
+            *operator_set_id,
+            strategies,
+        ),
+        A::UpdateSlasher {
+            avs,
+            operator_set_id,
+            slasher,
+        } => allocation::update_slasher(
+            ex,
+            sender,
+            avs.unwrap_or(sender),
+            *operator_set_id,
+            *slasher,
+        ),
+        A::SetRegistrationPolicy {
+            avs,
+            operator_set_id,
+            policy,
+        } => allocation::set_registration_policy(
+            ex,
+            sender,
+            avs.unwrap_or(sender),
+            *operator_set_id,
+            *policy,
+        ),
+        A::UpdateAllowlist {
+            avs,
+            operator_set_id,
+            operators,
+            allowed,
+        } => allocation::update_allowlist(
+            ex,
+            sender,
+            avs.unwrap_or(sender),
+            *operator_set_id,
+            operators,
+            *allowed,
+        ),
+        A::RegisterForOperatorSets {
+            operator,
+            avs,
+            operator_set_ids,
+            approval,
+        } => allocation::register_for_operator_sets(
+            ex,
+            sender,
+            operator.unwrap_or(sender),
+            *avs,
+            operator_set_ids,
+            approval.as_ref(),
+        ),
+        A::DeregisterFromOperatorSets {
+            operator,
+            avs,
+            operator_set_ids,
+        } => allocation::deregister_from_operator_sets(
+            ex,
+            sender,
+            operator.unwrap_or(sender),
+            *avs,
+            operator_set_ids,
+        ),
+        A::SetAllocationDelay { operator, delay } => {
+            allocation::set_allocation_delay(ex, sender, operator.unwrap_or(sender), *delay)
+        }
+        A::ModifyAllocations { operator, params } => {
+            allocation::modify_allocations(ex, sender, operator.unwrap_or(sender), params)
+        }
+        A::ClearDeallocationQueue {
+            operator,
+            strategies,
+            num_to_clear,
+        } => allocation::clear_deallocation_queue(ex, *operator, strategies, num_to_clear),
+        A::SlashOperator {
+            avs,
+            operator,
+            operator_set_id,
+            strategies,
+            wads_to_slash,
+            description,
+        } => allocation::slash_operator(
+            ex,
+            sender,
+            avs.unwrap_or(sender),
+            *operator,
+            *operator_set_id,
+            strategies,
+            wads_to_slash,
+            description.clone(),
+        )
+        .map(drop),
+        A::SlashWithEquivocationProof {
+            avs,
+            operator_set_id,
+            operator,
+            height,
+            first,
+            second,
+        } => evidence::slash_with_equivocation_proof(
+            ex,
+            *avs,
+            *operator_set_id,
+            *operator,
+            *height,
+            first,
+            second,
+        )
+        .map(drop),
+        A::AddPendingAdmin { account, admin } => {
+            permissions::add_pending_admin(ex, sender, *account, *admin)
+        }
+        A::RemovePendingAdmin { account, admin } => {
+            permissions::remove_pending_admin(ex, sender, *account, *admin)
+        }
+        A::AcceptAdmin { account } => permissions::accept_admin(ex, sender, *account),
+        A::RemoveAdmin { account, admin } => {
+            permissions::remove_admin(ex, sender, *account, *admin)
+        }
+        A::SetAppointee {
+            account,
+            appointee,
+            selector,
+        } => permissions::set_appointee(ex, sender, *account, *appointee, selector),
+        A::RemoveAppointee {
+            account,
+            appointee,
+            selector,
+        } => permissions::remove_appointee(ex, sender, *account, *appointee, selector),
+        A::Pause {
+            target,
+            new_paused_status,
+        } => pause::pause(ex, sender, *target, *new_paused_status),
+        A::PauseAll {} => pause::pause_all(ex, sender),
+        A::Unpause {
+            target,
+            new_paused_status,
+        } => pause::unpause(ex, sender, *target, *new_paused_status),
+    }
+}
+
+/// A token created at genesis.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GenesisToken {
+    /// Ticker.
+    pub symbol: String,
+    /// Display decimals.
+    #[serde(default = "eighteen")]
+    pub decimals: u8,
+    /// Who may mint and burn it.
+    pub minter: Address,
+    /// Create a whitelisted pool for it.
+    #[serde(default = "yes")]
+    pub pool: bool,
+    /// Initial balances.
+    #[serde(default)]
+    pub balances: Vec<GenesisBalance>,
+}
+
+fn eighteen() -> u8 {
+    18
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// An initial balance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GenesisBalance {
+    /// Holder.
+    pub account: Address,
+    /// Amount in the token's smallest unit (decimal string).
+    #[serde(with = "restake_primitives::decimal::u256")]
+    pub amount: U256,
+}
+
+/// The initial state of a chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Genesis {
+    /// Delays (defaults: mainnet values).
+    #[serde(default)]
+    pub params: Params,
+    /// Governance roles.
+    pub roles: Roles,
+    /// Tokens, their pools and balances.
+    #[serde(default)]
+    pub tokens: Vec<GenesisToken>,
+}
+
+/// Writes the genesis state. Fails, changing nothing, if anything in it is invalid.
+pub fn init_genesis<S: StateWrite>(
+    state: &mut S,
+    genesis: &Genesis,
+    block: &BlockContext,
+) -> Result<Vec<Event>, Error> {
+    let (changes, events) = {
+        let mut ex = Exec::new(&*state, *block);
+        if ex.state.get_raw(b"cfg/params")?.is_some() {
+            return Err(Error::Genesis("state is already initialised".into()));
+        }
+        ex.state.set_params(&genesis.params);
+        ex.state.set_roles(&genesis.roles);
+        for t in &genesis.tokens {
+            let token = tokens::register(&mut ex, &t.symbol, t.decimals, t.minter)?;
+            for b in &t.balances {
+                tokens::genesis_mint(&mut ex, token, b.account, b.amount)?;
+            }
+            if t.pool {
+                let strategy = crate::pool::create(&mut ex, token)?;
+                let whitelister = ex.state.roles()?.strategy_whitelister;
+                sm::add_to_whitelist(&mut ex, whitelister, &[strategy])?;
+            }
+        }
+        ex.finish()
+    };
+    state.apply(changes);
+    Ok(events)
+}
+
+use crate::state::StateRead;

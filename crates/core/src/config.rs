@@ -1,0 +1,111 @@
+//! Protocol parameters and governance roles, fixed at genesis.
+//!
+//! Delays are counted in blocks. The defaults are EigenLayer's mainnet values; a devnet passes
+//! small ones so a whole withdrawal cycle fits in a minute.
+
+use crate::state::{StateError, StateRead, StateWrite};
+use alloy_primitives::Address;
+use borsh::{BorshDeserialize, BorshSerialize};
+use serde::{Deserialize, Serialize};
+
+/// Protocol delays and limits.
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Params {
+    /// `D`: queued withdrawals are slashable in `[start, start + D]` and completable after.
+    pub min_withdrawal_delay_blocks: u32,
+    /// Deallocations take effect `DEALLOCATION_DELAY + 1` blocks after they are queued; the
+    /// slashable window after deregistration is as long.
+    pub deallocation_delay: u32,
+    /// Changes of an operator's allocation delay take effect this many blocks (+1) later.
+    pub allocation_configuration_delay: u32,
+    /// Changes of an operator set's slasher take effect this many blocks (+1) later.
+    pub slasher_configuration_delay: u32,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self::mainnet()
+    }
+}
+
+impl Params {
+    /// EigenLayer's mainnet values (spec §14.1).
+    pub const fn mainnet() -> Self {
+        Self {
+            min_withdrawal_delay_blocks: 100_800,
+            deallocation_delay: 100_800,
+            allocation_configuration_delay: 126_000,
+            slasher_configuration_delay: 126_000,
+        }
+    }
+
+    /// Small delays for a local devnet (with one-second blocks a withdrawal cycle takes ~10 s).
+    pub const fn devnet() -> Self {
+        Self {
+            min_withdrawal_delay_blocks: 10,
+            deallocation_delay: 10,
+            allocation_configuration_delay: 15,
+            slasher_configuration_delay: 15,
+        }
+    }
+}
+
+/// Who may administer the protocol.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Default, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub struct Roles {
+    /// Governance: registers tokens, appoints the strategy whitelister.
+    pub owner: Address,
+    /// Creates pools and manages the deposit allow-list (EigenLayer's StrategyFactory role).
+    pub strategy_whitelister: Address,
+    /// Accounts that may pause.
+    pub pausers: Vec<Address>,
+    /// The one account that may unpause and change pool TVL limits.
+    pub unpauser: Address,
+}
+
+const PARAMS: &[u8] = b"cfg/params";
+const ROLES: &[u8] = b"cfg/roles";
+
+/// Typed reads of the configuration.
+pub trait ConfigRead: StateRead {
+    /// The protocol parameters (mainnet defaults before genesis writes them).
+    fn params(&self) -> Result<Params, StateError>
+    where
+        Self: Sized,
+    {
+        Ok(self.get(PARAMS)?.unwrap_or_default())
+    }
+
+    /// The governance roles.
+    fn roles(&self) -> Result<Roles, StateError>
+    where
+        Self: Sized,
+    {
+        Ok(self.get(ROLES)?.unwrap_or_default())
+    }
+}
+impl<T: StateRead + ?Sized> ConfigRead for T {}
+
+/// Typed writes of the configuration.
+pub trait ConfigWrite: StateWrite {
+    /// Stores the parameters.
+    fn set_params(&mut self, p: &Params)
+    where
+        Self: Sized,
+    {
+        self.put(PARAMS.to_vec(), p);
+    }
+
+    /// Stores the roles.
+    fn set_roles(&mut self, r: &Roles)
+    where
+        Self: Sized,
+    {
+        self.put(ROLES.to_vec(), r);
+    }
+}
+impl<T: StateWrite + ?Sized> ConfigWrite for T {}

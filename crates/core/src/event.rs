@@ -1,0 +1,259 @@
+//! Everything an action can announce. Events are published only when the action succeeds.
+//! Names follow EigenLayer's Solidity events; on the wire they are `{"type": "<Name>", ...}` with
+//! camelCase fields and amounts as decimal strings.
+
+use crate::allocation::RegistrationPolicy;
+use crate::delegation::Withdrawal;
+use crate::pause::PauseTarget;
+use alloy_primitives::{Address, B256, U256};
+use borsh::{BorshDeserialize, BorshSerialize};
+use restake_primitives::OperatorSet;
+use restake_primitives::decimal::{u256 as dec, u256_vec as dec_vec};
+use serde::{Deserialize, Serialize};
+
+/// A protocol event.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all_fields = "camelCase")]
+pub enum Event {
+    // Ledger
+    TokenRegistered {
+        token: Address,
+        symbol: String,
+        decimals: u8,
+        minter: Address,
+    },
+    Transfer {
+        token: Address,
+        from: Address,
+        to: Address,
+        #[serde(with = "dec")]
+        amount: U256,
+    },
+    // Pools and token manager
+    StrategyCreated {
+        strategy: Address,
+        token: Address,
+    },
+    ExchangeRateEmitted {
+        strategy: Address,
+        #[serde(with = "dec")]
+        rate: U256,
+    },
+    TvlLimitsSet {
+        strategy: Address,
+        #[serde(with = "dec")]
+        max_per_deposit: U256,
+        #[serde(with = "dec")]
+        max_total_deposits: U256,
+    },
+    StrategyAddedToDepositWhitelist {
+        strategy: Address,
+    },
+    StrategyRemovedFromDepositWhitelist {
+        strategy: Address,
+    },
+    StrategyWhitelisterChanged {
+        previous: Address,
+        new: Address,
+    },
+    Deposit {
+        staker: Address,
+        strategy: Address,
+        #[serde(with = "dec")]
+        shares: U256,
+    },
+    BurnOrRedistributableSharesIncreased {
+        operator_set: OperatorSet,
+        slash_id: u64,
+        strategy: Address,
+        #[serde(with = "dec")]
+        shares: U256,
+    },
+    BurnOrRedistributableSharesDecreased {
+        operator_set: OperatorSet,
+        slash_id: u64,
+        strategy: Address,
+        #[serde(with = "dec")]
+        shares: U256,
+        recipient: Address,
+        #[serde(with = "dec")]
+        amount: U256,
+    },
+    // Delegation
+    OperatorRegistered {
+        operator: Address,
+        delegation_approver: Address,
+    },
+    DelegationApproverUpdated {
+        operator: Address,
+        new_delegation_approver: Address,
+    },
+    OperatorMetadataUriUpdated {
+        operator: Address,
+        metadata_uri: String,
+    },
+    StakerDelegated {
+        staker: Address,
+        operator: Address,
+    },
+    StakerUndelegated {
+        staker: Address,
+        operator: Address,
+    },
+    StakerForceUndelegated {
+        staker: Address,
+        operator: Address,
+    },
+    DepositScalingFactorUpdated {
+        staker: Address,
+        strategy: Address,
+        #[serde(with = "dec")]
+        new_deposit_scaling_factor: U256,
+    },
+    OperatorSharesIncreased {
+        operator: Address,
+        staker: Address,
+        strategy: Address,
+        #[serde(with = "dec")]
+        shares: U256,
+    },
+    OperatorSharesDecreased {
+        operator: Address,
+        staker: Address,
+        strategy: Address,
+        #[serde(with = "dec")]
+        shares: U256,
+    },
+    OperatorSharesSlashed {
+        operator: Address,
+        strategy: Address,
+        #[serde(with = "dec")]
+        total_slashed_shares: U256,
+    },
+    SlashingWithdrawalQueued {
+        withdrawal_root: B256,
+        withdrawal: Withdrawal,
+        #[serde(with = "dec_vec")]
+        withdrawable_shares: Vec<U256>,
+    },
+    SlashingWithdrawalCompleted {
+        withdrawal_root: B256,
+    },
+    // Allocation manager
+    AvsMetadataUriUpdated {
+        avs: Address,
+        metadata_uri: String,
+    },
+    OperatorSetCreated {
+        operator_set: OperatorSet,
+    },
+    RedistributionAddressSet {
+        operator_set: OperatorSet,
+        redistribution_recipient: Address,
+    },
+    StrategyAddedToOperatorSet {
+        operator_set: OperatorSet,
+        strategy: Address,
+    },
+    StrategyRemovedFromOperatorSet {
+        operator_set: OperatorSet,
+        strategy: Address,
+    },
+    SlasherUpdated {
+        operator_set: OperatorSet,
+        slasher: Address,
+        effect_block: u32,
+    },
+    RegistrationPolicySet {
+        operator_set: OperatorSet,
+        policy: RegistrationPolicy,
+    },
+    AllowlistUpdated {
+        operator_set: OperatorSet,
+        operator: Address,
+        allowed: bool,
+    },
+    OperatorAddedToOperatorSet {
+        operator: Address,
+        operator_set: OperatorSet,
+    },
+    OperatorRemovedFromOperatorSet {
+        operator: Address,
+        operator_set: OperatorSet,
+        slashable_until: u32,
+    },
+    AllocationDelaySet {
+        operator: Address,
+        delay: u32,
+        effect_block: u32,
+    },
+    AllocationUpdated {
+        operator: Address,
+        operator_set: OperatorSet,
+        strategy: Address,
+        magnitude: u64,
+        effect_block: u32,
+    },
+    EncumberedMagnitudeUpdated {
+        operator: Address,
+        strategy: Address,
+        encumbered_magnitude: u64,
+    },
+    MaxMagnitudeUpdated {
+        operator: Address,
+        strategy: Address,
+        max_magnitude: u64,
+    },
+    OperatorSlashed {
+        operator: Address,
+        operator_set: OperatorSet,
+        slash_id: u64,
+        strategies: Vec<Address>,
+        #[serde(with = "dec_vec")]
+        wad_slashed: Vec<U256>,
+        description: String,
+    },
+    EquivocationProven {
+        operator: Address,
+        operator_set: OperatorSet,
+        height: u64,
+    },
+    // Permissions and pausing
+    PendingAdminAdded {
+        account: Address,
+        admin: Address,
+    },
+    PendingAdminRemoved {
+        account: Address,
+        admin: Address,
+    },
+    AdminSet {
+        account: Address,
+        admin: Address,
+    },
+    AdminRemoved {
+        account: Address,
+        admin: Address,
+    },
+    AppointeeSet {
+        account: Address,
+        appointee: Address,
+        selector: String,
+    },
+    AppointeeRemoved {
+        account: Address,
+        appointee: Address,
+        selector: String,
+    },
+    Paused {
+        account: Address,
+        target: PauseTarget,
+        new_paused_status: u64,
+    },
+    Unpaused {
+        account: Address,
+        target: PauseTarget,
+        new_paused_status: u64,
+    },
+}
