@@ -154,7 +154,12 @@ mod tests {
         );
         // A result above 2^256 - 1 is an overflow even on the wide path.
         assert_eq!(
-            mul_div(U256::MAX, U256::MAX - u(1), U256::MAX - u(2), Rounding::Down),
+            mul_div(
+                U256::MAX,
+                U256::MAX - u(1),
+                U256::MAX - u(2),
+                Rounding::Down
+            ),
             Err(MathError::Overflow)
         );
     }
