@@ -437,7 +437,7 @@ fn op_strategy_key(prefix: &[u8], op: &Address, strategy: &Address) -> Vec<u8> {
 }
 
 fn set_from_key(k: &[u8]) -> OperatorSet {
-    let avs = Address::from_slice(k.get(..20).unwrap_or(&[0; 20]));
+    let avs = crate::state::address_at(k, 0);
     let id = k
         .get(28..32)
         .and_then(|b| <[u8; 4]>::try_from(b).ok())
@@ -497,7 +497,7 @@ pub trait AllocationRead: StateRead {
         Ok(self
             .scan_prefix(&prefix)?
             .into_iter()
-            .map(|(k, _)| Address::from_slice(k.get(prefix.len()..).unwrap_or(&[0; 20])))
+            .map(|(k, _)| crate::state::address_at(&k, prefix.len()))
             .collect())
     }
 
@@ -674,7 +674,7 @@ pub trait AllocationRead: StateRead {
             .map(|(k, v)| {
                 let rest = k.get(prefix.len()..).unwrap_or_default();
                 let set = set_from_key(rest.get(..32).unwrap_or_default());
-                let strategy = Address::from_slice(rest.get(32..52).unwrap_or(&[0; 20]));
+                let strategy = crate::state::address_at(rest, 32);
                 Ok((set, strategy, decode(&k, &v)?))
             })
             .collect()

@@ -225,7 +225,7 @@ pub trait DelegationRead: StateRead {
         Ok(self
             .scan_prefix(OPERATOR)?
             .into_iter()
-            .map(|(k, _)| Address::from_slice(k.get(OPERATOR.len()..).unwrap_or(&[0; 20])))
+            .map(|(k, _)| crate::state::address_at(&k, OPERATOR.len()))
             .collect())
     }
 

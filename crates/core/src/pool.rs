@@ -172,7 +172,7 @@ pub trait PoolRead: StateRead {
         self.scan_prefix(POOL)?
             .into_iter()
             .map(|(k, v)| {
-                let addr = Address::from_slice(k.get(POOL.len()..).unwrap_or_default());
+                let addr = crate::state::address_at(&k, POOL.len());
                 Ok((addr, crate::state::decode(&k, &v)?))
             })
             .collect()

@@ -138,6 +138,17 @@ pub fn key(prefix: &[u8], parts: &[&[u8]]) -> Vec<u8> {
     k
 }
 
+/// The 20-byte address stored at `offset` in a key (zero if the key is too short, which keys
+/// built by [`key`] never are).
+pub fn address_at(k: &[u8], offset: usize) -> alloy_primitives::Address {
+    offset
+        .checked_add(20)
+        .and_then(|end| k.get(offset..end))
+        .and_then(|b| <[u8; 20]>::try_from(b).ok())
+        .map(alloy_primitives::Address::from)
+        .unwrap_or_default()
+}
+
 /// The smallest key greater than every key that starts with `prefix`, if any.
 fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
     let mut end = prefix.to_vec();

@@ -152,7 +152,7 @@ pub trait StrategyManagerRead: StateRead {
             let rest = k.get(BUCKET.len()..).unwrap_or_default();
             let (set_key, rest) = rest.split_at(rest.len().min(32));
             let (id, strategy) = rest.split_at(rest.len().min(8));
-            let avs = Address::from_slice(set_key.get(..20).unwrap_or(&[0; 20]));
+            let avs = crate::state::address_at(set_key, 0);
             let set_id = u32::from_be_bytes(
                 set_key
                     .get(28..32)
@@ -163,7 +163,7 @@ pub trait StrategyManagerRead: StateRead {
             out.push(SlashBucket {
                 operator_set: OperatorSet::new(avs, set_id),
                 slash_id,
-                strategy: Address::from_slice(strategy),
+                strategy: crate::state::address_at(strategy, 0),
                 shares: decode(&k, &v)?,
             });
         }
@@ -500,7 +500,7 @@ pub fn clear_burn_or_redistributable_shares(
         return Err(StrategyManagerError::NothingToClear.into());
     }
     for (k, _) in entries {
-        let strategy = Address::from_slice(k.get(prefix.len()..).unwrap_or(&[0; 20]));
+        let strategy = crate::state::address_at(&k, prefix.len());
         clear_one(ex, set, slash_id, strategy)?;
     }
     Ok(())

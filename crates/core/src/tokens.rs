@@ -113,7 +113,7 @@ pub trait TokensRead: StateRead {
         self.scan_prefix(INFO)?
             .into_iter()
             .map(|(k, v)| {
-                let addr = Address::from_slice(k.get(INFO.len()..).unwrap_or_default());
+                let addr = crate::state::address_at(&k, INFO.len());
                 Ok((addr, crate::state::decode(&k, &v)?))
             })
             .collect()
