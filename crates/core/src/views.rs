@@ -1,0 +1,249 @@
+//! Read-only summaries for the people using the protocol: what a staker holds and can withdraw,
+//! what is slashable and by whom, and what an operator has allocated where. They compute the
+//! same numbers the handlers would, at a given block, without changing anything.
+
+use crate::allocation::{self, Allocation, AllocationRead, RegistrationStatus};
+use crate::delegation::{self, DelegationRead, OperatorDetails, QueuedWithdrawalView};
+use crate::error::Error;
+use crate::state::StateRead;
+use crate::strategy_manager;
+use alloy_primitives::{Address, U256};
+use restake_primitives::OperatorSet;
+use restake_primitives::decimal::u256 as dec;
+use restake_primitives::math::{div_wad, mul_wad};
+use serde::{Deserialize, Serialize};
+
+/// A staker's position in one strategy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StakerPosition {
+    /// Strategy (pool).
+    pub strategy: Address,
+    /// Shares deposited (`s`).
+    #[serde(with = "dec")]
+    pub deposit_shares: U256,
+    /// Shares withdrawable now (`s * k * m`).
+    #[serde(with = "dec")]
+    pub withdrawable_shares: U256,
+    /// Deposit scaling factor (`k`).
+    #[serde(with = "dec")]
+    pub deposit_scaling_factor: U256,
+}
+
+/// One operator set that can slash a staker's stake in one strategy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Exposure {
+    /// The set.
+    pub operator_set: OperatorSet,
+    /// Strategy.
+    pub strategy: Address,
+    /// The staker's withdrawable shares the set can slash now.
+    #[serde(with = "dec")]
+    pub slashable_shares: U256,
+    /// Fraction of the operator's stake allocated to the set now (WAD = 100%).
+    #[serde(with = "dec")]
+    pub allocated_fraction: U256,
+    /// Fraction once a pending change applies (equals the current one when none is pending).
+    #[serde(with = "dec")]
+    pub pending_fraction: U256,
+    /// Block at which the pending change applies (0: none).
+    pub pending_effect_block: u32,
+}
+
+/// Everything about a staker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StakerView {
+    /// The staker.
+    pub staker: Address,
+    /// Its operator, if delegated.
+    pub delegated_to: Option<Address>,
+    /// Positions, one per strategy held.
+    pub positions: Vec<StakerPosition>,
+    /// What can slash the positions, through the operator's allocations.
+    pub exposures: Vec<Exposure>,
+    /// Pending withdrawals with their completion block.
+    pub queued_withdrawals: Vec<QueuedWithdrawalView>,
+}
+
+/// The staker's view at block `now`.
+pub fn staker<R: StateRead>(s: &R, staker: &Address, now: u32) -> Result<StakerView, Error> {
+    let delegated_to = s.delegated_to(staker)?;
+    let mut positions = Vec::new();
+    for (strategy, deposit_shares) in strategy_manager::deposited(s, staker)? {
+        positions.push(StakerPosition {
+            strategy,
+            deposit_shares,
+            withdrawable_shares: s.withdrawable_shares(staker, &strategy)?,
+            deposit_scaling_factor: s.deposit_scaling_factor(staker, &strategy)?,
+        });
+    }
+    let mut exposures = Vec::new();
+    if let Some(op) = delegated_to {
+        for (set, strategy, _) in s.allocations_of(&op)? {
+            let Some(pos) = positions.iter().find(|p| p.strategy == strategy) else {
+                continue;
+            };
+            let Some(info) = s.operator_set(&set)? else {
+                continue;
+            };
+            if !info.strategies.contains(&strategy) {
+                continue;
+            }
+            let (si, a) = s.updated_allocation(&op, &set, &strategy, now)?;
+            if si.max_magnitude == 0 {
+                continue;
+            }
+            let max = U256::from(si.max_magnitude);
+            let current = div_wad(U256::from(a.current_magnitude), max)?;
+            let pending_mag = allocation_after_pending(&a)?;
+            let pending = div_wad(U256::from(pending_mag), max)?;
+            let slashable = if s.is_operator_slashable(&op, &set, now)? {
+                mul_wad(pos.withdrawable_shares, current)?
+            } else {
+                U256::ZERO
+            };
+            exposures.push(Exposure {
+                operator_set: set,
+                strategy,
+                slashable_shares: slashable,
+                allocated_fraction: current,
+                pending_fraction: pending,
+                pending_effect_block: a.effect_block,
+            });
+        }
+    }
+    Ok(StakerView {
+        staker: *staker,
+        delegated_to,
+        positions,
+        exposures,
+        queued_withdrawals: delegation::queued_withdrawals(s, staker, now)?,
+    })
+}
+
+fn allocation_after_pending(a: &Allocation) -> Result<u64, Error> {
+    let v = i128::from(a.current_magnitude)
+        .checked_add(a.pending_diff)
+        .ok_or(restake_primitives::math::MathError::Overflow)?;
+    u64::try_from(v).map_err(|_| restake_primitives::math::MathError::Underflow.into())
+}
+
+/// An operator's stake and magnitudes in one strategy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OperatorStrategy {
+    /// Strategy.
+    pub strategy: Address,
+    /// Delegated shares (`op`).
+    #[serde(with = "dec")]
+    pub operator_shares: U256,
+    /// Max magnitude (WAD until slashed).
+    pub max_magnitude: u64,
+    /// Magnitude that can still be allocated.
+    pub allocatable_magnitude: u64,
+}
+
+/// One allocation of an operator, as of a block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AllocationView {
+    /// The set.
+    pub operator_set: OperatorSet,
+    /// Strategy.
+    pub strategy: Address,
+    /// Magnitude in force.
+    pub current_magnitude: u64,
+    /// Magnitude after the pending change.
+    pub pending_magnitude: u64,
+    /// Block of the pending change (0: none).
+    pub effect_block: u32,
+    /// Shares the set can slash now (0 when the operator is not slashable by the set).
+    #[serde(with = "dec")]
+    pub slashable_shares: U256,
+}
+
+/// Everything about an operator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OperatorView {
+    /// The operator.
+    pub operator: Address,
+    /// Approver and metadata.
+    pub details: OperatorDetails,
+    /// `(is_set, delay)` of the allocation delay in force.
+    pub allocation_delay: Option<u32>,
+    /// Stake per strategy the operator has shares in or allocated.
+    pub strategies: Vec<OperatorStrategy>,
+    /// Allocations to operator sets.
+    pub allocations: Vec<AllocationView>,
+}
+
+/// The operator's view at block `now`; `None` if not an operator.
+pub fn operator<R: StateRead>(
+    s: &R,
+    op: &Address,
+    now: u32,
+) -> Result<Option<OperatorView>, Error> {
+    if !s.is_operator(op)? {
+        return Ok(None);
+    }
+    let details = s.operator_details(op)?.unwrap_or(OperatorDetails {
+        delegation_approver: Address::ZERO,
+        metadata_uri: String::new(),
+    });
+    let (is_set, delay) = s.allocation_delay_info(op)?.at(now);
+    let mut allocations = Vec::new();
+    let mut strategies: Vec<Address> = Vec::new();
+    for (set, strategy, _) in s.allocations_of(op)? {
+        let (_, a) = s.updated_allocation(op, &set, &strategy, now)?;
+        let slashable_shares =
+            allocation::minimum_slashable_stake(s, &set, op, &strategy, now, now)?;
+        allocations.push(AllocationView {
+            operator_set: set,
+            strategy,
+            current_magnitude: a.current_magnitude,
+            pending_magnitude: allocation_after_pending(&a)?,
+            effect_block: a.effect_block,
+            slashable_shares,
+        });
+        if !strategies.contains(&strategy) {
+            strategies.push(strategy);
+        }
+    }
+    for (strategy, _) in strategy_manager::deposited(s, op)? {
+        if !strategies.contains(&strategy) {
+            strategies.push(strategy);
+        }
+    }
+    let mut rows = Vec::with_capacity(strategies.len());
+    for strategy in strategies {
+        rows.push(OperatorStrategy {
+            strategy,
+            operator_shares: s.operator_shares(op, &strategy)?,
+            max_magnitude: s.max_magnitude(op, &strategy)?,
+            allocatable_magnitude: allocation::allocatable_magnitude(s, op, &strategy, now)?,
+        });
+    }
+    Ok(Some(OperatorView {
+        operator: *op,
+        details,
+        allocation_delay: is_set.then_some(delay),
+        strategies: rows,
+        allocations,
+    }))
+}
+
+/// A set member's registration as seen at `now`.
+pub fn registration<R: StateRead>(
+    s: &R,
+    op: &Address,
+    set: &OperatorSet,
+    now: u32,
+) -> Result<(RegistrationStatus, bool), Error> {
+    Ok((
+        s.registration(op, set)?,
+        s.is_operator_slashable(op, set, now)?,
+    ))
+}
