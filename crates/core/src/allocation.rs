@@ -228,25 +228,10 @@ pub struct OperatorSetInfo {
     /// Slashes so far (the last slash id).
     pub slash_count: u64,
     /// Equivocation rule: the WAD slashed on proof of a double attestation. Immutable once set.
-    #[serde(with = "opt_u256")]
+    #[serde(with = "restake_primitives::decimal::opt_u256")]
     pub equivocation_wad_to_slash: Option<U256>,
     /// Registered operators.
     pub member_count: u64,
-}
-
-mod opt_u256 {
-    use alloy_primitives::U256;
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn serialize<S: Serializer>(v: &Option<U256>, s: S) -> Result<S::Ok, S::Error> {
-        v.map(|x| x.to_string()).serialize(s)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<U256>, D::Error> {
-        let v = Option::<String>::deserialize(d)?;
-        v.map(|s| U256::from_str_radix(&s, 10).map_err(serde::de::Error::custom))
-            .transpose()
-    }
 }
 
 /// An operator's membership of a set.
@@ -357,7 +342,7 @@ pub struct CreateSetParams {
     #[serde(default)]
     pub registration_policy: RegistrationPolicy,
     /// Enables slashing on proof of equivocation with this WAD (decimal string).
-    #[serde(default, with = "opt_u256")]
+    #[serde(default, with = "restake_primitives::decimal::opt_u256")]
     pub equivocation_wad_to_slash: Option<U256>,
 }
 

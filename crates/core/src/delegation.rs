@@ -714,6 +714,9 @@ fn remove_shares_and_queue_withdrawal(
     let mut scaled = Vec::with_capacity(strategies.len());
     let mut withdrawable = Vec::with_capacity(strategies.len());
     for ((strategy, x), sf) in strategies.iter().zip(deposit_shares).zip(sfs) {
+        // The staker's holding is checked before anything moves, so an over-withdrawal is
+        // always reported as such, whatever the operator's shares.
+        strategy_manager::check_removable(&ex.state, &staker, strategy, *x)?;
         let k = ex.state.deposit_scaling_factor(&staker, strategy)?;
         let w = shares::calc_withdrawable(k, *x, *sf)?;
         let q = shares::scale_for_queue_withdrawal(k, *x)?;

@@ -406,6 +406,27 @@ pub(crate) fn add_shares(
     Ok((prev, shares))
 }
 
+/// Fails unless `shares` is non-zero and at most the staker's deposit shares in `strategy`.
+pub(crate) fn check_removable<R: StateRead>(
+    s: &R,
+    staker: &Address,
+    strategy: &Address,
+    shares: U256,
+) -> Result<(), Error> {
+    if shares.is_zero() {
+        return Err(StrategyManagerError::SharesAmountZero.into());
+    }
+    let held = s.deposit_shares(staker, strategy)?;
+    if shares > held {
+        return Err(StrategyManagerError::SharesAmountTooHigh {
+            held,
+            asked: shares,
+        }
+        .into());
+    }
+    Ok(())
+}
+
 /// Removes deposit shares (queueing a withdrawal). Returns what remains.
 pub(crate) fn remove_deposit_shares(
     ex: &mut Exec<'_>,

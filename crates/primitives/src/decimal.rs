@@ -5,7 +5,8 @@
 use alloy_primitives::U256;
 use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
 
-fn parse_u256(s: &str) -> Result<U256, String> {
+/// Parses a canonical decimal string (digits only, no leading zero, fits in 256 bits).
+pub fn parse_u256(s: &str) -> Result<U256, String> {
     if s.is_empty() || s.len() > 78 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!("expected a decimal string, got {s:?}"));
     }
@@ -47,6 +48,26 @@ pub mod u256_vec {
         v.iter()
             .map(|s| parse_u256(s).map_err(D::Error::custom))
             .collect()
+    }
+}
+
+/// `Option<U256>` as a decimal string or `null`.
+pub mod opt_u256 {
+    use super::*;
+
+    /// Writes the decimal string or `null`.
+    pub fn serialize<S: Serializer>(v: &Option<U256>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(x) => s.serialize_some(&x.to_string()),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Reads a decimal string or `null`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<U256>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|s| parse_u256(&s).map_err(D::Error::custom))
+            .transpose()
     }
 }
 

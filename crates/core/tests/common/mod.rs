@@ -63,7 +63,7 @@ impl Key {
         let sig = secp256k1::SECP256K1.sign_ecdsa_recoverable(msg, &self.0);
         let (id, rs) = sig.serialize_compact();
         let mut out = rs.to_vec();
-        out.push(27 + i32::from(id) as u8);
+        out.push(u8::try_from(27 + i32::from(id)).unwrap());
         Bytes::from(out)
     }
 }
