@@ -1,0 +1,308 @@
+//! A small EIP-712 encoder over dynamic values, so one description of a message gives both its
+//! signing digest and the `eth_signTypedData_v4` JSON a wallet signs. Wallets and this module
+//! must agree byte for byte; the fixtures signed by independent wallet libraries check that.
+//!
+//! Rules (EIP-712): `hashStruct(s) = keccak256(typeHash(s) || encodeData(s))`;
+//! `typeHash = keccak256(encodeType)`, where `encodeType` is `Name(type name,...)` followed by
+//! every struct type it references, sorted by name; atomic values are one 32-byte word, `bytes`
+//! and `string` are hashed, arrays are the hash of their encoded elements, structs their
+//! `hashStruct`.
+
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+/// A field type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ty {
+    /// `address`.
+    Address,
+    /// `uintN`.
+    Uint(u16),
+    /// `bool`.
+    Bool,
+    /// `bytes32`.
+    Bytes32,
+    /// `bytes`.
+    Bytes,
+    /// `string`.
+    String,
+    /// `T[]`.
+    Array(Box<Ty>),
+    /// A struct by name; its fields come with its value.
+    Struct(&'static str),
+}
+
+impl Ty {
+    fn name(&self) -> String {
+        match self {
+            Ty::Address => "address".into(),
+            Ty::Uint(n) => format!("uint{n}"),
+            Ty::Bool => "bool".into(),
+            Ty::Bytes32 => "bytes32".into(),
+            Ty::Bytes => "bytes".into(),
+            Ty::String => "string".into(),
+            Ty::Array(t) => format!("{}[]", t.name()),
+            Ty::Struct(n) => (*n).into(),
+        }
+    }
+}
+
+/// A value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Val {
+    /// An address.
+    Address(Address),
+    /// An unsigned integer (of the field's width).
+    Uint(U256),
+    /// A boolean.
+    Bool(bool),
+    /// 32 bytes.
+    Bytes32(B256),
+    /// Dynamic bytes.
+    Bytes(Bytes),
+    /// A string.
+    String(String),
+    /// An array (elements of the field's element type).
+    Array(Vec<Val>),
+    /// A struct.
+    Struct(Struct),
+}
+
+/// A struct value with its type description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Struct {
+    /// Type name.
+    pub name: &'static str,
+    /// Fields in declaration order.
+    pub fields: Vec<Field>,
+}
+
+/// One field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    /// Field name.
+    pub name: &'static str,
+    /// Field type.
+    pub ty: Ty,
+    /// Field value.
+    pub val: Val,
+}
+
+impl Struct {
+    /// An empty struct of type `name`.
+    pub fn new(name: &'static str) -> Self {
+        Self { name, fields: Vec::new() }
+    }
+
+    /// Appends a field.
+    pub fn field(mut self, name: &'static str, ty: Ty, val: Val) -> Self {
+        self.fields.push(Field { name, ty, val });
+        self
+    }
+
+    /// Every struct type this one uses (itself included), name → field list.
+    pub fn types(&self) -> BTreeMap<&'static str, Vec<(&'static str, String)>> {
+        let mut out = BTreeMap::new();
+        self.collect_types(&mut out);
+        out
+    }
+
+    fn collect_types(&self, out: &mut BTreeMap<&'static str, Vec<(&'static str, String)>>) {
+        out.insert(self.name, self.fields.iter().map(|f| (f.name, f.ty.name())).collect());
+        for f in &self.fields {
+            collect_val_types(&f.val, out);
+        }
+    }
+
+    /// `encodeType`.
+    pub fn encode_type(&self) -> String {
+        let types = self.types();
+        let sig = |name: &str, fields: &[(&'static str, String)]| {
+            let inner: Vec<String> = fields.iter().map(|(n, t)| format!("{t} {n}")).collect();
+            format!("{name}({})", inner.join(","))
+        };
+        let mut s = types.get(self.name).map(|f| sig(self.name, f)).unwrap_or_default();
+        for (name, fields) in &types {
+            if *name != self.name {
+                s.push_str(&sig(name, fields));
+            }
+        }
+        s
+    }
+
+    /// `hashStruct`.
+    pub fn hash(&self) -> B256 {
+        let mut buf = Vec::with_capacity(32 * (self.fields.len() + 1));
+        buf.extend_from_slice(keccak256(self.encode_type().as_bytes()).as_slice());
+        for f in &self.fields {
+            buf.extend_from_slice(encode_value(&f.val).as_slice());
+        }
+        keccak256(buf)
+    }
+
+    /// The message as JSON (`uint` values as decimal strings, bytes as `0x` hex).
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        for f in &self.fields {
+            m.insert(f.name.into(), val_json(&f.val));
+        }
+        Value::Object(m)
+    }
+}
+
+fn collect_val_types(v: &Val, out: &mut BTreeMap<&'static str, Vec<(&'static str, String)>>) {
+    match v {
+        Val::Struct(s) => s.collect_types(out),
+        Val::Array(items) => items.iter().for_each(|i| collect_val_types(i, out)),
+        _ => {}
+    }
+}
+
+fn encode_value(v: &Val) -> B256 {
+    match v {
+        Val::Address(a) => a.into_word(),
+        Val::Uint(u) => B256::from(u.to_be_bytes::<32>()),
+        Val::Bool(b) => B256::from(U256::from(u8::from(*b)).to_be_bytes::<32>()),
+        Val::Bytes32(b) => *b,
+        Val::Bytes(b) => keccak256(b),
+        Val::String(s) => keccak256(s.as_bytes()),
+        Val::Array(items) => {
+            let mut buf = Vec::with_capacity(32 * items.len());
+            for i in items {
+                buf.extend_from_slice(encode_value(i).as_slice());
+            }
+            keccak256(buf)
+        }
+        Val::Struct(s) => s.hash(),
+    }
+}
+
+fn val_json(v: &Val) -> Value {
+    match v {
+        Val::Address(a) => Value::String(a.to_checksum(None)),
+        Val::Uint(u) => Value::String(u.to_string()),
+        Val::Bool(b) => Value::Bool(*b),
+        Val::Bytes32(b) => Value::String(b.to_string()),
+        Val::Bytes(b) => Value::String(b.to_string()),
+        Val::String(s) => Value::String(s.clone()),
+        Val::Array(items) => Value::Array(items.iter().map(val_json).collect()),
+        Val::Struct(s) => s.to_json(),
+    }
+}
+
+/// The `Restake` signing domain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Domain {
+    /// Chain id.
+    pub chain_id: u64,
+}
+
+impl Domain {
+    fn as_struct(&self) -> Struct {
+        Struct::new("EIP712Domain")
+            .field("name", Ty::String, Val::String("Restake".into()))
+            .field("version", Ty::String, Val::String("1".into()))
+            .field("chainId", Ty::Uint(256), Val::Uint(U256::from(self.chain_id)))
+    }
+
+    /// `hashStruct(domain)`.
+    pub fn separator(&self) -> B256 {
+        self.as_struct().hash()
+    }
+}
+
+/// `keccak256(0x19 0x01 || domainSeparator || hashStruct(message))`.
+pub fn signing_hash(domain: &Domain, message: &Struct) -> B256 {
+    let mut buf = Vec::with_capacity(66);
+    buf.extend_from_slice(&[0x19, 0x01]);
+    buf.extend_from_slice(domain.separator().as_slice());
+    buf.extend_from_slice(message.hash().as_slice());
+    keccak256(buf)
+}
+
+/// The full `eth_signTypedData_v4` document for `message`.
+pub fn typed_data_json(domain: &Domain, message: &Struct) -> Value {
+    let mut types = Map::new();
+    let field_list = |fields: &[(&'static str, String)]| {
+        Value::Array(fields.iter().map(|(n, t)| json!({ "name": n, "type": t })).collect())
+    };
+    let d = domain.as_struct();
+    types.insert("EIP712Domain".into(), field_list(&d.types().remove("EIP712Domain").unwrap_or_default()));
+    for (name, fields) in message.types() {
+        types.insert(name.into(), field_list(&fields));
+    }
+    json!({
+        "types": Value::Object(types),
+        "primaryType": message.name,
+        "domain": { "name": "Restake", "version": "1", "chainId": domain.chain_id },
+        "message": message.to_json(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_sol_types::{SolStruct, sol};
+
+    sol! {
+        struct Inner { address who; uint256 amount; }
+        struct Outer { string label; Inner[] items; bytes data; bool flag; bytes32 salt; uint64 nonce; }
+    }
+
+    fn sample() -> (Outer, Struct) {
+        let who = Address::repeat_byte(7);
+        let sol_value = Outer {
+            label: "hi".into(),
+            items: vec![Inner { who, amount: U256::from(5) }],
+            data: Bytes::from(vec![1, 2, 3]),
+            flag: true,
+            salt: B256::repeat_byte(9),
+            nonce: 3,
+        };
+        let inner = Struct::new("Inner").field("who", Ty::Address, Val::Address(who)).field(
+            "amount",
+            Ty::Uint(256),
+            Val::Uint(U256::from(5)),
+        );
+        let mine = Struct::new("Outer")
+            .field("label", Ty::String, Val::String("hi".into()))
+            .field("items", Ty::Array(Box::new(Ty::Struct("Inner"))), Val::Array(vec![Val::Struct(inner)]))
+            .field("data", Ty::Bytes, Val::Bytes(Bytes::from(vec![1, 2, 3])))
+            .field("flag", Ty::Bool, Val::Bool(true))
+            .field("salt", Ty::Bytes32, Val::Bytes32(B256::repeat_byte(9)))
+            .field("nonce", Ty::Uint(64), Val::Uint(U256::from(3)));
+        (sol_value, mine)
+    }
+
+    #[test]
+    fn encode_type_lists_referenced_structs_after_the_primary_one() {
+        let (sol_value, mine) = sample();
+        let _ = &sol_value;
+        assert_eq!(mine.encode_type(), Outer::eip712_encode_type());
+        assert_eq!(
+            mine.encode_type(),
+            "Outer(string label,Inner[] items,bytes data,bool flag,bytes32 salt,uint64 nonce)Inner(address who,uint256 amount)"
+        );
+    }
+
+    #[test]
+    fn hashes_and_digest_match_an_independent_encoder() {
+        let (sol_value, mine) = sample();
+        assert_eq!(mine.hash(), sol_value.eip712_hash_struct());
+        let domain = crate::eip712::domain(31337);
+        assert_eq!(signing_hash(&Domain { chain_id: 31337 }, &mine), sol_value.eip712_signing_hash(&domain));
+    }
+
+    #[test]
+    fn typed_data_json_has_domain_types_and_message() {
+        let (_, mine) = sample();
+        let doc = typed_data_json(&Domain { chain_id: 1 }, &mine);
+        assert_eq!(doc["primaryType"], "Outer");
+        assert_eq!(doc["types"]["Inner"][1], json!({"name": "amount", "type": "uint256"}));
+        assert_eq!(doc["types"]["EIP712Domain"].as_array().map(Vec::len), Some(3));
+        assert_eq!(doc["message"]["items"][0]["amount"], "5");
+        assert_eq!(doc["message"]["nonce"], "3");
+        assert_eq!(doc["domain"]["chainId"], 1);
+    }
+}
