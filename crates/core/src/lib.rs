@@ -51,6 +51,7 @@ pub mod shares;
 pub mod state;
 pub mod strategy_manager;
 pub mod tokens;
+pub mod tx;
 pub mod typed_data;
 pub mod views;
 

@@ -73,7 +73,7 @@ pub enum Val {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Struct {
     /// Type name.
-    pub name: &'static str,
+    pub name: String,
     /// Fields in declaration order.
     pub fields: Vec<Field>,
 }
@@ -91,8 +91,11 @@ pub struct Field {
 
 impl Struct {
     /// An empty struct of type `name`.
-    pub fn new(name: &'static str) -> Self {
-        Self { name, fields: Vec::new() }
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            fields: Vec::new(),
+        }
     }
 
     /// Appends a field.
@@ -102,14 +105,17 @@ impl Struct {
     }
 
     /// Every struct type this one uses (itself included), name → field list.
-    pub fn types(&self) -> BTreeMap<&'static str, Vec<(&'static str, String)>> {
+    pub fn types(&self) -> BTreeMap<String, Vec<(&'static str, String)>> {
         let mut out = BTreeMap::new();
         self.collect_types(&mut out);
         out
     }
 
-    fn collect_types(&self, out: &mut BTreeMap<&'static str, Vec<(&'static str, String)>>) {
-        out.insert(self.name, self.fields.iter().map(|f| (f.name, f.ty.name())).collect());
+    fn collect_types(&self, out: &mut BTreeMap<String, Vec<(&'static str, String)>>) {
+        out.insert(
+            self.name.clone(),
+            self.fields.iter().map(|f| (f.name, f.ty.name())).collect(),
+        );
         for f in &self.fields {
             collect_val_types(&f.val, out);
         }
@@ -122,7 +128,10 @@ impl Struct {
             let inner: Vec<String> = fields.iter().map(|(n, t)| format!("{t} {n}")).collect();
             format!("{name}({})", inner.join(","))
         };
-        let mut s = types.get(self.name).map(|f| sig(self.name, f)).unwrap_or_default();
+        let mut s = types
+            .get(&self.name)
+            .map(|f| sig(&self.name, f))
+            .unwrap_or_default();
         for (name, fields) in &types {
             if *name != self.name {
                 s.push_str(&sig(name, fields));
@@ -133,7 +142,7 @@ impl Struct {
 
     /// `hashStruct`.
     pub fn hash(&self) -> B256 {
-        let mut buf = Vec::with_capacity(32 * (self.fields.len() + 1));
+        let mut buf = Vec::with_capacity(self.fields.len().saturating_add(1).saturating_mul(32));
         buf.extend_from_slice(keccak256(self.encode_type().as_bytes()).as_slice());
         for f in &self.fields {
             buf.extend_from_slice(encode_value(&f.val).as_slice());
@@ -151,7 +160,7 @@ impl Struct {
     }
 }
 
-fn collect_val_types(v: &Val, out: &mut BTreeMap<&'static str, Vec<(&'static str, String)>>) {
+fn collect_val_types(v: &Val, out: &mut BTreeMap<String, Vec<(&'static str, String)>>) {
     match v {
         Val::Struct(s) => s.collect_types(out),
         Val::Array(items) => items.iter().for_each(|i| collect_val_types(i, out)),
@@ -168,7 +177,7 @@ fn encode_value(v: &Val) -> B256 {
         Val::Bytes(b) => keccak256(b),
         Val::String(s) => keccak256(s.as_bytes()),
         Val::Array(items) => {
-            let mut buf = Vec::with_capacity(32 * items.len());
+            let mut buf = Vec::with_capacity(items.len().saturating_mul(32));
             for i in items {
                 buf.extend_from_slice(encode_value(i).as_slice());
             }
@@ -203,7 +212,11 @@ impl Domain {
         Struct::new("EIP712Domain")
             .field("name", Ty::String, Val::String("Restake".into()))
             .field("version", Ty::String, Val::String("1".into()))
-            .field("chainId", Ty::Uint(256), Val::Uint(U256::from(self.chain_id)))
+            .field(
+                "chainId",
+                Ty::Uint(256),
+                Val::Uint(U256::from(self.chain_id)),
+            )
     }
 
     /// `hashStruct(domain)`.
@@ -225,12 +238,20 @@ pub fn signing_hash(domain: &Domain, message: &Struct) -> B256 {
 pub fn typed_data_json(domain: &Domain, message: &Struct) -> Value {
     let mut types = Map::new();
     let field_list = |fields: &[(&'static str, String)]| {
-        Value::Array(fields.iter().map(|(n, t)| json!({ "name": n, "type": t })).collect())
+        Value::Array(
+            fields
+                .iter()
+                .map(|(n, t)| json!({ "name": n, "type": t }))
+                .collect(),
+        )
     };
     let d = domain.as_struct();
-    types.insert("EIP712Domain".into(), field_list(&d.types().remove("EIP712Domain").unwrap_or_default()));
+    types.insert(
+        "EIP712Domain".into(),
+        field_list(&d.types().remove("EIP712Domain").unwrap_or_default()),
+    );
     for (name, fields) in message.types() {
-        types.insert(name.into(), field_list(&fields));
+        types.insert(name, field_list(&fields));
     }
     json!({
         "types": Value::Object(types),
@@ -254,20 +275,25 @@ mod tests {
         let who = Address::repeat_byte(7);
         let sol_value = Outer {
             label: "hi".into(),
-            items: vec![Inner { who, amount: U256::from(5) }],
+            items: vec![Inner {
+                who,
+                amount: U256::from(5),
+            }],
             data: Bytes::from(vec![1, 2, 3]),
             flag: true,
             salt: B256::repeat_byte(9),
             nonce: 3,
         };
-        let inner = Struct::new("Inner").field("who", Ty::Address, Val::Address(who)).field(
-            "amount",
-            Ty::Uint(256),
-            Val::Uint(U256::from(5)),
-        );
+        let inner = Struct::new("Inner")
+            .field("who", Ty::Address, Val::Address(who))
+            .field("amount", Ty::Uint(256), Val::Uint(U256::from(5)));
         let mine = Struct::new("Outer")
             .field("label", Ty::String, Val::String("hi".into()))
-            .field("items", Ty::Array(Box::new(Ty::Struct("Inner"))), Val::Array(vec![Val::Struct(inner)]))
+            .field(
+                "items",
+                Ty::Array(Box::new(Ty::Struct("Inner"))),
+                Val::Array(vec![Val::Struct(inner)]),
+            )
             .field("data", Ty::Bytes, Val::Bytes(Bytes::from(vec![1, 2, 3])))
             .field("flag", Ty::Bool, Val::Bool(true))
             .field("salt", Ty::Bytes32, Val::Bytes32(B256::repeat_byte(9)))
@@ -291,7 +317,10 @@ mod tests {
         let (sol_value, mine) = sample();
         assert_eq!(mine.hash(), sol_value.eip712_hash_struct());
         let domain = crate::eip712::domain(31337);
-        assert_eq!(signing_hash(&Domain { chain_id: 31337 }, &mine), sol_value.eip712_signing_hash(&domain));
+        assert_eq!(
+            signing_hash(&Domain { chain_id: 31337 }, &mine),
+            sol_value.eip712_signing_hash(&domain)
+        );
     }
 
     #[test]
@@ -299,8 +328,14 @@ mod tests {
         let (_, mine) = sample();
         let doc = typed_data_json(&Domain { chain_id: 1 }, &mine);
         assert_eq!(doc["primaryType"], "Outer");
-        assert_eq!(doc["types"]["Inner"][1], json!({"name": "amount", "type": "uint256"}));
-        assert_eq!(doc["types"]["EIP712Domain"].as_array().map(Vec::len), Some(3));
+        assert_eq!(
+            doc["types"]["Inner"][1],
+            json!({"name": "amount", "type": "uint256"})
+        );
+        assert_eq!(
+            doc["types"]["EIP712Domain"].as_array().map(Vec::len),
+            Some(3)
+        );
         assert_eq!(doc["message"]["items"][0]["amount"], "5");
         assert_eq!(doc["message"]["nonce"], "3");
         assert_eq!(doc["domain"]["chainId"], 1);

@@ -1,0 +1,554 @@
+//! Signed transactions: `{from, nonce, action, signature}`.
+//!
+//! The signature is EIP-712 over the domain `{name: "Restake", version: "1", chainId}` with the
+//! action's own struct as primary type: the action's name capitalised (`depositIntoStrategy` →
+//! `DepositIntoStrategy`), its fields in wire order, then `uint64 nonce`. Optional fields are
+//! signed as they will be read: an omitted `operator`/`avs` is the sender, an omitted address or
+//! amount is zero, an omitted approval is an empty array. So any Ethereum wallet can sign an
+//! action with `eth_signTypedData_v4`, and [`Transaction::typed_data`] gives the exact document.
+
+use crate::action::Action;
+use crate::allocation::{
+    AllocateParams, CreateSetParams, RegistrationApproval, RegistrationPolicy,
+};
+use crate::delegation::QueuedWithdrawalParams;
+use crate::evidence::SignedAttestation;
+use crate::pause::PauseTarget;
+use crate::typed_data::{Domain, Struct, Ty, Val, signing_hash, typed_data_json};
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+use restake_primitives::signature::{SignatureError, recover_signer};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// Why a transaction is not validly signed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TxError {
+    /// The signature is malformed or non-canonical.
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
+    /// The signature recovers to another account than `from`.
+    #[error("signature is by {recovered}, not by {from}")]
+    WrongSigner {
+        /// Claimed sender.
+        from: Address,
+        /// Actual signer.
+        recovered: Address,
+    },
+}
+
+/// A signed transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Transaction {
+    /// Sender.
+    pub from: Address,
+    /// The sender's nonce.
+    pub nonce: u64,
+    /// What to do.
+    pub action: Action,
+    /// 65-byte EIP-712 signature `r || s || v`.
+    pub signature: Bytes,
+}
+
+impl Transaction {
+    /// The EIP-712 digest the sender signs on chain `chain_id`.
+    pub fn signing_hash(from: Address, nonce: u64, action: &Action, chain_id: u64) -> B256 {
+        signing_hash(&Domain { chain_id }, &typed_action(from, nonce, action))
+    }
+
+    /// The `eth_signTypedData_v4` document for an unsigned transaction.
+    pub fn typed_data(
+        from: Address,
+        nonce: u64,
+        action: &Action,
+        chain_id: u64,
+    ) -> serde_json::Value {
+        typed_data_json(&Domain { chain_id }, &typed_action(from, nonce, action))
+    }
+
+    /// Checks the signature (canonical form first) and that it is `from`'s.
+    pub fn verify(&self, chain_id: u64) -> Result<(), TxError> {
+        let digest = Self::signing_hash(self.from, self.nonce, &self.action, chain_id);
+        let recovered = recover_signer(&digest, &self.signature)?;
+        if recovered != self.from {
+            return Err(TxError::WrongSigner {
+                from: self.from,
+                recovered,
+            });
+        }
+        Ok(())
+    }
+
+    /// The transaction id: `keccak256(signingHash || from)`. Signatures are canonical, so the
+    /// signing hash and the sender identify the transaction.
+    pub fn hash(&self, chain_id: u64) -> B256 {
+        let digest = Self::signing_hash(self.from, self.nonce, &self.action, chain_id);
+        let mut buf = Vec::with_capacity(52);
+        buf.extend_from_slice(digest.as_slice());
+        buf.extend_from_slice(self.from.as_slice());
+        keccak256(buf)
+    }
+}
+
+fn addr(a: Address) -> Val {
+    Val::Address(a)
+}
+
+fn uint<T: Into<u128>>(v: T) -> Val {
+    Val::Uint(U256::from(v.into()))
+}
+
+fn addrs(v: &[Address]) -> Val {
+    Val::Array(v.iter().map(|a| Val::Address(*a)).collect())
+}
+
+fn uints(v: &[U256]) -> Val {
+    Val::Array(v.iter().map(|a| Val::Uint(*a)).collect())
+}
+
+fn arr(t: Ty) -> Ty {
+    Ty::Array(Box::new(t))
+}
+
+fn params_queue(p: &QueuedWithdrawalParams) -> Val {
+    Val::Struct(
+        Struct::new("QueuedWithdrawalParams")
+            .field("strategies", arr(Ty::Address), addrs(&p.strategies))
+            .field(
+                "depositShares",
+                arr(Ty::Uint(256)),
+                uints(&p.deposit_shares),
+            ),
+    )
+}
+
+fn policy_name(p: RegistrationPolicy) -> Val {
+    Val::String(
+        match p {
+            RegistrationPolicy::Open => "open",
+            RegistrationPolicy::Allowlist => "allowlist",
+            RegistrationPolicy::Approval => "approval",
+        }
+        .into(),
+    )
+}
+
+fn params_create(p: &CreateSetParams) -> Val {
+    Val::Struct(
+        Struct::new("CreateSetParams")
+            .field("operatorSetId", Ty::Uint(32), uint(p.operator_set_id))
+            .field("strategies", arr(Ty::Address), addrs(&p.strategies))
+            .field(
+                "redistributionRecipient",
+                Ty::Address,
+                addr(p.redistribution_recipient.unwrap_or_default()),
+            )
+            .field("slasher", Ty::Address, addr(p.slasher.unwrap_or_default()))
+            .field(
+                "registrationPolicy",
+                Ty::String,
+                policy_name(p.registration_policy),
+            )
+            .field(
+                "equivocationWadToSlash",
+                Ty::Uint(256),
+                Val::Uint(p.equivocation_wad_to_slash.unwrap_or_default()),
+            ),
+    )
+}
+
+fn params_allocate(p: &AllocateParams) -> Val {
+    Val::Struct(
+        Struct::new("AllocateParams")
+            .field("avs", Ty::Address, addr(p.avs))
+            .field("operatorSetId", Ty::Uint(32), uint(p.operator_set_id))
+            .field("strategies", arr(Ty::Address), addrs(&p.strategies))
+            .field(
+                "newMagnitudes",
+                arr(Ty::Uint(64)),
+                Val::Array(p.new_magnitudes.iter().map(|m| uint(*m)).collect()),
+            ),
+    )
+}
+
+fn approval(a: &RegistrationApproval) -> Val {
+    Val::Struct(
+        Struct::new("RegistrationApproval")
+            .field("signature", Ty::Bytes, Val::Bytes(a.signature.clone()))
+            .field("salt", Ty::Bytes32, Val::Bytes32(a.salt))
+            .field("expiry", Ty::Uint(64), uint(a.expiry)),
+    )
+}
+
+fn attestation(a: &SignedAttestation) -> Val {
+    Val::Struct(
+        Struct::new("SignedAttestation")
+            .field("payloadHash", Ty::Bytes32, Val::Bytes32(a.payload_hash))
+            .field("signature", Ty::Bytes, Val::Bytes(a.signature.clone())),
+    )
+}
+
+fn target(t: &PauseTarget) -> Val {
+    let (component, pool) = match t {
+        PauseTarget::TokenManager => ("tokenManager", Address::ZERO),
+        PauseTarget::DelegationManager => ("delegationManager", Address::ZERO),
+        PauseTarget::AllocationManager => ("allocationManager", Address::ZERO),
+        PauseTarget::Evidence => ("evidence", Address::ZERO),
+        PauseTarget::Pool(p) => ("pool", *p),
+    };
+    Val::Struct(
+        Struct::new("PauseTarget")
+            .field("component", Ty::String, Val::String(component.into()))
+            .field("pool", Ty::Address, addr(pool)),
+    )
+}
+
+/// `depositIntoStrategy` → `DepositIntoStrategy`.
+fn primary_type(name: &str) -> String {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .map(|c| c.to_ascii_uppercase())
+        .into_iter()
+        .chain(chars)
+        .collect()
+}
+
+/// The action as an EIP-712 struct, with the nonce as its last field.
+pub fn typed_action(from: Address, nonce: u64, action: &Action) -> Struct {
+    use Action as A;
+    let s = Struct::new(primary_type(action.name()));
+    let s = match action {
+        A::Transfer { token, to, amount } | A::Mint { token, to, amount } => s
+            .field("token", Ty::Address, addr(*token))
+            .field("to", Ty::Address, addr(*to))
+            .field("amount", Ty::Uint(256), Val::Uint(*amount)),
+        A::Burn { token, amount } => s.field("token", Ty::Address, addr(*token)).field(
+            "amount",
+            Ty::Uint(256),
+            Val::Uint(*amount),
+        ),
+        A::RegisterToken {
+            symbol,
+            decimals,
+            minter,
+        } => s
+            .field("symbol", Ty::String, Val::String(symbol.clone()))
+            .field("decimals", Ty::Uint(8), uint(*decimals))
+            .field("minter", Ty::Address, addr(*minter)),
+        A::CreateStrategy { token } => s.field("token", Ty::Address, addr(*token)),
+        A::AddStrategiesToDepositWhitelist { strategies }
+        | A::RemoveStrategiesFromDepositWhitelist { strategies } => {
+            s.field("strategies", arr(Ty::Address), addrs(strategies))
+        }
+        A::SetStrategyWhitelister {
+            new_strategy_whitelister,
+        } => s.field(
+            "newStrategyWhitelister",
+            Ty::Address,
+            addr(*new_strategy_whitelister),
+        ),
+        A::SetTvlLimits {
+            strategy,
+            max_per_deposit,
+            max_total_deposits,
+        } => s
+            .field("strategy", Ty::Address, addr(*strategy))
+            .field("maxPerDeposit", Ty::Uint(256), Val::Uint(*max_per_deposit))
+            .field(
+                "maxTotalDeposits",
+                Ty::Uint(256),
+                Val::Uint(*max_total_deposits),
+            ),
+        A::DepositIntoStrategy {
+            strategy,
+            token,
+            amount,
+        } => s
+            .field("strategy", Ty::Address, addr(*strategy))
+            .field("token", Ty::Address, addr(*token))
+            .field("amount", Ty::Uint(256), Val::Uint(*amount)),
+        A::DepositIntoStrategyWithSignature {
+            strategy,
+            token,
+            amount,
+            staker,
+            expiry,
+            signature,
+        } => s
+            .field("strategy", Ty::Address, addr(*strategy))
+            .field("token", Ty::Address, addr(*token))
+            .field("amount", Ty::Uint(256), Val::Uint(*amount))
+            .field("staker", Ty::Address, addr(*staker))
+            .field("expiry", Ty::Uint(64), uint(*expiry))
+            .field("signature", Ty::Bytes, Val::Bytes(signature.clone())),
+        A::ClearBurnOrRedistributableShares {
+            avs,
+            operator_set_id,
+            slash_id,
+        } => s
+            .field("avs", Ty::Address, addr(*avs))
+            .field("operatorSetId", Ty::Uint(32), uint(*operator_set_id))
+            .field("slashId", Ty::Uint(64), uint(*slash_id)),
+        A::ClearBurnOrRedistributableSharesByStrategy {
+            avs,
+            operator_set_id,
+            slash_id,
+            strategy,
+        } => s
+            .field("avs", Ty::Address, addr(*avs))
+            .field("operatorSetId", Ty::Uint(32), uint(*operator_set_id))
+            .field("slashId", Ty::Uint(64), uint(*slash_id))
+            .field("strategy", Ty::Address, addr(*strategy)),
+        A::RegisterAsOperator {
+            delegation_approver,
+            allocation_delay,
+            metadata_uri,
+        } => s
+            .field(
+                "delegationApprover",
+                Ty::Address,
+                addr(*delegation_approver),
+            )
+            .field("allocationDelay", Ty::Uint(32), uint(*allocation_delay))
+            .field("metadataUri", Ty::String, Val::String(metadata_uri.clone())),
+        A::ModifyOperatorDetails {
+            operator,
+            delegation_approver,
+        } => s
+            .field("operator", Ty::Address, addr(operator.unwrap_or(from)))
+            .field(
+                "delegationApprover",
+                Ty::Address,
+                addr(*delegation_approver),
+            ),
+        A::UpdateOperatorMetadataUri {
+            operator,
+            metadata_uri,
+        } => s
+            .field("operator", Ty::Address, addr(operator.unwrap_or(from)))
+            .field("metadataUri", Ty::String, Val::String(metadata_uri.clone())),
+        A::DelegateTo {
+            operator,
+            approver_signature,
+            approver_expiry,
+            approver_salt,
+        } => s
+            .field("operator", Ty::Address, addr(*operator))
+            .field(
+                "approverSignature",
+                Ty::Bytes,
+                Val::Bytes(approver_signature.clone().unwrap_or_default()),
+            )
+            .field("approverExpiry", Ty::Uint(64), uint(*approver_expiry))
+            .field("approverSalt", Ty::Bytes32, Val::Bytes32(*approver_salt)),
+        A::Undelegate { staker } => s.field("staker", Ty::Address, addr(*staker)),
+        A::Redelegate {
+            new_operator,
+            approver_signature,
+            approver_expiry,
+            approver_salt,
+        } => s
+            .field("newOperator", Ty::Address, addr(*new_operator))
+            .field(
+                "approverSignature",
+                Ty::Bytes,
+                Val::Bytes(approver_signature.clone().unwrap_or_default()),
+            )
+            .field("approverExpiry", Ty::Uint(64), uint(*approver_expiry))
+            .field("approverSalt", Ty::Bytes32, Val::Bytes32(*approver_salt)),
+        A::QueueWithdrawals { params } => s.field(
+            "params",
+            arr(Ty::Struct("QueuedWithdrawalParams")),
+            Val::Array(params.iter().map(params_queue).collect()),
+        ),
+        A::CompleteQueuedWithdrawal {
+            withdrawal_root,
+            receive_as_tokens,
+        } => s
+            .field(
+                "withdrawalRoot",
+                Ty::Bytes32,
+                Val::Bytes32(*withdrawal_root),
+            )
+            .field("receiveAsTokens", Ty::Bool, Val::Bool(*receive_as_tokens)),
+        A::CompleteQueuedWithdrawals {
+            withdrawal_roots,
+            receive_as_tokens,
+        } => s
+            .field(
+                "withdrawalRoots",
+                arr(Ty::Bytes32),
+                Val::Array(withdrawal_roots.iter().map(|r| Val::Bytes32(*r)).collect()),
+            )
+            .field(
+                "receiveAsTokens",
+                arr(Ty::Bool),
+                Val::Array(receive_as_tokens.iter().map(|b| Val::Bool(*b)).collect()),
+            ),
+        A::UpdateAvsMetadataUri { avs, metadata_uri } => s
+            .field("avs", Ty::Address, addr(avs.unwrap_or(from)))
+            .field("metadataUri", Ty::String, Val::String(metadata_uri.clone())),
+        A::CreateOperatorSets { avs, params } => s
+            .field("avs", Ty::Address, addr(avs.unwrap_or(from)))
+            .field(
+                "params",
+                arr(Ty::Struct("CreateSetParams")),
+                Val::Array(params.iter().map(params_create).collect()),
+            ),
+        A::AddStrategiesToOperatorSet {
+            avs,
+            operator_set_id,
+            strategies,
+        }
+        | A::RemoveStrategiesFromOperatorSet {
+            avs,
+            operator_set_id,
+            strategies,
+        } => s
+            .field("avs", Ty::Address, addr(avs.unwrap_or(from)))
+            .field("operatorSetId", Ty::Uint(32), uint(*operator_set_id))
+            .field("strategies", arr(Ty::Address), addrs(strategies)),
+        A::UpdateSlasher {
+            avs,
+            operator_set_id,
+            slasher,
+        } => s
+            .field("avs", Ty::Address, addr(avs.unwrap_or(from)))
+            .field("operatorSetId", Ty::Uint(32), uint(*operator_set_id))
+            .field("slasher", Ty::Address, addr(*slasher)),
+        A::SetRegistrationPolicy {
+            avs,
+            operator_set_id,
+            policy,
+        } => s
+            .field("avs", Ty::Address, addr(avs.unwrap_or(from)))
+            .field("operatorSetId", Ty::Uint(32), uint(*operator_set_id))
+            .field("policy", Ty::String, policy_name(*policy)),
+        A::UpdateAllowlist {
+            avs,
+            operator_set_id,
+            operators,
+            allowed,
+        } => s
+            .field("avs", Ty::Address, addr(avs.unwrap_or(from)))
+            .field("operatorSetId", Ty::Uint(32), uint(*operator_set_id))
+            .field("operators", arr(Ty::Address), addrs(operators))
+            .field("allowed", Ty::Bool, Val::Bool(*allowed)),
+        A::RegisterForOperatorSets {
+            operator,
+            avs,
+            operator_set_ids,
+            approval: appr,
+        } => s
+            .field("operator", Ty::Address, addr(operator.unwrap_or(from)))
+            .field("avs", Ty::Address, addr(*avs))
+            .field(
+                "operatorSetIds",
+                arr(Ty::Uint(32)),
+                Val::Array(operator_set_ids.iter().map(|i| uint(*i)).collect()),
+            )
+            .field(
+                "approval",
+                arr(Ty::Struct("RegistrationApproval")),
+                Val::Array(appr.iter().map(approval).collect()),
+            ),
+        A::DeregisterFromOperatorSets {
+            operator,
+            avs,
+            operator_set_ids,
+        } => s
+            .field("operator", Ty::Address, addr(operator.unwrap_or(from)))
+            .field("avs", Ty::Address, addr(*avs))
+            .field(
+                "operatorSetIds",
+                arr(Ty::Uint(32)),
+                Val::Array(operator_set_ids.iter().map(|i| uint(*i)).collect()),
+            ),
+        A::SetAllocationDelay { operator, delay } => s
+            .field("operator", Ty::Address, addr(operator.unwrap_or(from)))
+            .field("delay", Ty::Uint(32), uint(*delay)),
+        A::ModifyAllocations { operator, params } => s
+            .field("operator", Ty::Address, addr(operator.unwrap_or(from)))
+            .field(
+                "params",
+                arr(Ty::Struct("AllocateParams")),
+                Val::Array(params.iter().map(params_allocate).collect()),
+            ),
+        A::ClearDeallocationQueue {
+            operator,
+            strategies,
+            num_to_clear,
+        } => s
+            .field("operator", Ty::Address, addr(*operator))
+            .field("strategies", arr(Ty::Address), addrs(strategies))
+            .field(
+                "numToClear",
+                arr(Ty::Uint(16)),
+                Val::Array(num_to_clear.iter().map(|n| uint(*n)).collect()),
+            ),
+        A::SlashOperator {
+            avs,
+            operator,
+            operator_set_id,
+            strategies,
+            wads_to_slash,
+            description,
+        } => s
+            .field("avs", Ty::Address, addr(avs.unwrap_or(from)))
+            .field("operator", Ty::Address, addr(*operator))
+            .field("operatorSetId", Ty::Uint(32), uint(*operator_set_id))
+            .field("strategies", arr(Ty::Address), addrs(strategies))
+            .field("wadsToSlash", arr(Ty::Uint(256)), uints(wads_to_slash))
+            .field("description", Ty::String, Val::String(description.clone())),
+        A::SlashWithEquivocationProof {
+            avs,
+            operator_set_id,
+            operator,
+            height,
+            first,
+            second,
+        } => s
+            .field("avs", Ty::Address, addr(*avs))
+            .field("operatorSetId", Ty::Uint(32), uint(*operator_set_id))
+            .field("operator", Ty::Address, addr(*operator))
+            .field("height", Ty::Uint(64), uint(*height))
+            .field("first", Ty::Struct("SignedAttestation"), attestation(first))
+            .field(
+                "second",
+                Ty::Struct("SignedAttestation"),
+                attestation(second),
+            ),
+        A::AddPendingAdmin { account, admin }
+        | A::RemovePendingAdmin { account, admin }
+        | A::RemoveAdmin { account, admin } => s
+            .field("account", Ty::Address, addr(*account))
+            .field("admin", Ty::Address, addr(*admin)),
+        A::AcceptAdmin { account } => s.field("account", Ty::Address, addr(*account)),
+        A::SetAppointee {
+            account,
+            appointee,
+            selector,
+        }
+        | A::RemoveAppointee {
+            account,
+            appointee,
+            selector,
+        } => s
+            .field("account", Ty::Address, addr(*account))
+            .field("appointee", Ty::Address, addr(*appointee))
+            .field("selector", Ty::String, Val::String(selector.clone())),
+        A::Pause {
+            target: t,
+            new_paused_status,
+        }
+        | A::Unpause {
+            target: t,
+            new_paused_status,
+        } => s
+            .field("target", Ty::Struct("PauseTarget"), target(t))
+            .field("newPausedStatus", Ty::Uint(64), uint(*new_paused_status)),
+        A::PauseAll {} => s,
+    };
+    s.field("nonce", Ty::Uint(64), uint(nonce))
+}

@@ -1,0 +1,320 @@
+//! Signed transactions: EIP-712 over the action's own struct, verified against signatures made
+//! by an independent wallet library (`eth-account`), whose fixtures live in `tests/fixtures/`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::panic,
+    clippy::expect_used,
+    missing_docs
+)]
+
+mod common;
+use alloy_primitives::{Address, B256, Bytes, U256, address};
+use common::*;
+use restake_core::Action;
+use restake_core::allocation::{
+    AllocateParams, CreateSetParams, RegistrationApproval, RegistrationPolicy,
+};
+use restake_core::delegation::QueuedWithdrawalParams;
+use restake_core::evidence::SignedAttestation;
+use restake_core::pause::PauseTarget;
+use restake_core::tx::{Transaction, TxError};
+use restake_primitives::signature::SignatureError;
+use serde_json::{Value, json};
+
+/// The first well-known development account (anvil/hardhat): public test key, never for value.
+const DEV_ADDRESS: Address = address!("f39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+
+fn a(n: u8) -> Address {
+    Address::repeat_byte(n)
+}
+
+/// One sample of each kind of field the wallets must encode.
+fn samples() -> Vec<Action> {
+    vec![
+        Action::DepositIntoStrategy {
+            strategy: a(1),
+            token: a(2),
+            amount: U256::from(10).pow(U256::from(18)),
+        },
+        Action::RegisterAsOperator {
+            delegation_approver: Address::ZERO,
+            allocation_delay: 5,
+            metadata_uri: "https://op.example/m.json".into(),
+        },
+        Action::DelegateTo {
+            operator: a(3),
+            approver_signature: None,
+            approver_expiry: 0,
+            approver_salt: B256::ZERO,
+        },
+        Action::DelegateTo {
+            operator: a(3),
+            approver_signature: Some(Bytes::from(vec![0xab; 65])),
+            approver_expiry: 1_800_000_000,
+            approver_salt: B256::repeat_byte(0x5a),
+        },
+        Action::Undelegate { staker: a(4) },
+        Action::QueueWithdrawals {
+            params: vec![
+                QueuedWithdrawalParams {
+                    strategies: vec![a(1), a(5)],
+                    deposit_shares: vec![U256::from(7), U256::MAX],
+                },
+                QueuedWithdrawalParams {
+                    strategies: vec![],
+                    deposit_shares: vec![],
+                },
+            ],
+        },
+        Action::CompleteQueuedWithdrawal {
+            withdrawal_root: B256::repeat_byte(0x77),
+            receive_as_tokens: true,
+        },
+        Action::CompleteQueuedWithdrawals {
+            withdrawal_roots: vec![B256::repeat_byte(1), B256::repeat_byte(2)],
+            receive_as_tokens: vec![true, false],
+        },
+        Action::CreateOperatorSets {
+            avs: None,
+            params: vec![CreateSetParams {
+                operator_set_id: 1,
+                strategies: vec![a(1)],
+                redistribution_recipient: Some(a(9)),
+                slasher: None,
+                registration_policy: RegistrationPolicy::Approval,
+                equivocation_wad_to_slash: Some(U256::from(5) * U256::from(10).pow(U256::from(16))),
+            }],
+        },
+        Action::RegisterForOperatorSets {
+            operator: None,
+            avs: a(6),
+            operator_set_ids: vec![1, 2],
+            approval: Some(RegistrationApproval {
+                signature: Bytes::from(vec![1, 2, 3]),
+                salt: B256::repeat_byte(3),
+                expiry: 99,
+            }),
+        },
+        Action::ModifyAllocations {
+            operator: None,
+            params: vec![AllocateParams {
+                avs: a(6),
+                operator_set_id: 1,
+                strategies: vec![a(1)],
+                new_magnitudes: vec![500_000_000_000_000_000],
+            }],
+        },
+        Action::ClearDeallocationQueue {
+            operator: a(3),
+            strategies: vec![a(1)],
+            num_to_clear: vec![u16::MAX],
+        },
+        Action::SlashOperator {
+            avs: None,
+            operator: a(3),
+            operator_set_id: 1,
+            strategies: vec![a(1)],
+            wads_to_slash: vec![U256::from(10).pow(U256::from(17))],
+            description: "double signing".into(),
+        },
+        Action::SlashWithEquivocationProof {
+            avs: a(6),
+            operator_set_id: 1,
+            operator: a(3),
+            height: 42,
+            first: SignedAttestation {
+                payload_hash: B256::repeat_byte(1),
+                signature: Bytes::from(vec![9; 65]),
+            },
+            second: SignedAttestation {
+                payload_hash: B256::repeat_byte(2),
+                signature: Bytes::from(vec![8; 65]),
+            },
+        },
+        Action::Pause {
+            target: PauseTarget::Pool(a(1)),
+            new_paused_status: 3,
+        },
+        Action::PauseAll {},
+    ]
+}
+
+const INPUTS: &str = "tests/fixtures/typed_data_inputs.json";
+const SIGNED: &str = "tests/fixtures/eth_account_signed.json";
+
+/// Regenerates the wallet inputs: `cargo test -p restake-core --test transactions -- --ignored`,
+/// then `python3 tests/fixtures/sign_with_eth_account.py` in `crates/core`.
+#[test]
+#[ignore = "writes fixture inputs"]
+fn write_typed_data_inputs_for_wallet_signing() {
+    let items: Vec<Value> = samples()
+        .iter()
+        .enumerate()
+        .map(|(i, action)| {
+            let nonce = i as u64;
+            json!({
+                "from": DEV_ADDRESS,
+                "nonce": nonce,
+                "chainId": CHAIN_ID,
+                "action": action,
+                "typedData": Transaction::typed_data(DEV_ADDRESS, nonce, action, CHAIN_ID),
+            })
+        })
+        .collect();
+    std::fs::write(INPUTS, serde_json::to_string_pretty(&items).unwrap() + "\n").unwrap();
+}
+
+fn signed_fixtures() -> Vec<Value> {
+    serde_json::from_str(&std::fs::read_to_string(SIGNED).unwrap()).unwrap()
+}
+
+#[test]
+fn fixtures_cover_every_sample_action() {
+    let fixtures = signed_fixtures();
+    assert_eq!(fixtures.len(), samples().len());
+    for (f, action) in fixtures.iter().zip(samples()) {
+        assert_eq!(
+            serde_json::from_value::<Action>(f["action"].clone()).unwrap(),
+            action
+        );
+    }
+}
+
+#[test]
+fn typed_data_we_produce_is_what_the_wallet_signed() {
+    for f in signed_fixtures() {
+        let action: Action = serde_json::from_value(f["action"].clone()).unwrap();
+        let nonce = f["nonce"].as_u64().unwrap();
+        assert_eq!(
+            Transaction::typed_data(DEV_ADDRESS, nonce, &action, CHAIN_ID),
+            f["typedData"],
+            "{}",
+            action.name()
+        );
+    }
+}
+
+#[test]
+fn our_digest_equals_the_wallet_libraries_digest_for_every_action_kind() {
+    for f in signed_fixtures() {
+        let action: Action = serde_json::from_value(f["action"].clone()).unwrap();
+        let nonce = f["nonce"].as_u64().unwrap();
+        let ours = Transaction::signing_hash(DEV_ADDRESS, nonce, &action, CHAIN_ID);
+        let theirs: B256 = f["digest"].as_str().unwrap().parse().unwrap();
+        assert_eq!(ours, theirs, "{}", action.name());
+    }
+}
+
+#[test]
+fn wallet_signed_transactions_verify_and_recover_the_sender() {
+    for f in signed_fixtures() {
+        let tx = Transaction {
+            from: DEV_ADDRESS,
+            nonce: f["nonce"].as_u64().unwrap(),
+            action: serde_json::from_value(f["action"].clone()).unwrap(),
+            signature: f["signature"].as_str().unwrap().parse().unwrap(),
+        };
+        tx.verify(CHAIN_ID).unwrap();
+    }
+}
+
+fn signed(key: &Key, nonce: u64, action: Action, chain_id: u64) -> Transaction {
+    let from = key.address();
+    let digest = Transaction::signing_hash(from, nonce, &action, chain_id);
+    Transaction {
+        from,
+        nonce,
+        action,
+        signature: key.sign(digest),
+    }
+}
+
+#[test]
+fn a_signature_for_another_nonce_chain_or_sender_is_refused() {
+    let key = Key::from_seed(1);
+    let action = Action::Undelegate {
+        staker: key.address(),
+    };
+    let tx = signed(&key, 3, action.clone(), CHAIN_ID);
+    tx.verify(CHAIN_ID).unwrap();
+    assert!(matches!(
+        tx.verify(CHAIN_ID + 1),
+        Err(TxError::WrongSigner { .. })
+    ));
+    let other_nonce = Transaction {
+        nonce: 4,
+        ..tx.clone()
+    };
+    assert!(matches!(
+        other_nonce.verify(CHAIN_ID),
+        Err(TxError::WrongSigner { .. })
+    ));
+    let other_from = Transaction {
+        from: a(1),
+        ..tx.clone()
+    };
+    assert!(matches!(
+        other_from.verify(CHAIN_ID),
+        Err(TxError::WrongSigner { .. })
+    ));
+    let other_action = Transaction {
+        action: Action::Undelegate { staker: a(1) },
+        ..tx
+    };
+    assert!(matches!(
+        other_action.verify(CHAIN_ID),
+        Err(TxError::WrongSigner { .. })
+    ));
+}
+
+#[test]
+fn malformed_transaction_signatures_are_refused_with_their_reason() {
+    let key = Key::from_seed(1);
+    let tx = signed(&key, 0, Action::PauseAll {}, CHAIN_ID);
+    let mut short = tx.clone();
+    short.signature = Bytes::from(tx.signature[..64].to_vec());
+    assert_eq!(
+        short.verify(CHAIN_ID),
+        Err(TxError::Signature(SignatureError::InvalidLength(64)))
+    );
+    let mut bad_v = tx.signature.to_vec();
+    bad_v[64] = 29;
+    let t = Transaction {
+        signature: Bytes::from(bad_v),
+        ..tx.clone()
+    };
+    assert_eq!(
+        t.verify(CHAIN_ID),
+        Err(TxError::Signature(SignatureError::InvalidV(29)))
+    );
+}
+
+#[test]
+fn omitted_operator_is_signed_as_the_sender() {
+    let key = Key::from_seed(2);
+    let implicit = Action::SetAllocationDelay {
+        operator: None,
+        delay: 1,
+    };
+    let explicit = Action::SetAllocationDelay {
+        operator: Some(key.address()),
+        delay: 1,
+    };
+    assert_eq!(
+        Transaction::signing_hash(key.address(), 0, &implicit, CHAIN_ID),
+        Transaction::signing_hash(key.address(), 0, &explicit, CHAIN_ID)
+    );
+}
+
+#[test]
+fn transaction_hash_depends_on_sender_and_content() {
+    let key = Key::from_seed(1);
+    let t1 = signed(&key, 0, Action::PauseAll {}, CHAIN_ID);
+    let t2 = signed(&key, 1, Action::PauseAll {}, CHAIN_ID);
+    let t3 = signed(&Key::from_seed(2), 0, Action::PauseAll {}, CHAIN_ID);
+    assert_ne!(t1.hash(CHAIN_ID), t2.hash(CHAIN_ID));
+    assert_ne!(t1.hash(CHAIN_ID), t3.hash(CHAIN_ID));
+    assert_eq!(t1.hash(CHAIN_ID), t1.clone().hash(CHAIN_ID));
+}
