@@ -54,3 +54,69 @@ pub enum Error {
     #[error("genesis: {0}")]
     Genesis(String),
 }
+
+impl Error {
+    /// Stable numeric code of the component that refused the action. Together with
+    /// [`Error::name`] it identifies the rule; both are part of the public API.
+    pub fn code(&self) -> i64 {
+        match self {
+            Self::Token(_) => 1000,
+            Self::Pool(_) => 2000,
+            Self::StrategyManager(_) => 3000,
+            Self::Delegation(_) => 4000,
+            Self::Allocation(_) => 5000,
+            Self::Evidence(_) => 6000,
+            Self::Permission(_) => 7000,
+            Self::Pause(_) => 8000,
+            Self::Signature(_) => 9000,
+            Self::Math(_) => 10000,
+            Self::State(_) => 11000,
+            Self::Genesis(_) => 12000,
+        }
+    }
+
+    /// Stable name of the failed rule: the error variant, e.g. `InsufficientMagnitude`.
+    pub fn name(&self) -> String {
+        let inner = match self {
+            Self::Token(e) => format!("{e:?}"),
+            Self::Pool(e) => format!("{e:?}"),
+            Self::StrategyManager(e) => format!("{e:?}"),
+            Self::Delegation(e) => format!("{e:?}"),
+            Self::Allocation(e) => format!("{e:?}"),
+            Self::Evidence(e) => format!("{e:?}"),
+            Self::Permission(e) => format!("{e:?}"),
+            Self::Pause(e) => format!("{e:?}"),
+            Self::Signature(e) => format!("{e:?}"),
+            Self::Math(e) => format!("{e:?}"),
+            Self::State(e) => format!("{e:?}"),
+            Self::Genesis(_) => "Genesis".into(),
+        };
+        inner
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::Address;
+
+    #[test]
+    fn error_name_is_the_variant_and_code_the_component() {
+        let e = Error::Allocation(AllocationError::InsufficientMagnitude {
+            strategy: Address::ZERO,
+            encumbered: 2,
+            max: 1,
+        });
+        assert_eq!(e.name(), "InsufficientMagnitude");
+        assert_eq!(e.code(), 5000);
+        assert_eq!(Error::Math(MathError::Overflow).name(), "Overflow");
+        assert_eq!(
+            Error::Delegation(DelegationError::OperatorsCannotUndelegate).name(),
+            "OperatorsCannotUndelegate"
+        );
+    }
+}

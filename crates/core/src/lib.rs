@@ -33,9 +33,11 @@
     )
 )]
 
+pub mod accounts;
 pub mod action;
 pub mod allocation;
 pub mod app;
+pub mod block;
 pub mod config;
 pub mod context;
 pub mod delegation;

@@ -318,3 +318,76 @@ fn transaction_hash_depends_on_sender_and_content() {
     assert_ne!(t1.hash(CHAIN_ID), t3.hash(CHAIN_ID));
     assert_eq!(t1.hash(CHAIN_ID), t1.clone().hash(CHAIN_ID));
 }
+
+mod applying {
+    use super::*;
+    use restake_core::accounts::AccountsRead;
+    use restake_core::block::{BlockError, Status, apply_transaction};
+    use restake_core::state::StateRead;
+
+    #[test]
+    fn a_failed_action_changes_only_the_senders_nonce() {
+        let mut c = Chain::new();
+        let key = Key::from_seed(1);
+        let tx = signed(
+            &key,
+            0,
+            Action::Undelegate {
+                staker: key.address(),
+            },
+            CHAIN_ID,
+        );
+        let before = c.state.clone();
+        let r = apply_transaction(&mut c.state, &c.block, &tx, tx.hash(CHAIN_ID), 0, 1).unwrap();
+        assert_eq!(r.status, Status::Failed);
+        let err = r.error.unwrap();
+        assert_eq!(
+            (err.code, err.name.as_str()),
+            (4000, "NotActivelyDelegated")
+        );
+        assert_eq!(c.state.nonce(&key.address()).unwrap(), 1);
+        // Undo the nonce by hand: everything else is as before.
+        let mut diff: Vec<_> = c
+            .state
+            .iter()
+            .filter(|(k, v)| before.get_raw(k).unwrap().as_ref() != Some(*v))
+            .map(|(k, _)| k.clone())
+            .collect();
+        diff.sort();
+        assert_eq!(diff.len(), 1);
+        assert!(diff[0].starts_with(b"acct/nonce/"));
+    }
+
+    #[test]
+    fn a_transaction_with_a_stale_or_future_nonce_is_not_applied() {
+        let mut c = Chain::new();
+        let key = Key::from_seed(1);
+        let ok = signed(
+            &key,
+            0,
+            Action::Transfer {
+                token: c.token("stETH"),
+                to: a(9),
+                amount: U256::from(1),
+            },
+            CHAIN_ID,
+        );
+        let r = apply_transaction(&mut c.state, &c.block, &ok, ok.hash(CHAIN_ID), 0, 1).unwrap();
+        assert_eq!(r.status, Status::Success);
+        let before = c.state.clone();
+        for nonce in [0, 2] {
+            let tx = signed(&key, nonce, Action::PauseAll {}, CHAIN_ID);
+            let err = apply_transaction(&mut c.state, &c.block, &tx, tx.hash(CHAIN_ID), 1, 1)
+                .unwrap_err();
+            assert_eq!(
+                err,
+                BlockError::WrongNonce {
+                    from: key.address(),
+                    got: nonce,
+                    expected: 1
+                }
+            );
+            assert_eq!(c.state, before);
+        }
+    }
+}
