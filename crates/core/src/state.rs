@@ -161,12 +161,21 @@ fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
-fn upper_bound(upper: &[u8], inclusive: bool) -> Bound<&[u8]> {
-    if inclusive {
-        Bound::Included(upper)
-    } else {
-        Bound::Excluded(upper)
+/// A range of keys.
+type KeyRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
+
+/// The keys that start with `prefix` and are `<= upper` (`< upper` when not inclusive), as a
+/// range; `None` when there can be none.
+fn bounded(prefix: &[u8], upper: &[u8], inclusive: bool) -> Option<KeyRange> {
+    if upper < prefix || (upper == prefix && !inclusive) {
+        return None;
     }
+    let end = match prefix_end(prefix) {
+        Some(pe) if upper >= pe.as_slice() => Bound::Excluded(pe),
+        _ if inclusive => Bound::Included(upper.to_vec()),
+        _ => Bound::Excluded(upper.to_vec()),
+    };
+    Some((Bound::Included(prefix.to_vec()), end))
 }
 
 fn range_of(prefix: &[u8]) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
@@ -214,11 +223,13 @@ impl StateRead for MemoryState {
         upper: &[u8],
         inclusive: bool,
     ) -> Result<Option<Entry>, StateError> {
+        let Some(range) = bounded(prefix, upper, inclusive) else {
+            return Ok(None);
+        };
         let found = self
             .map
-            .range::<[u8], _>((Bound::Included(prefix), upper_bound(upper, inclusive)))
+            .range(range)
             .next_back()
-            .filter(|(k, _)| k.starts_with(prefix))
             .map(|(k, v)| (k.clone(), v.clone()));
         Ok(found)
     }
@@ -286,12 +297,14 @@ impl<S: StateRead + ?Sized> StateRead for Overlay<'_, S> {
         let mut upper = upper.to_vec();
         let mut inclusive = inclusive;
         loop {
-            let mine = self
-                .changes
-                .range::<[u8], _>((Bound::Included(prefix), upper_bound(&upper, inclusive)))
-                .next_back()
-                .filter(|(k, _)| k.starts_with(prefix))
-                .map(|(k, v)| (k.clone(), v.clone()));
+            let mine = match bounded(prefix, &upper, inclusive) {
+                None => return Ok(None),
+                Some(range) => self
+                    .changes
+                    .range(range)
+                    .next_back()
+                    .map(|(k, v)| (k.clone(), v.clone())),
+            };
             let base = self.base.last_below(prefix, &upper, inclusive)?;
             match (mine, base) {
                 (None, base) => return Ok(base),
@@ -443,6 +456,31 @@ mod tests {
         assert_eq!(base.scan_prefix(b"a/").unwrap().len(), 1);
         let o = Overlay::new(&base);
         assert_eq!(o.scan_prefix(b"a/").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn last_below_caps_bounds_outside_the_prefix_and_never_panics() {
+        let base = mem(&[(b"a/x", b"1"), (b"a0", b"2"), (b"b/", b"3")]);
+        assert_eq!(
+            base.last_at_or_before(b"a/", b"b").unwrap().unwrap().0,
+            b"a/x".to_vec()
+        );
+        assert_eq!(base.last_at_or_before(b"b/", b"a").unwrap(), None);
+        assert_eq!(base.last_below(b"a/", b"a/", false).unwrap(), None);
+        let o = Overlay::new(&base);
+        assert_eq!(
+            o.last_at_or_before(b"a/", b"b").unwrap().unwrap().0,
+            b"a/x".to_vec()
+        );
+        assert_eq!(o.last_at_or_before(b"b/", b"a").unwrap(), None);
+        let ff = mem(&[(b"\xff\xff", b"1")]);
+        assert_eq!(
+            ff.last_at_or_before(b"\xff", b"\xff\xff\xff")
+                .unwrap()
+                .unwrap()
+                .1,
+            b"1".to_vec()
+        );
     }
 
     #[test]

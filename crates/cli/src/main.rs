@@ -1,0 +1,72 @@
+//! `restake`: the command-line entry point. Runs a devnet (`restake dev`) or a node from files
+//! (`restake node`), manages keys, sends transactions and queries state over JSON-RPC.
+//! Output is a human table by default and JSON with `--json`.
+
+// `serde_json::Value` indexing returns `Null` for missing keys and never panics; the lint cannot
+// tell it from slice indexing.
+#![allow(clippy::indexing_slicing)]
+
+mod keys;
+mod query;
+mod run;
+mod tx;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Restake: a restaking protocol that runs as its own node.
+#[derive(Parser)]
+#[command(name = "restake", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start a local devnet: embedded storage, nine LST pools, funded development accounts.
+    Dev(run::DevArgs),
+    /// Run a node from a config file and a genesis file.
+    Node(run::NodeArgs),
+    /// Create or inspect keys.
+    #[command(subcommand)]
+    Keys(keys::KeysCmd),
+    /// Sign and send a transaction: `restake tx <actionName> field=value field:=<json> ...`.
+    Tx(tx::TxArgs),
+    /// Read state over JSON-RPC.
+    #[command(subcommand)]
+    Query(query::QueryCmd),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Dev(a) => run::dev(a).await,
+            Command::Node(a) => run::node(a).await,
+            Command::Keys(k) => keys::run(k),
+            Command::Tx(a) => tx::run(a).await,
+            Command::Query(q) => query::run(q).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Errors shown to the user.
+pub type CliResult = Result<(), String>;

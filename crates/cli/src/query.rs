@@ -1,0 +1,341 @@
+//! `restake query ...`: human tables by default, `--json` for scripts.
+
+use crate::CliResult;
+use clap::Subcommand;
+use restake_client::Client;
+use serde_json::{Value, json};
+
+/// Query commands.
+#[derive(Subcommand)]
+pub enum QueryCmd {
+    /// Chain id, height and head hash.
+    Status(Common),
+    /// Token pools.
+    Strategies(Common),
+    /// Registered tokens.
+    Tokens(Common),
+    /// A token balance: `balance <token|@SYMBOL> <account>`.
+    Balance {
+        /// Token address or `@SYMBOL`.
+        token: String,
+        /// Account.
+        account: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// A staker: delegation, shares, exposure, queued withdrawals.
+    Staker {
+        /// Address.
+        address: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// An operator: stake per strategy, allocations.
+    Operator {
+        /// Address.
+        address: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// An operator set.
+    OperatorSet {
+        /// The AVS.
+        avs: String,
+        /// Set id.
+        id: u32,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// A receipt by transaction hash.
+    Receipt {
+        /// Transaction hash.
+        hash: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// A block by height (default: latest).
+    Block {
+        /// Height.
+        height: Option<u64>,
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+/// Options every query takes.
+#[derive(clap::Args)]
+pub struct Common {
+    /// Node URL.
+    #[arg(long, default_value = "http://127.0.0.1:8545")]
+    rpc: String,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn table(rows: &[Vec<String>]) {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(String::len)
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for r in rows {
+        let line: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        println!("{}", line.join("  ").trim_end());
+    }
+}
+
+fn s(v: &Value) -> String {
+    match v {
+        Value::String(x) => x.clone(),
+        Value::Null => "-".into(),
+        other => other.to_string(),
+    }
+}
+
+async fn call(c: &Common, method: &str, params: Vec<Value>) -> Result<(Client, Value), String> {
+    let client = Client::new(&c.rpc).map_err(|e| e.to_string())?;
+    let v = client
+        .call(method, params)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((client, v))
+}
+
+fn print_json(v: &Value) -> CliResult {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(v).map_err(|e| e.to_string())?
+    );
+    Ok(())
+}
+
+/// Runs a query.
+pub async fn run(q: QueryCmd) -> CliResult {
+    match q {
+        QueryCmd::Status(c) => {
+            let client = Client::new(&c.rpc).map_err(|e| e.to_string())?;
+            let chain = client.chain_id().await.map_err(|e| e.to_string())?;
+            let block = client
+                .call("restake_getBlock", vec![json!("latest")])
+                .await
+                .map_err(|e| e.to_string())?;
+            let v = json!({ "chainId": chain, "height": block["header"]["height"], "hash": block["hash"], "stateRoot": block["header"]["stateRoot"] });
+            if c.json {
+                return print_json(&v);
+            }
+            table(&[
+                vec!["chain id".into(), s(&v["chainId"])],
+                vec!["height".into(), s(&v["height"])],
+                vec!["head".into(), s(&v["hash"])],
+                vec!["state root".into(), s(&v["stateRoot"])],
+            ]);
+        }
+        QueryCmd::Strategies(c) => {
+            let (_, v) = call(&c, "restake_getStrategies", vec![]).await?;
+            if c.json {
+                return print_json(&v);
+            }
+            let mut rows = vec![vec![
+                "SYMBOL".into(),
+                "STRATEGY".into(),
+                "TOKEN".into(),
+                "TOTAL SHARES".into(),
+            ]];
+            for x in v.as_array().into_iter().flatten() {
+                rows.push(vec![
+                    s(&x["symbol"]),
+                    s(&x["strategy"]),
+                    s(&x["token"]),
+                    s(&x["totalShares"]),
+                ]);
+            }
+            table(&rows);
+        }
+        QueryCmd::Tokens(c) => {
+            let (_, v) = call(&c, "restake_getTokens", vec![]).await?;
+            if c.json {
+                return print_json(&v);
+            }
+            let mut rows = vec![vec![
+                "SYMBOL".into(),
+                "TOKEN".into(),
+                "DECIMALS".into(),
+                "SUPPLY".into(),
+            ]];
+            for x in v.as_array().into_iter().flatten() {
+                rows.push(vec![
+                    s(&x["symbol"]),
+                    s(&x["token"]),
+                    s(&x["decimals"]),
+                    s(&x["totalSupply"]),
+                ]);
+            }
+            table(&rows);
+        }
+        QueryCmd::Balance {
+            token,
+            account,
+            common,
+        } => {
+            let client = Client::new(&common.rpc).map_err(|e| e.to_string())?;
+            let token = match token.strip_prefix('@') {
+                Some(sym) => client
+                    .strategy_by_symbol(sym)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .1
+                    .to_string(),
+                None => token,
+            };
+            let v = client
+                .call(
+                    "restake_getTokenBalance",
+                    vec![json!(token), json!(account)],
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            if common.json {
+                return print_json(&json!({ "token": token, "account": account, "balance": v }));
+            }
+            println!("{}", s(&v));
+        }
+        QueryCmd::Staker { address, common } => {
+            let (_, v) = call(&common, "restake_getStaker", vec![json!(address)]).await?;
+            if common.json {
+                return print_json(&v);
+            }
+            println!("staker        {}", s(&v["staker"]));
+            println!("delegated to  {}", s(&v["delegatedTo"]));
+            let mut rows = vec![vec![
+                "STRATEGY".into(),
+                "DEPOSIT SHARES".into(),
+                "WITHDRAWABLE".into(),
+            ]];
+            for p in v["positions"].as_array().into_iter().flatten() {
+                rows.push(vec![
+                    s(&p["strategy"]),
+                    s(&p["depositShares"]),
+                    s(&p["withdrawableShares"]),
+                ]);
+            }
+            table(&rows);
+            let exposures = v["exposures"].as_array().cloned().unwrap_or_default();
+            if !exposures.is_empty() {
+                println!("\nslashable by");
+                let mut rows = vec![vec![
+                    "AVS".into(),
+                    "SET".into(),
+                    "STRATEGY".into(),
+                    "SLASHABLE SHARES".into(),
+                    "PENDING BLOCK".into(),
+                ]];
+                for e in &exposures {
+                    rows.push(vec![
+                        s(&e["operatorSet"]["avs"]),
+                        s(&e["operatorSet"]["id"]),
+                        s(&e["strategy"]),
+                        s(&e["slashableShares"]),
+                        s(&e["pendingEffectBlock"]),
+                    ]);
+                }
+                table(&rows);
+            }
+            let queued = v["queuedWithdrawals"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            if !queued.is_empty() {
+                println!("\nqueued withdrawals");
+                let mut rows = vec![vec![
+                    "ROOT".into(),
+                    "COMPLETABLE AT BLOCK".into(),
+                    "SHARES".into(),
+                ]];
+                for w in &queued {
+                    rows.push(vec![
+                        s(&w["withdrawalRoot"]),
+                        s(&w["completableAtBlock"]),
+                        s(&w["shares"]),
+                    ]);
+                }
+                table(&rows);
+            }
+        }
+        QueryCmd::Operator { address, common } => {
+            let (_, v) = call(&common, "restake_getOperator", vec![json!(address)]).await?;
+            if common.json || v.is_null() {
+                return print_json(&v);
+            }
+            println!("operator          {}", s(&v["operator"]));
+            println!("allocation delay  {}", s(&v["allocationDelay"]));
+            let mut rows = vec![vec![
+                "STRATEGY".into(),
+                "OPERATOR SHARES".into(),
+                "MAX MAGNITUDE".into(),
+                "ALLOCATABLE".into(),
+            ]];
+            for x in v["strategies"].as_array().into_iter().flatten() {
+                rows.push(vec![
+                    s(&x["strategy"]),
+                    s(&x["operatorShares"]),
+                    s(&x["maxMagnitude"]),
+                    s(&x["allocatableMagnitude"]),
+                ]);
+            }
+            table(&rows);
+            let mut rows = vec![vec![
+                "AVS".into(),
+                "SET".into(),
+                "STRATEGY".into(),
+                "MAGNITUDE".into(),
+                "PENDING".into(),
+                "EFFECT BLOCK".into(),
+                "SLASHABLE".into(),
+            ]];
+            for a in v["allocations"].as_array().into_iter().flatten() {
+                rows.push(vec![
+                    s(&a["operatorSet"]["avs"]),
+                    s(&a["operatorSet"]["id"]),
+                    s(&a["strategy"]),
+                    s(&a["currentMagnitude"]),
+                    s(&a["pendingMagnitude"]),
+                    s(&a["effectBlock"]),
+                    s(&a["slashableShares"]),
+                ]);
+            }
+            if rows.len() > 1 {
+                println!();
+                table(&rows);
+            }
+        }
+        QueryCmd::OperatorSet { avs, id, common } => {
+            let (_, v) = call(
+                &common,
+                "restake_getOperatorSet",
+                vec![json!(avs), json!(id)],
+            )
+            .await?;
+            print_json(&v)?;
+        }
+        QueryCmd::Receipt { hash, common } => {
+            let (_, v) = call(&common, "restake_getTransactionReceipt", vec![json!(hash)]).await?;
+            print_json(&v)?;
+        }
+        QueryCmd::Block { height, common } => {
+            let id = height.map_or(json!("latest"), |h| json!(h));
+            let (_, v) = call(&common, "restake_getBlock", vec![id]).await?;
+            print_json(&v)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,260 @@
+//! A typed client for the Restake JSON-RPC API and a local wallet.
+//!
+//! The wallet holds a secp256k1 key and signs transactions exactly as an Ethereum wallet would
+//! with `eth_signTypedData_v4` (EIP-712 over the action's struct). The client uses only the
+//! public API: it knows the core's types, never the node's internals.
+
+use alloy_primitives::{Address, B256, Bytes, keccak256};
+use jsonrpsee::core::client::ClientT;
+use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
+use jsonrpsee::rpc_params;
+use restake_core::Action;
+use restake_core::block::Receipt;
+use restake_core::tx::Transaction;
+use serde_json::{Value, json};
+use std::time::Duration;
+use thiserror::Error;
+
+/// Client failures.
+#[derive(Debug, Error)]
+pub enum ClientError {
+    /// The key is not 32 bytes of hex, or not a valid secret key.
+    #[error("invalid private key: {0}")]
+    InvalidKey(String),
+    /// The RPC call failed (transport or JSON-RPC error).
+    #[error("rpc: {0}")]
+    Rpc(#[from] jsonrpsee::core::ClientError),
+    /// A reply did not have the expected shape.
+    #[error("unexpected reply: {0}")]
+    Decode(String),
+    /// No receipt arrived in time.
+    #[error("transaction {0} was not included in time")]
+    Timeout(B256),
+}
+
+/// A local signing key.
+#[derive(Clone)]
+pub struct Wallet {
+    key: secp256k1::SecretKey,
+    address: Address,
+}
+
+impl std::fmt::Debug for Wallet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Wallet")
+            .field("address", &self.address)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Wallet {
+    /// From a `0x`-prefixed or bare 64-digit hex private key.
+    pub fn from_hex(hex: &str) -> Result<Self, ClientError> {
+        let raw = alloy_primitives::hex::decode(hex.trim().trim_start_matches("0x"))
+            .map_err(|e| ClientError::InvalidKey(e.to_string()))?;
+        let bytes: [u8; 32] = raw
+            .try_into()
+            .map_err(|_| ClientError::InvalidKey("expected 32 bytes".into()))?;
+        Self::from_bytes(bytes)
+    }
+
+    /// From 32 secret bytes.
+    pub fn from_bytes(bytes: [u8; 32]) -> Result<Self, ClientError> {
+        let key = secp256k1::SecretKey::from_byte_array(bytes)
+            .map_err(|e| ClientError::InvalidKey(e.to_string()))?;
+        let pk = secp256k1::PublicKey::from_secret_key_global(&key);
+        let uncompressed = pk.serialize_uncompressed();
+        let hash = keccak256(uncompressed.get(1..).unwrap_or_default());
+        let address = Address::from_slice(hash.get(12..).unwrap_or(&[0; 20]));
+        Ok(Self { key, address })
+    }
+
+    /// The account address.
+    pub fn address(&self) -> Address {
+        self.address
+    }
+
+    /// The secret key as `0x` hex.
+    pub fn secret_hex(&self) -> String {
+        format!(
+            "0x{}",
+            alloy_primitives::hex::encode(self.key.secret_bytes())
+        )
+    }
+
+    /// Signs a 32-byte digest: 65 bytes `r || s || v`, `v` in {27, 28}, low-S.
+    pub fn sign_digest(&self, digest: B256) -> Bytes {
+        let sig = secp256k1::SECP256K1
+            .sign_ecdsa_recoverable(secp256k1::Message::from_digest(digest.0), &self.key);
+        let (id, rs) = sig.serialize_compact();
+        let mut out = rs.to_vec();
+        out.push(if i32::from(id) == 0 { 27 } else { 28 });
+        Bytes::from(out)
+    }
+
+    /// Signs `action` with `nonce` for chain `chain_id`.
+    pub fn sign(&self, action: Action, nonce: u64, chain_id: u64) -> Transaction {
+        let digest = Transaction::signing_hash(self.address, nonce, &action, chain_id);
+        Transaction {
+            from: self.address,
+            nonce,
+            action,
+            signature: self.sign_digest(digest),
+        }
+    }
+}
+
+/// A typed JSON-RPC client.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: HttpClient,
+}
+
+impl Client {
+    /// Connects to `url` (e.g. `http://127.0.0.1:8545`).
+    pub fn new(url: &str) -> Result<Self, ClientError> {
+        let http = HttpClientBuilder::default()
+            .request_timeout(Duration::from_secs(30))
+            .build(url)?;
+        Ok(Self { http })
+    }
+
+    /// Any method with JSON parameters.
+    pub async fn call(&self, method: &str, params: Vec<Value>) -> Result<Value, ClientError> {
+        let mut p = jsonrpsee::core::params::ArrayParams::new();
+        for v in params {
+            p.insert(v)
+                .map_err(|e| ClientError::Decode(e.to_string()))?;
+        }
+        Ok(self.http.request(method, p).await?)
+    }
+
+    /// `restake_chainId`.
+    pub async fn chain_id(&self) -> Result<u64, ClientError> {
+        Ok(self.http.request("restake_chainId", rpc_params![]).await?)
+    }
+
+    /// `restake_blockNumber`.
+    pub async fn block_number(&self) -> Result<u64, ClientError> {
+        Ok(self
+            .http
+            .request("restake_blockNumber", rpc_params![])
+            .await?)
+    }
+
+    /// `restake_getNonce`.
+    pub async fn nonce(&self, account: Address) -> Result<u64, ClientError> {
+        Ok(self
+            .http
+            .request("restake_getNonce", rpc_params![account])
+            .await?)
+    }
+
+    /// `restake_sendTransaction`.
+    pub async fn send(&self, tx: &Transaction) -> Result<B256, ClientError> {
+        Ok(self
+            .http
+            .request("restake_sendTransaction", rpc_params![tx])
+            .await?)
+    }
+
+    /// `restake_getTransactionReceipt`.
+    pub async fn receipt(&self, hash: B256) -> Result<Option<Receipt>, ClientError> {
+        Ok(self
+            .http
+            .request("restake_getTransactionReceipt", rpc_params![hash])
+            .await?)
+    }
+
+    /// Signs with the next nonce, sends, and waits for the receipt.
+    pub async fn execute(&self, wallet: &Wallet, action: Action) -> Result<Receipt, ClientError> {
+        let chain_id = self.chain_id().await?;
+        let nonce = self.nonce(wallet.address()).await?;
+        let tx = wallet.sign(action, nonce, chain_id);
+        let hash = self.send(&tx).await?;
+        self.wait(hash, Duration::from_secs(60)).await
+    }
+
+    /// Polls for a receipt until `timeout`.
+    pub async fn wait(&self, hash: B256, timeout: Duration) -> Result<Receipt, ClientError> {
+        let step = Duration::from_millis(100);
+        let mut waited = Duration::ZERO;
+        while waited < timeout {
+            if let Some(r) = self.receipt(hash).await? {
+                return Ok(r);
+            }
+            tokio::time::sleep(step).await;
+            waited = waited.saturating_add(step);
+        }
+        Err(ClientError::Timeout(hash))
+    }
+
+    /// `restake_getStrategies`.
+    pub async fn strategies(&self) -> Result<Vec<Value>, ClientError> {
+        Ok(self
+            .http
+            .request("restake_getStrategies", rpc_params![])
+            .await?)
+    }
+
+    /// The strategy and token addresses of a token symbol.
+    pub async fn strategy_by_symbol(
+        &self,
+        symbol: &str,
+    ) -> Result<(Address, Address), ClientError> {
+        let all = self.strategies().await?;
+        let s = all
+            .iter()
+            .find(|s| {
+                s["symbol"]
+                    .as_str()
+                    .is_some_and(|x| x.eq_ignore_ascii_case(symbol))
+            })
+            .ok_or_else(|| ClientError::Decode(format!("no strategy for {symbol}")))?;
+        let strategy = serde_json::from_value(s["strategy"].clone())
+            .map_err(|e| ClientError::Decode(e.to_string()))?;
+        let token = serde_json::from_value(s["token"].clone())
+            .map_err(|e| ClientError::Decode(e.to_string()))?;
+        Ok((strategy, token))
+    }
+
+    /// `restake_prepareTransaction`.
+    pub async fn prepare(&self, from: Address, action: &Action) -> Result<Value, ClientError> {
+        Ok(self
+            .http
+            .request(
+                "restake_prepareTransaction",
+                rpc_params![json!({ "from": from, "action": action })],
+            )
+            .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_development_key_gives_its_well_known_address() {
+        let w =
+            Wallet::from_hex("0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80")
+                .unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(
+            w.address(),
+            alloy_primitives::address!("f39Fd6e51aad88F6F4ce6aB8827279cffFb92266")
+        );
+    }
+
+    #[test]
+    fn signed_transactions_verify() {
+        let w = Wallet::from_bytes([7u8; 32]).unwrap_or_else(|e| unreachable!("{e}"));
+        let tx = w.sign(Action::PauseAll {}, 3, 31337);
+        assert!(tx.verify(31337).is_ok());
+    }
+
+    #[test]
+    fn bad_keys_are_refused() {
+        assert!(Wallet::from_hex("0x12").is_err());
+        assert!(Wallet::from_bytes([0u8; 32]).is_err());
+    }
+}

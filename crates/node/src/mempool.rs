@@ -1,0 +1,332 @@
+//! The mempool: signed transactions waiting for a block.
+//!
+//! Admission runs the stateless checks (size, signature) and the nonce check against the
+//! committed state: a nonce below the sender's is stale, one too far above is refused, a second
+//! transaction for the same `(sender, nonce)` is refused, and per-sender and total limits bound
+//! memory. Blocks take, sender by sender in turn, each sender's run of consecutive nonces starting
+//! at its committed nonce, so a gap holds back only that sender.
+
+use alloy_primitives::{Address, B256};
+use restake_core::tx::Transaction;
+use std::collections::BTreeMap;
+use thiserror::Error;
+
+/// Mempool limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MempoolLimits {
+    /// Most pending transactions per sender (also the furthest nonce ahead accepted).
+    pub per_sender: usize,
+    /// Most pending transactions in total.
+    pub total: usize,
+}
+
+impl Default for MempoolLimits {
+    fn default() -> Self {
+        Self {
+            per_sender: 256,
+            total: 50_000,
+        }
+    }
+}
+
+/// Why a transaction was not admitted.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum MempoolError {
+    /// The same transaction is already pending.
+    #[error("transaction {0} is already pending")]
+    AlreadyKnown(B256),
+    /// Another transaction with this nonce is pending.
+    #[error("another transaction from {from} with nonce {nonce} is already pending")]
+    NonceTaken {
+        /// Sender.
+        from: Address,
+        /// Nonce.
+        nonce: u64,
+    },
+    /// The nonce was already used.
+    #[error("nonce {got} is stale: {from}'s next nonce is {expected}")]
+    StaleNonce {
+        /// Sender.
+        from: Address,
+        /// Nonce carried.
+        got: u64,
+        /// Next nonce.
+        expected: u64,
+    },
+    /// The nonce is too far ahead of the sender's.
+    #[error("nonce {got} is too far ahead: {from}'s next nonce is {expected}")]
+    FutureNonce {
+        /// Sender.
+        from: Address,
+        /// Nonce carried.
+        got: u64,
+        /// Next nonce.
+        expected: u64,
+    },
+    /// The sender has too many pending transactions.
+    #[error("{0} has too many pending transactions")]
+    SenderFull(Address),
+    /// The pool is full.
+    #[error("the mempool is full")]
+    PoolFull,
+}
+
+/// A pending transaction with its id.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    /// Transaction id.
+    pub hash: B256,
+    /// The transaction.
+    pub tx: Transaction,
+}
+
+/// Pending transactions by sender and nonce.
+#[derive(Debug, Default)]
+pub struct Mempool {
+    limits: MempoolLimits,
+    by_sender: BTreeMap<Address, BTreeMap<u64, Pending>>,
+    by_hash: BTreeMap<B256, (Address, u64)>,
+}
+
+impl Mempool {
+    /// An empty pool.
+    pub fn new(limits: MempoolLimits) -> Self {
+        Self {
+            limits,
+            by_sender: BTreeMap::new(),
+            by_hash: BTreeMap::new(),
+        }
+    }
+
+    /// Number of pending transactions.
+    pub fn len(&self) -> usize {
+        self.by_hash.len()
+    }
+
+    /// True when nothing is pending.
+    pub fn is_empty(&self) -> bool {
+        self.by_hash.is_empty()
+    }
+
+    /// True when `hash` is pending.
+    pub fn contains(&self, hash: &B256) -> bool {
+        self.by_hash.contains_key(hash)
+    }
+
+    /// The nonce after the sender's pending run, given its committed nonce.
+    pub fn next_nonce(&self, from: &Address, committed: u64) -> u64 {
+        let mut n = committed;
+        if let Some(q) = self.by_sender.get(from) {
+            while q.contains_key(&n) {
+                n = n.saturating_add(1);
+            }
+        }
+        n
+    }
+
+    /// Admits a transaction whose signature was checked; `committed` is the sender's nonce in
+    /// the committed state.
+    pub fn insert(
+        &mut self,
+        hash: B256,
+        tx: Transaction,
+        committed: u64,
+    ) -> Result<(), MempoolError> {
+        let from = tx.from;
+        let nonce = tx.nonce;
+        if self.by_hash.contains_key(&hash) {
+            return Err(MempoolError::AlreadyKnown(hash));
+        }
+        if nonce < committed {
+            return Err(MempoolError::StaleNonce {
+                from,
+                got: nonce,
+                expected: committed,
+            });
+        }
+        let ahead = usize::try_from(nonce.saturating_sub(committed)).unwrap_or(usize::MAX);
+        if ahead >= self.limits.per_sender {
+            return Err(MempoolError::FutureNonce {
+                from,
+                got: nonce,
+                expected: committed,
+            });
+        }
+        let queue_len = self.by_sender.get(&from).map_or(0, BTreeMap::len);
+        if self
+            .by_sender
+            .get(&from)
+            .is_some_and(|q| q.contains_key(&nonce))
+        {
+            return Err(MempoolError::NonceTaken { from, nonce });
+        }
+        if queue_len >= self.limits.per_sender {
+            return Err(MempoolError::SenderFull(from));
+        }
+        if self.by_hash.len() >= self.limits.total {
+            return Err(MempoolError::PoolFull);
+        }
+        self.by_sender
+            .entry(from)
+            .or_default()
+            .insert(nonce, Pending { hash, tx });
+        self.by_hash.insert(hash, (from, nonce));
+        Ok(())
+    }
+
+    /// Up to `max` executable transactions: each sender's consecutive nonces from its committed
+    /// nonce, taken one per sender per round so no sender crowds out the others.
+    pub fn ready(&self, max: usize, committed: impl Fn(&Address) -> u64) -> Vec<Pending> {
+        let mut cursors: Vec<(&BTreeMap<u64, Pending>, u64)> = self
+            .by_sender
+            .iter()
+            .map(|(a, q)| (q, committed(a)))
+            .collect();
+        let mut out = Vec::new();
+        while out.len() < max {
+            let mut progressed = false;
+            for (q, next) in cursors.iter_mut() {
+                if out.len() >= max {
+                    break;
+                }
+                if let Some(p) = q.get(next) {
+                    out.push(p.clone());
+                    *next = next.saturating_add(1);
+                    progressed = true;
+                }
+            }
+            if !progressed {
+                break;
+            }
+        }
+        out
+    }
+
+    /// Drops one transaction by id.
+    pub fn remove(&mut self, hash: &B256) {
+        let Some((from, nonce)) = self.by_hash.remove(hash) else {
+            return;
+        };
+        if let Some(q) = self.by_sender.get_mut(&from) {
+            q.remove(&nonce);
+            if q.is_empty() {
+                self.by_sender.remove(&from);
+            }
+        }
+    }
+
+    /// Drops every transaction of `from` with a nonce below `committed` (included or stale).
+    pub fn prune_sender(&mut self, from: &Address, committed: u64) {
+        let Some(q) = self.by_sender.get_mut(from) else {
+            return;
+        };
+        let keep = q.split_off(&committed);
+        for p in q.values() {
+            self.by_hash.remove(&p.hash);
+        }
+        *q = keep;
+        if q.is_empty() {
+            self.by_sender.remove(from);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::Bytes;
+    use restake_core::Action;
+
+    fn tx(from: u8, nonce: u64) -> (B256, Transaction) {
+        let from = Address::repeat_byte(from);
+        let t = Transaction {
+            from,
+            nonce,
+            action: Action::PauseAll {},
+            signature: Bytes::new(),
+        };
+        let mut h = [0u8; 32];
+        h[0] = from.0[0];
+        h[24..].copy_from_slice(&nonce.to_be_bytes());
+        (B256::from(h), t)
+    }
+
+    fn pool() -> Mempool {
+        Mempool::new(MempoolLimits {
+            per_sender: 4,
+            total: 6,
+        })
+    }
+
+    #[test]
+    fn stale_duplicate_taken_and_far_future_nonces_are_refused() {
+        let mut m = pool();
+        let (h, t) = tx(1, 5);
+        assert!(matches!(
+            m.insert(h, t.clone(), 6),
+            Err(MempoolError::StaleNonce { .. })
+        ));
+        m.insert(h, t.clone(), 5)
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(
+            m.insert(h, t.clone(), 5),
+            Err(MempoolError::AlreadyKnown(h))
+        );
+        let other = B256::repeat_byte(0xee);
+        assert!(matches!(
+            m.insert(other, t, 5),
+            Err(MempoolError::NonceTaken { .. })
+        ));
+        let (h9, t9) = tx(1, 9);
+        assert!(matches!(
+            m.insert(h9, t9, 5),
+            Err(MempoolError::FutureNonce { .. })
+        ));
+    }
+
+    #[test]
+    fn limits_per_sender_and_in_total_hold() {
+        let mut m = pool();
+        for n in 0..4 {
+            let (h, t) = tx(1, n);
+            assert!(m.insert(h, t, 0).is_ok());
+        }
+        let (h, t) = tx(2, 0);
+        assert!(m.insert(h, t, 0).is_ok());
+        let (h, t) = tx(3, 0);
+        assert!(m.insert(h, t, 0).is_ok());
+        let (h, t) = tx(4, 0);
+        assert_eq!(m.insert(h, t, 0), Err(MempoolError::PoolFull));
+    }
+
+    #[test]
+    fn ready_takes_consecutive_nonces_round_robin_and_stops_at_gaps() {
+        let mut m = pool();
+        for (s, n) in [(1, 0), (1, 1), (1, 3), (2, 0), (2, 1)] {
+            let (h, t) = tx(s, n);
+            assert!(m.insert(h, t, 0).is_ok());
+        }
+        let order: Vec<(u8, u64)> = m
+            .ready(10, |_| 0)
+            .iter()
+            .map(|p| (p.tx.from.0[0], p.tx.nonce))
+            .collect();
+        assert_eq!(order, vec![(1, 0), (2, 0), (1, 1), (2, 1)]);
+        assert_eq!(m.ready(3, |_| 0).len(), 3);
+        assert_eq!(m.next_nonce(&Address::repeat_byte(1), 0), 2);
+    }
+
+    #[test]
+    fn pruning_drops_included_transactions() {
+        let mut m = pool();
+        for n in 0..3 {
+            let (h, t) = tx(1, n);
+            assert!(m.insert(h, t, 0).is_ok());
+        }
+        m.prune_sender(&Address::repeat_byte(1), 2);
+        assert_eq!(m.len(), 1);
+        assert_eq!(m.ready(10, |_| 2).len(), 1);
+        m.prune_sender(&Address::repeat_byte(1), 3);
+        assert!(m.is_empty());
+    }
+}

@@ -1,0 +1,134 @@
+//! Prometheus metrics: blocks, transactions, mempool size and commit latency.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Commit-latency histogram bucket bounds in microseconds.
+const BUCKETS_US: [u64; 10] = [
+    500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 1_000_000,
+];
+
+/// Node counters, updated lock-free.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    /// Height of the last committed block.
+    pub height: AtomicU64,
+    /// Blocks committed since start.
+    pub blocks: AtomicU64,
+    /// Transactions committed since start (successful or failed).
+    pub txs: AtomicU64,
+    /// Failed transactions committed since start.
+    pub txs_failed: AtomicU64,
+    /// Transactions refused at admission.
+    pub txs_rejected: AtomicU64,
+    /// Pending transactions.
+    pub mempool_size: AtomicU64,
+    commit_buckets: [AtomicU64; 10],
+    commit_count: AtomicU64,
+    commit_sum_us: AtomicU64,
+}
+
+impl Metrics {
+    /// Records one block's build-and-commit latency.
+    pub fn observe_commit(&self, micros: u64) {
+        for (bound, b) in BUCKETS_US.iter().zip(&self.commit_buckets) {
+            if micros <= *bound {
+                b.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.commit_count.fetch_add(1, Ordering::Relaxed);
+        self.commit_sum_us.fetch_add(micros, Ordering::Relaxed);
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        let mut s = String::new();
+        let mut line = |name: &str, kind: &str, help: &str, v: u64| {
+            let _ = writeln!(s, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}");
+        };
+        line(
+            "restake_block_height",
+            "gauge",
+            "Height of the last committed block.",
+            g(&self.height),
+        );
+        line(
+            "restake_blocks_total",
+            "counter",
+            "Blocks committed since start.",
+            g(&self.blocks),
+        );
+        line(
+            "restake_transactions_total",
+            "counter",
+            "Transactions committed since start.",
+            g(&self.txs),
+        );
+        line(
+            "restake_transactions_failed_total",
+            "counter",
+            "Committed transactions whose action failed.",
+            g(&self.txs_failed),
+        );
+        line(
+            "restake_transactions_rejected_total",
+            "counter",
+            "Transactions refused at admission.",
+            g(&self.txs_rejected),
+        );
+        line(
+            "restake_mempool_size",
+            "gauge",
+            "Pending transactions.",
+            g(&self.mempool_size),
+        );
+        let _ = writeln!(
+            s,
+            "# HELP restake_commit_latency_seconds Time to build and durably commit a block."
+        );
+        let _ = writeln!(s, "# TYPE restake_commit_latency_seconds histogram");
+        for (bound, b) in BUCKETS_US.iter().zip(&self.commit_buckets) {
+            let _ = writeln!(
+                s,
+                "restake_commit_latency_seconds_bucket{{le=\"{}\"}} {}",
+                seconds(*bound),
+                g(b)
+            );
+        }
+        let count = g(&self.commit_count);
+        let _ = writeln!(
+            s,
+            "restake_commit_latency_seconds_bucket{{le=\"+Inf\"}} {count}"
+        );
+        let _ = writeln!(
+            s,
+            "restake_commit_latency_seconds_sum {}",
+            seconds(g(&self.commit_sum_us))
+        );
+        let _ = writeln!(s, "restake_commit_latency_seconds_count {count}");
+        s
+    }
+}
+
+fn seconds(us: u64) -> String {
+    format!("{}.{:06}", us / 1_000_000, us % 1_000_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_latency_lands_in_cumulative_buckets() {
+        let m = Metrics::default();
+        m.observe_commit(700);
+        m.observe_commit(30_000);
+        let text = m.render();
+        assert!(text.contains("restake_commit_latency_seconds_bucket{le=\"0.000500\"} 0"));
+        assert!(text.contains("restake_commit_latency_seconds_bucket{le=\"0.001000\"} 1"));
+        assert!(text.contains("restake_commit_latency_seconds_bucket{le=\"0.050000\"} 2"));
+        assert!(text.contains("restake_commit_latency_seconds_count 2"));
+        assert!(text.contains("restake_commit_latency_seconds_sum 0.030700"));
+    }
+}

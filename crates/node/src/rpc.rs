@@ -1,0 +1,434 @@
+//! The JSON-RPC and WebSocket API (one port). Methods follow Ethereum's `namespace_method`
+//! habit under `restake_`; amounts are decimal strings, addresses and hashes `0x` hex, actions
+//! `{"type": "<actionName>", ...}`. Errors carry stable codes (see `docs/rpc.md`).
+
+use crate::chain::{read_block, read_receipt};
+use crate::error::NodeError;
+use crate::node::{NodeHandle, SubmitError};
+use alloy_primitives::{Address, B256, Bytes, U256};
+use jsonrpsee::core::{RpcResult, SubscriptionResult, async_trait};
+use jsonrpsee::proc_macros::rpc;
+use jsonrpsee::types::ErrorObjectOwned;
+use jsonrpsee::{PendingSubscriptionSink, SubscriptionMessage};
+use restake_core::Action;
+use restake_core::allocation::{self, AllocationRead};
+use restake_core::block::Receipt;
+use restake_core::pool::PoolRead;
+use restake_core::tokens::TokensRead;
+use restake_core::tx::Transaction;
+use restake_core::views;
+use restake_primitives::OperatorSet;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+/// Error codes of the API (JSON-RPC reserves -32768..-32000 for protocol errors).
+pub mod codes {
+    /// Malformed parameters (JSON-RPC standard).
+    pub const INVALID_PARAMS: i32 = -32602;
+    /// The node failed internally.
+    pub const INTERNAL: i32 = -32603;
+    /// Transaction signature malformed, non-canonical or not the sender's.
+    pub const INVALID_SIGNATURE: i32 = -32010;
+    /// Nonce already used.
+    pub const STALE_NONCE: i32 = -32011;
+    /// Nonce too far ahead.
+    pub const FUTURE_NONCE: i32 = -32012;
+    /// Same transaction, or same sender and nonce, already pending.
+    pub const DUPLICATE: i32 = -32013;
+    /// Mempool limits reached.
+    pub const MEMPOOL_FULL: i32 = -32014;
+    /// Transaction too large.
+    pub const TOO_LARGE: i32 = -32015;
+    /// Unknown id (block, operator set, ...).
+    pub const NOT_FOUND: i32 = -32016;
+}
+
+fn err(code: i32, msg: impl Into<String>) -> ErrorObjectOwned {
+    ErrorObjectOwned::owned(code, msg.into(), None::<()>)
+}
+
+fn internal(e: impl std::fmt::Display) -> ErrorObjectOwned {
+    err(codes::INTERNAL, e.to_string())
+}
+
+impl From<SubmitError> for ErrorObjectOwned {
+    fn from(e: SubmitError) -> Self {
+        use crate::mempool::MempoolError as M;
+        let code = match &e {
+            SubmitError::TooLarge { .. } => codes::TOO_LARGE,
+            SubmitError::Signature(_) => codes::INVALID_SIGNATURE,
+            SubmitError::Mempool(M::StaleNonce { .. }) => codes::STALE_NONCE,
+            SubmitError::Mempool(M::FutureNonce { .. }) => codes::FUTURE_NONCE,
+            SubmitError::Mempool(M::AlreadyKnown(_) | M::NonceTaken { .. }) => codes::DUPLICATE,
+            SubmitError::Mempool(M::SenderFull(_) | M::PoolFull) => codes::MEMPOOL_FULL,
+            SubmitError::Node(_) => codes::INTERNAL,
+        };
+        err(code, e.to_string())
+    }
+}
+
+/// `restake_prepareTransaction` parameters.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PrepareRequest {
+    /// Sender.
+    pub from: Address,
+    /// Action to sign.
+    pub action: Action,
+    /// Nonce to use (default: the next one, counting pending transactions).
+    #[serde(default)]
+    pub nonce: Option<u64>,
+}
+
+/// `restake_prepareTransaction` result.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrepareResponse {
+    /// The nonce the transaction carries.
+    pub nonce: u64,
+    /// The `eth_signTypedData_v4` document to sign, unchanged.
+    pub typed_data: Value,
+    /// Its EIP-712 digest.
+    pub signing_hash: B256,
+}
+
+/// A block selector: a height or `"latest"`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum BlockId {
+    /// Height.
+    Number(u64),
+    /// `"latest"`.
+    Tag(String),
+}
+
+/// The API.
+#[rpc(server, namespace = "restake")]
+pub trait RestakeApi {
+    /// Chain id.
+    #[method(name = "chainId")]
+    fn chain_id(&self) -> RpcResult<u64>;
+    /// Height of the last committed block.
+    #[method(name = "blockNumber")]
+    fn block_number(&self) -> RpcResult<u64>;
+    /// A block by height or `"latest"`.
+    #[method(name = "getBlock")]
+    fn get_block(&self, block: BlockId) -> RpcResult<Option<Value>>;
+    /// The nonce for the account's next transaction (counting pending ones).
+    #[method(name = "getNonce")]
+    fn get_nonce(&self, address: Address) -> RpcResult<u64>;
+    /// The exact typed data a wallet signs for this action.
+    #[method(name = "prepareTransaction")]
+    fn prepare_transaction(&self, request: PrepareRequest) -> RpcResult<PrepareResponse>;
+    /// Submits a signed transaction; returns its hash.
+    #[method(name = "sendTransaction")]
+    async fn send_transaction(&self, tx: Transaction) -> RpcResult<B256>;
+    /// A receipt, once the transaction is in a block.
+    #[method(name = "getTransactionReceipt")]
+    fn get_transaction_receipt(&self, hash: B256) -> RpcResult<Option<Receipt>>;
+    /// Registered tokens.
+    #[method(name = "getTokens")]
+    fn get_tokens(&self) -> RpcResult<Vec<Value>>;
+    /// A token balance.
+    #[method(name = "getTokenBalance")]
+    fn get_token_balance(&self, token: Address, account: Address) -> RpcResult<String>;
+    /// Token pools (strategies).
+    #[method(name = "getStrategies")]
+    fn get_strategies(&self) -> RpcResult<Vec<Value>>;
+    /// A staker's delegation, shares, exposure and queued withdrawals.
+    #[method(name = "getStaker")]
+    fn get_staker(&self, address: Address) -> RpcResult<views::StakerView>;
+    /// An operator's stake and allocations (`null` if not an operator).
+    #[method(name = "getOperator")]
+    fn get_operator(&self, address: Address) -> RpcResult<Option<views::OperatorView>>;
+    /// An operator set (`null` if unknown).
+    #[method(name = "getOperatorSet")]
+    fn get_operator_set(&self, avs: Address, operator_set_id: u32) -> RpcResult<Option<Value>>;
+    /// One allocation with its slashable stake now.
+    #[method(name = "getAllocation")]
+    fn get_allocation(
+        &self,
+        operator: Address,
+        avs: Address,
+        operator_set_id: u32,
+        strategy: Address,
+    ) -> RpcResult<Value>;
+    /// A state value with a Merkle proof against the state root at `height` (default latest).
+    #[method(name = "getProof")]
+    fn get_proof(&self, key: Bytes, height: Option<u64>) -> RpcResult<Value>;
+    /// New block headers.
+    #[subscription(name = "subscribeNewHeads", unsubscribe = "unsubscribeNewHeads", item = restake_core::block::Header)]
+    async fn subscribe_new_heads(&self) -> SubscriptionResult;
+    /// Events of committed transactions, with their transaction hash and block.
+    #[subscription(name = "subscribeEvents", unsubscribe = "unsubscribeEvents", item = Value)]
+    async fn subscribe_events(&self) -> SubscriptionResult;
+}
+
+/// The API over a node.
+pub struct Api {
+    node: NodeHandle,
+}
+
+impl Api {
+    /// Serves `node`.
+    pub fn new(node: NodeHandle) -> Self {
+        Self { node }
+    }
+
+    fn height(&self) -> u64 {
+        self.node.head.borrow().height
+    }
+
+    fn view(&self) -> RpcResult<restake_store::StateView> {
+        self.node.store.state().map_err(internal)
+    }
+}
+
+fn raw<T: Serialize>(v: &T) -> Result<SubscriptionMessage, serde_json::Error> {
+    Ok(serde_json::value::to_raw_value(v)?.into())
+}
+
+#[async_trait]
+impl RestakeApiServer for Api {
+    fn chain_id(&self) -> RpcResult<u64> {
+        Ok(self.node.config.chain_id)
+    }
+
+    fn block_number(&self) -> RpcResult<u64> {
+        Ok(self.height())
+    }
+
+    fn get_block(&self, block: BlockId) -> RpcResult<Option<Value>> {
+        let height = match block {
+            BlockId::Number(n) => n,
+            BlockId::Tag(t) if t == "latest" => self.height(),
+            BlockId::Tag(t) => {
+                return Err(err(
+                    codes::INVALID_PARAMS,
+                    format!("unknown block tag {t:?}; use a number or \"latest\""),
+                ));
+            }
+        };
+        let Some(b) = read_block(&self.node.store, height).map_err(internal)? else {
+            return Ok(None);
+        };
+        let chain_id = self.node.config.chain_id;
+        let hashes: Vec<B256> = b.transactions.iter().map(|t| t.hash(chain_id)).collect();
+        Ok(Some(json!({
+            "hash": b.header.hash(),
+            "header": b.header,
+            "transactions": b.transactions,
+            "transactionHashes": hashes,
+        })))
+    }
+
+    fn get_nonce(&self, address: Address) -> RpcResult<u64> {
+        self.node.next_nonce(&address).map_err(internal)
+    }
+
+    fn prepare_transaction(&self, request: PrepareRequest) -> RpcResult<PrepareResponse> {
+        let nonce = match request.nonce {
+            Some(n) => n,
+            None => self.node.next_nonce(&request.from).map_err(internal)?,
+        };
+        let chain_id = self.node.config.chain_id;
+        Ok(PrepareResponse {
+            nonce,
+            typed_data: Transaction::typed_data(request.from, nonce, &request.action, chain_id),
+            signing_hash: Transaction::signing_hash(request.from, nonce, &request.action, chain_id),
+        })
+    }
+
+    async fn send_transaction(&self, tx: Transaction) -> RpcResult<B256> {
+        let node = self.node.clone();
+        // Signature recovery is CPU work: keep it off the I/O threads.
+        tokio::task::spawn_blocking(move || node.submit(tx))
+            .await
+            .map_err(internal)?
+            .map_err(Into::into)
+    }
+
+    fn get_transaction_receipt(&self, hash: B256) -> RpcResult<Option<Receipt>> {
+        read_receipt(&self.node.store, &hash).map_err(internal)
+    }
+
+    fn get_tokens(&self) -> RpcResult<Vec<Value>> {
+        let view = self.view()?;
+        let tokens = view.tokens().map_err(internal)?;
+        Ok(tokens
+            .into_iter()
+            .map(|(addr, t)| json!({ "token": addr, "symbol": t.symbol, "decimals": t.decimals, "minter": t.minter, "totalSupply": t.total_supply.to_string() }))
+            .collect())
+    }
+
+    fn get_token_balance(&self, token: Address, account: Address) -> RpcResult<String> {
+        let view = self.view()?;
+        if view.token(&token).map_err(internal)?.is_none() {
+            return Err(err(codes::NOT_FOUND, format!("unknown token {token}")));
+        }
+        Ok(view
+            .balance_of(&token, &account)
+            .map_err(internal)?
+            .to_string())
+    }
+
+    fn get_strategies(&self) -> RpcResult<Vec<Value>> {
+        let view = self.view()?;
+        let mut out = Vec::new();
+        for (strategy, pool) in view.pools().map_err(internal)? {
+            let symbol = view
+                .token(&pool.token)
+                .map_err(internal)?
+                .map(|t| t.symbol)
+                .unwrap_or_default();
+            let value = pool
+                .shares_to_underlying(U256::from(10).pow(U256::from(18)))
+                .map_err(internal)?;
+            out.push(json!({
+                "strategy": strategy,
+                "token": pool.token,
+                "symbol": symbol,
+                "totalShares": pool.total_shares.to_string(),
+                "balance": pool.balance.to_string(),
+                "underlyingPerShare": value.to_string(),
+            }));
+        }
+        Ok(out)
+    }
+
+    fn get_staker(&self, address: Address) -> RpcResult<views::StakerView> {
+        let view = self.view()?;
+        views::staker(
+            &view,
+            &address,
+            u32::try_from(self.height()).unwrap_or(u32::MAX),
+        )
+        .map_err(internal)
+    }
+
+    fn get_operator(&self, address: Address) -> RpcResult<Option<views::OperatorView>> {
+        let view = self.view()?;
+        views::operator(
+            &view,
+            &address,
+            u32::try_from(self.height()).unwrap_or(u32::MAX),
+        )
+        .map_err(internal)
+    }
+
+    fn get_operator_set(&self, avs: Address, operator_set_id: u32) -> RpcResult<Option<Value>> {
+        let view = self.view()?;
+        let set = OperatorSet::new(avs, operator_set_id);
+        let Some(info) = view.operator_set(&set).map_err(internal)? else {
+            return Ok(None);
+        };
+        let now = u32::try_from(self.height()).unwrap_or(u32::MAX);
+        let members = view.members(&set).map_err(internal)?;
+        Ok(Some(json!({
+            "avs": avs,
+            "operatorSetId": operator_set_id,
+            "strategies": info.strategies,
+            "redistributionRecipient": info.redistribution_recipient,
+            "registrationPolicy": info.registration_policy,
+            "slasher": info.slasher.at(now),
+            "pendingSlasher": info.slasher,
+            "slashCount": info.slash_count,
+            "equivocationWadToSlash": info.equivocation_wad_to_slash.map(|w| w.to_string()),
+            "members": members,
+        })))
+    }
+
+    fn get_allocation(
+        &self,
+        operator: Address,
+        avs: Address,
+        operator_set_id: u32,
+        strategy: Address,
+    ) -> RpcResult<Value> {
+        let view = self.view()?;
+        let set = OperatorSet::new(avs, operator_set_id);
+        if view.operator_set(&set).map_err(internal)?.is_none() {
+            return Err(err(codes::NOT_FOUND, format!("unknown operator set {set}")));
+        }
+        let now = u32::try_from(self.height()).unwrap_or(u32::MAX);
+        let (info, a) = view
+            .updated_allocation(&operator, &set, &strategy, now)
+            .map_err(internal)?;
+        let slashable =
+            allocation::minimum_slashable_stake(&view, &set, &operator, &strategy, now, now)
+                .map_err(internal)?;
+        Ok(json!({
+            "currentMagnitude": a.current_magnitude.to_string(),
+            "pendingDiff": a.pending_diff.to_string(),
+            "effectBlock": a.effect_block,
+            "maxMagnitude": info.max_magnitude.to_string(),
+            "encumberedMagnitude": info.encumbered_magnitude.to_string(),
+            "slashableShares": slashable.to_string(),
+            "isSlashable": view.is_operator_slashable(&operator, &set, now).map_err(internal)?,
+        }))
+    }
+
+    fn get_proof(&self, key: Bytes, height: Option<u64>) -> RpcResult<Value> {
+        let height = height.unwrap_or_else(|| self.height());
+        let root = self
+            .node
+            .store
+            .root_at(height)
+            .map_err(internal)?
+            .ok_or_else(|| {
+                err(
+                    codes::NOT_FOUND,
+                    format!("no state root at height {height}"),
+                )
+            })?;
+        let (value, proof) = self
+            .node
+            .store
+            .get_with_proof(&key, height)
+            .map_err(|e| err(codes::NOT_FOUND, e.to_string()))?;
+        Ok(json!({
+            "height": height,
+            "stateRoot": root,
+            "key": key,
+            "value": value.map(Bytes::from),
+            "proof": Bytes::from(proof),
+        }))
+    }
+
+    async fn subscribe_new_heads(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
+        let mut rx = self.node.blocks.subscribe();
+        let sink = pending.accept().await?;
+        loop {
+            match rx.recv().await {
+                Ok(c) => sink.send(raw(&c.header)?).await?,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(_) => return Ok(()),
+            }
+        }
+    }
+
+    async fn subscribe_events(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
+        let mut rx = self.node.blocks.subscribe();
+        let sink = pending.accept().await?;
+        loop {
+            match rx.recv().await {
+                Ok(c) => {
+                    for r in c.receipts.iter() {
+                        for e in &r.events {
+                            let item = json!({ "blockNumber": c.header.height, "transactionHash": r.transaction_hash, "event": e });
+                            sink.send(raw(&item)?).await?;
+                        }
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(_) => return Ok(()),
+            }
+        }
+    }
+}
+
+impl From<NodeError> for ErrorObjectOwned {
+    fn from(e: NodeError) -> Self {
+        internal(e)
+    }
+}

@@ -1,0 +1,355 @@
+//! The node in process: RPC admission, block production, receipts, queries and proofs.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::panic,
+    missing_docs
+)]
+
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+use jsonrpsee::core::client::ClientT;
+use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
+use jsonrpsee::rpc_params;
+use restake_core::Action;
+use restake_core::tx::Transaction;
+use restake_node::devnet;
+use restake_node::node::NodeConfig;
+use restake_node::server::{ApiConfig, serve};
+use restake_store::Store;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+struct Key(secp256k1::SecretKey);
+
+impl Key {
+    fn dev(i: usize) -> Self {
+        let hex = devnet::DEV_ACCOUNTS[i].1.trim_start_matches("0x");
+        let bytes: [u8; 32] = alloy_primitives::hex::decode(hex)
+            .unwrap()
+            .try_into()
+            .unwrap();
+        Self(secp256k1::SecretKey::from_byte_array(bytes).unwrap())
+    }
+
+    fn address(&self) -> Address {
+        let pk = secp256k1::PublicKey::from_secret_key_global(&self.0);
+        Address::from_slice(&keccak256(&pk.serialize_uncompressed()[1..])[12..])
+    }
+
+    fn sign(&self, digest: B256) -> Bytes {
+        let sig = secp256k1::SECP256K1
+            .sign_ecdsa_recoverable(secp256k1::Message::from_digest(digest.0), &self.0);
+        let (id, rs) = sig.serialize_compact();
+        let mut out = rs.to_vec();
+        out.push(u8::try_from(27 + i32::from(id)).unwrap());
+        Bytes::from(out)
+    }
+}
+
+struct TestNode {
+    client: HttpClient,
+    url: String,
+    _shutdown: tokio::sync::watch::Sender<bool>,
+    _server: jsonrpsee::server::ServerHandle,
+}
+
+async fn start_node() -> TestNode {
+    let store = Store::in_memory().unwrap();
+    let config = NodeConfig {
+        block_interval: Duration::from_millis(100),
+        ..NodeConfig::default()
+    };
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let (handle, _task) =
+        restake_node::start(store, &devnet::genesis(), 1_700_000_000, config, stop_rx).unwrap();
+    let api = ApiConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        ..ApiConfig::default()
+    };
+    let (addr, server) = serve(handle, &api).await.unwrap();
+    let url = format!("http://{addr}");
+    let client = HttpClientBuilder::default().build(&url).unwrap();
+    TestNode {
+        client,
+        url,
+        _shutdown: stop_tx,
+        _server: server,
+    }
+}
+
+impl TestNode {
+    async fn send(&self, key: &Key, action: Action) -> B256 {
+        let prepared: Value = self
+            .client
+            .request(
+                "restake_prepareTransaction",
+                rpc_params![json!({"from": key.address(), "action": action})],
+            )
+            .await
+            .unwrap();
+        let nonce = prepared["nonce"].as_u64().unwrap();
+        let digest: B256 = serde_json::from_value(prepared["signingHash"].clone()).unwrap();
+        let tx = Transaction {
+            from: key.address(),
+            nonce,
+            action,
+            signature: key.sign(digest),
+        };
+        self.client
+            .request("restake_sendTransaction", rpc_params![tx])
+            .await
+            .unwrap()
+    }
+
+    async fn receipt(&self, hash: B256) -> Value {
+        for _ in 0..100 {
+            let r: Value = self
+                .client
+                .request("restake_getTransactionReceipt", rpc_params![hash])
+                .await
+                .unwrap();
+            if !r.is_null() {
+                return r;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no receipt for {hash}");
+    }
+}
+
+fn strategy_of(strategies: &[Value], symbol: &str) -> (Address, Address) {
+    let s = strategies.iter().find(|s| s["symbol"] == symbol).unwrap();
+    (
+        serde_json::from_value(s["strategy"].clone()).unwrap(),
+        serde_json::from_value(s["token"].clone()).unwrap(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_deposit_is_included_and_shows_in_the_stakers_view() {
+    let node = start_node().await;
+    let chain_id: u64 = node
+        .client
+        .request("restake_chainId", rpc_params![])
+        .await
+        .unwrap();
+    assert_eq!(chain_id, devnet::CHAIN_ID);
+    let strategies: Vec<Value> = node
+        .client
+        .request("restake_getStrategies", rpc_params![])
+        .await
+        .unwrap();
+    assert_eq!(strategies.len(), 9);
+    let (strategy, token) = strategy_of(&strategies, "stETH");
+    let staker = Key::dev(1);
+    let amount = U256::from(5) * U256::from(10).pow(U256::from(18));
+    let hash = node
+        .send(
+            &staker,
+            Action::DepositIntoStrategy {
+                strategy,
+                token,
+                amount,
+            },
+        )
+        .await;
+    let r = node.receipt(hash).await;
+    assert_eq!(r["status"], "success", "{r}");
+    assert_eq!(r["error"], Value::Null);
+    let view: Value = node
+        .client
+        .request("restake_getStaker", rpc_params![staker.address()])
+        .await
+        .unwrap();
+    assert_eq!(view["positions"][0]["depositShares"], amount.to_string());
+    let nonce: u64 = node
+        .client
+        .request("restake_getNonce", rpc_params![staker.address()])
+        .await
+        .unwrap();
+    assert_eq!(nonce, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_action_gets_a_failed_receipt_with_code_and_message() {
+    let node = start_node().await;
+    let staker = Key::dev(2);
+    let hash = node
+        .send(
+            &staker,
+            Action::Undelegate {
+                staker: staker.address(),
+            },
+        )
+        .await;
+    let r = node.receipt(hash).await;
+    assert_eq!(r["status"], "failed");
+    assert_eq!(r["error"]["code"], 4000);
+    assert_eq!(r["error"]["name"], "NotActivelyDelegated");
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not delegated")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_signatures_replays_and_wrong_nonces_are_refused_at_admission() {
+    let node = start_node().await;
+    let key = Key::dev(3);
+    let action = Action::PauseAll {};
+    let digest = Transaction::signing_hash(key.address(), 0, &action, devnet::CHAIN_ID);
+    let good = Transaction {
+        from: key.address(),
+        nonce: 0,
+        action: action.clone(),
+        signature: key.sign(digest),
+    };
+    let code = |e: jsonrpsee::core::ClientError| match e {
+        jsonrpsee::core::ClientError::Call(o) => o.code(),
+        other => panic!("unexpected {other}"),
+    };
+    // Signed by someone else.
+    let forged = Transaction {
+        signature: Key::dev(4).sign(digest),
+        ..good.clone()
+    };
+    let e = node
+        .client
+        .request::<B256, _>("restake_sendTransaction", rpc_params![forged])
+        .await
+        .unwrap_err();
+    assert_eq!(code(e), -32010);
+    // Signed for another chain.
+    let other_chain = Transaction {
+        signature: key.sign(Transaction::signing_hash(key.address(), 0, &action, 1)),
+        ..good.clone()
+    };
+    let e = node
+        .client
+        .request::<B256, _>("restake_sendTransaction", rpc_params![other_chain])
+        .await
+        .unwrap_err();
+    assert_eq!(code(e), -32010);
+    // Accepted once, then a duplicate.
+    let h: B256 = node
+        .client
+        .request("restake_sendTransaction", rpc_params![good.clone()])
+        .await
+        .unwrap();
+    let e = node
+        .client
+        .request::<B256, _>("restake_sendTransaction", rpc_params![good.clone()])
+        .await
+        .unwrap_err();
+    assert!([-32013, -32011].contains(&code(e)));
+    node.receipt(h).await;
+    // A replay after inclusion is a stale nonce.
+    let e = node
+        .client
+        .request::<B256, _>("restake_sendTransaction", rpc_params![good])
+        .await
+        .unwrap_err();
+    assert_eq!(code(e), -32011);
+    // Far-future nonce.
+    let far = Transaction::signing_hash(key.address(), 10_000, &action, devnet::CHAIN_ID);
+    let tx = Transaction {
+        from: key.address(),
+        nonce: 10_000,
+        action,
+        signature: key.sign(far),
+    };
+    let e = node
+        .client
+        .request::<B256, _>("restake_sendTransaction", rpc_params![tx])
+        .await
+        .unwrap_err();
+    assert_eq!(code(e), -32012);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_requests_get_json_rpc_errors() {
+    let node = start_node().await;
+    let e = node
+        .client
+        .request::<Value, _>("restake_noSuchMethod", rpc_params![])
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("Method not found"), "{e}");
+    let e = node
+        .client
+        .request::<Value, _>(
+            "restake_sendTransaction",
+            rpc_params![json!({"from": "0x12"})],
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("Invalid params"), "{e}");
+    let e = node
+        .client
+        .request::<Value, _>("restake_getStaker", rpc_params![json!(12)])
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("Invalid params"), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_and_metrics_answer_plain_get_requests() {
+    let node = start_node().await;
+    let addr = node.url.trim_start_matches("http://").to_string();
+    let get = |path: &'static str| {
+        let addr = addr.clone();
+        async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+            s.write_all(
+                format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+            )
+            .await
+            .unwrap();
+            let mut out = String::new();
+            s.read_to_string(&mut out).await.unwrap();
+            out
+        }
+    };
+    let health = get("/health").await;
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    assert!(health.contains("\"status\":\"ok\""));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let metrics = get("/metrics").await;
+    assert!(metrics.contains("restake_blocks_total"), "{metrics}");
+    assert!(metrics.contains("restake_commit_latency_seconds_count"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_proofs_verify_against_the_header_state_root() {
+    let node = start_node().await;
+    let key = b"cfg/params".to_vec();
+    let height: u64 = node
+        .client
+        .request("restake_blockNumber", rpc_params![])
+        .await
+        .unwrap();
+    let p: Value = node
+        .client
+        .request(
+            "restake_getProof",
+            rpc_params![Bytes::from(key.clone()), height],
+        )
+        .await
+        .unwrap();
+    let block: Value = node
+        .client
+        .request("restake_getBlock", rpc_params![height])
+        .await
+        .unwrap();
+    assert_eq!(p["stateRoot"], block["header"]["stateRoot"]);
+    let root: B256 = serde_json::from_value(p["stateRoot"].clone()).unwrap();
+    let value: Bytes = serde_json::from_value(p["value"].clone()).unwrap();
+    let proof: Bytes = serde_json::from_value(p["proof"].clone()).unwrap();
+    restake_store::proof::verify(root, &key, Some(&value), &proof).unwrap();
+    assert!(restake_store::proof::verify(root, &key, Some(b"forged"), &proof).is_err());
+}
