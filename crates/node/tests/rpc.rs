@@ -353,3 +353,62 @@ async fn state_proofs_verify_against_the_header_state_root() {
     restake_store::proof::verify(root, &key, Some(&value), &proof).unwrap();
     assert!(restake_store::proof::verify(root, &key, Some(b"forged"), &proof).is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn websocket_subscribers_receive_new_heads_and_events_on_the_same_port() {
+    use jsonrpsee::core::client::{Subscription, SubscriptionClientT};
+    let node = start_node().await;
+    let ws_url = node.url.replace("http://", "ws://");
+    let ws = jsonrpsee::ws_client::WsClientBuilder::default()
+        .build(&ws_url)
+        .await
+        .unwrap();
+    let mut heads: Subscription<Value> = ws
+        .subscribe(
+            "restake_subscribeNewHeads",
+            rpc_params![],
+            "restake_unsubscribeNewHeads",
+        )
+        .await
+        .unwrap();
+    let mut events: Subscription<Value> = ws
+        .subscribe(
+            "restake_subscribeEvents",
+            rpc_params![],
+            "restake_unsubscribeEvents",
+        )
+        .await
+        .unwrap();
+    let head = tokio::time::timeout(Duration::from_secs(5), heads.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(head["height"].as_u64().unwrap() >= 1);
+    assert!(head["stateRoot"].is_string());
+    let key = Key::dev(5);
+    let strategies: Vec<Value> = node
+        .client
+        .request("restake_getStrategies", rpc_params![])
+        .await
+        .unwrap();
+    let (_, token) = strategy_of(&strategies, "rETH");
+    let hash = node
+        .send(
+            &key,
+            Action::Transfer {
+                token,
+                to: Address::repeat_byte(7),
+                amount: U256::from(3),
+            },
+        )
+        .await;
+    let ev = tokio::time::timeout(Duration::from_secs(5), events.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(ev["transactionHash"], serde_json::to_value(hash).unwrap());
+    assert_eq!(ev["event"]["type"], "Transfer");
+    assert_eq!(ev["event"]["amount"], "3");
+}
