@@ -28,6 +28,8 @@ enum Command {
     Dev(run::DevArgs),
     /// Run a node from a config file and a genesis file.
     Node(run::NodeArgs),
+    /// Print the devnet genesis as JSON: a starting point for `restake node` genesis files.
+    Genesis,
     /// Create or inspect keys.
     #[command(subcommand)]
     Keys(keys::KeysCmd),
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Dev(a) => run::dev(a).await,
             Command::Node(a) => run::node(a).await,
+            Command::Genesis => run::print_genesis(),
             Command::Keys(k) => keys::run(k),
             Command::Tx(a) => tx::run(a).await,
             Command::Query(q) => query::run(q).await,

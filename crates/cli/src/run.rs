@@ -151,3 +151,10 @@ async fn run_node(
     println!("Stopped.");
     Ok(())
 }
+
+/// `restake genesis`.
+pub fn print_genesis() -> CliResult {
+    let text = serde_json::to_string_pretty(&devnet::genesis()).map_err(|e| e.to_string())?;
+    println!("{text}");
+    Ok(())
+}
