@@ -258,11 +258,13 @@ pub enum Action {
     // Pausing
     Pause {
         target: PauseTarget,
+        #[serde(with = "restake_primitives::decimal::u64_str")]
         new_paused_status: u64,
     },
     PauseAll {},
     Unpause {
         target: PauseTarget,
+        #[serde(with = "restake_primitives::decimal::u64_str")]
         new_paused_status: u64,
     },
 }

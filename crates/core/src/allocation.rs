@@ -122,9 +122,6 @@ pub enum AllocationError {
     /// `wadsToSlash` entries must be in `(0, 1e18]`.
     #[error("wad to slash {0} is not in (0, 1e18]")]
     InvalidWadToSlash(U256),
-    /// The operator set has no slasher.
-    #[error("operator set has no slasher")]
-    SlasherNotSet,
     /// The operator is not on the set's allow-list.
     #[error("operator {operator} is not on the allow-list of {set}")]
     NotAllowlisted {
@@ -717,9 +714,11 @@ pub fn update_avs_metadata_uri(
 /// Rules (spec §6.3):
 /// 1. The sender may act for `avs`; the AVS has registered metadata.
 /// 2. Each id is new; each strategy is a known pool, listed once.
-/// 3. A redistribution recipient is neither zero nor the burn address, and such a set holds no
-///    native ETH; the recipient can never change.
-/// 4. The slasher (default: the AVS) is in charge at once; an equivocation WAD is in `(0, 1e18]`.
+/// 3. A redistribution recipient is not the burn address, and such a set holds no native ETH;
+///    the recipient can never change. Omitted or zero: slashed funds are burned.
+/// 4. The slasher (omitted or zero: the AVS) is in charge at once; an equivocation WAD, when
+///    given and non-zero, is in `(0, 1e18]`. (Zero and omitted mean the same, so a signed
+///    transaction cannot be altered into a different one by spelling a default differently.)
 pub fn create_operator_sets(
     ex: &mut Exec<'_>,
     sender: Address,
@@ -735,23 +734,17 @@ pub fn create_operator_sets(
         if ex.state.operator_set(&set)?.is_some() {
             return Err(AllocationError::InvalidOperatorSet(set).into());
         }
-        if let Some(r) = p.redistribution_recipient {
-            if r.is_zero() {
-                return Err(AllocationError::InputAddressZero.into());
-            }
-            if r == DEFAULT_BURN_ADDRESS {
-                return Err(AllocationError::InvalidRedistributionRecipient.into());
-            }
+        let recipient = p.redistribution_recipient.filter(|r| !r.is_zero());
+        if recipient == Some(DEFAULT_BURN_ADDRESS) {
+            return Err(AllocationError::InvalidRedistributionRecipient.into());
         }
-        if let Some(w) = p.equivocation_wad_to_slash {
+        let equivocation = p.equivocation_wad_to_slash.filter(|w| !w.is_zero());
+        if let Some(w) = equivocation {
             check_wad(w)?;
         }
-        let slasher = p.slasher.unwrap_or(avs);
-        if slasher.is_zero() {
-            return Err(AllocationError::InputAddressZero.into());
-        }
+        let slasher = p.slasher.filter(|a| !a.is_zero()).unwrap_or(avs);
         ex.emit(Event::OperatorSetCreated { operator_set: set });
-        if let Some(r) = p.redistribution_recipient {
+        if let Some(r) = recipient {
             ex.emit(Event::RedistributionAddressSet {
                 operator_set: set,
                 redistribution_recipient: r,
@@ -759,7 +752,7 @@ pub fn create_operator_sets(
         }
         let mut info = OperatorSetInfo {
             strategies: Vec::with_capacity(p.strategies.len()),
-            redistribution_recipient: p.redistribution_recipient,
+            redistribution_recipient: recipient,
             registration_policy: p.registration_policy,
             slasher: SlasherParams {
                 slasher,
@@ -767,7 +760,7 @@ pub fn create_operator_sets(
                 effect_block: 0,
             },
             slash_count: 0,
-            equivocation_wad_to_slash: p.equivocation_wad_to_slash,
+            equivocation_wad_to_slash: equivocation,
             member_count: 0,
         };
         add_strategies(ex, set, &mut info, &p.strategies)?;
@@ -878,9 +871,6 @@ pub fn update_slasher(
     let mut info = require_set(ex, &set)?;
     if slasher.is_zero() {
         return Err(AllocationError::InputAddressZero.into());
-    }
-    if info.slasher.slasher.is_zero() {
-        return Err(AllocationError::SlasherNotSet.into());
     }
     let b = ex.block.number;
     if !info.slasher.pending_slasher.is_zero() && b >= info.slasher.effect_block {

@@ -492,7 +492,10 @@ pub fn delegate_to(
             }
             .into());
         }
-        let sig = approver_signature.ok_or(DelegationError::InvalidSignature(approver))?;
+        // An empty signature is the same as none (both sign as empty bytes).
+        let sig = approver_signature
+            .filter(|s| !s.is_empty())
+            .ok_or(DelegationError::InvalidSignature(approver))?;
         let msg = eip712::DelegationApproval {
             delegationApprover: approver,
             staker: sender,

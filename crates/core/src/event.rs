@@ -192,17 +192,20 @@ pub enum Event {
         operator: Address,
         operator_set: OperatorSet,
         strategy: Address,
+        #[serde(with = "restake_primitives::decimal::u64_str")]
         magnitude: u64,
         effect_block: u32,
     },
     EncumberedMagnitudeUpdated {
         operator: Address,
         strategy: Address,
+        #[serde(with = "restake_primitives::decimal::u64_str")]
         encumbered_magnitude: u64,
     },
     MaxMagnitudeUpdated {
         operator: Address,
         strategy: Address,
+        #[serde(with = "restake_primitives::decimal::u64_str")]
         max_magnitude: u64,
     },
     OperatorSlashed {
@@ -249,11 +252,13 @@ pub enum Event {
     Paused {
         account: Address,
         target: PauseTarget,
+        #[serde(with = "restake_primitives::decimal::u64_str")]
         new_paused_status: u64,
     },
     Unpaused {
         account: Address,
         target: PauseTarget,
+        #[serde(with = "restake_primitives::decimal::u64_str")]
         new_paused_status: u64,
     },
 }

@@ -89,7 +89,8 @@ pub struct SignedAttestation {
 /// `slashWithEquivocationProof` action.
 ///
 /// Rules:
-/// 1. Equivocation slashing is not paused; the set exists and has the rule enabled.
+/// 1. Neither equivocation slashing nor slashing in general (allocation manager bit 1) is paused;
+///    the set exists and has the rule enabled.
 /// 2. The payload hashes differ and both attestations recover to `operator` for
 ///    `(avs, operatorSetId, height)`.
 /// 3. The operator is slashable by the set and was not slashed for this height before.
@@ -108,6 +109,11 @@ pub fn slash_with_equivocation_proof(
         &ex.state,
         PauseTarget::Evidence,
         PAUSED_EQUIVOCATION_SLASHING,
+    )?;
+    pause::require_not_paused(
+        &ex.state,
+        PauseTarget::AllocationManager,
+        allocation::PAUSED_OPERATOR_SLASHING,
     )?;
     let set = OperatorSet::new(avs, operator_set_id);
     let info = ex

@@ -279,7 +279,9 @@ fn check_selector(selector: &str) -> Result<(), Error> {
 /// `setAppointee` action.
 ///
 /// Rules:
-/// 1. The sender administers `account`; `selector` is an action name.
+/// 1. The sender administers `account`; `selector` is 1–64 ASCII letters: the name of the
+///    action it allows (e.g. `modifyAllocations`), or `approveOperatorSetRegistration` for an
+///    AVS's registration approvals.
 /// 2. `appointee` is not already appointed for it; it becomes appointed.
 pub fn set_appointee(
     ex: &mut Exec<'_>,

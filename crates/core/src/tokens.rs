@@ -49,6 +49,9 @@ pub enum TokenError {
     /// Zero amounts are refused.
     #[error("amount must be greater than zero")]
     ZeroAmount,
+    /// Only the owner registers tokens.
+    #[error("{0} is not the owner")]
+    NotOwner(Address),
     /// The zero address cannot receive tokens.
     #[error("recipient is the zero address")]
     ZeroRecipient,
@@ -179,7 +182,7 @@ pub fn move_tokens(
     if to.is_zero() {
         return Err(TokenError::ZeroRecipient.into());
     }
-    if amount.is_zero() || from == to {
+    if amount.is_zero() {
         return Ok(());
     }
     let fb = ex.state.balance_of(token, from)?;
@@ -191,6 +194,16 @@ pub fn move_tokens(
             balance: fb,
             needed: amount,
         })?;
+    if from == to {
+        // A transfer to oneself moves nothing, but only a holder of the amount may make it.
+        ex.emit(Event::Transfer {
+            token: *token,
+            from: *from,
+            to: *to,
+            amount,
+        });
+        return Ok(());
+    }
     let tb = math::add(ex.state.balance_of(token, to)?, amount)?;
     set_balance(&mut ex.state, token, from, nfb);
     set_balance(&mut ex.state, token, to, tb);
@@ -225,7 +238,8 @@ pub fn transfer(
 /// Creates tokens (`mint` action, and genesis balances).
 ///
 /// Rules:
-/// 1. The token exists and the sender is its minter; the amount is not zero.
+/// 1. The token exists and the sender is its minter; the amount is not zero; the recipient is
+///    not the zero address.
 /// 2. Total supply and the recipient's balance grow without overflow.
 pub fn mint(
     ex: &mut Exec<'_>,
@@ -345,7 +359,7 @@ pub fn register_token(
 ) -> Result<Address, Error> {
     use crate::config::ConfigRead;
     if ex.state.roles()?.owner != sender {
-        return Err(crate::strategy_manager::StrategyManagerError::OnlyOwner(sender).into());
+        return Err(TokenError::NotOwner(sender).into());
     }
     register(ex, symbol, decimals, minter)
 }

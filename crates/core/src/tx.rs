@@ -14,7 +14,7 @@ use crate::allocation::{
 use crate::delegation::QueuedWithdrawalParams;
 use crate::evidence::SignedAttestation;
 use crate::pause::PauseTarget;
-use crate::typed_data::{Domain, Struct, Ty, Val, signing_hash, typed_data_json};
+use crate::typed_data::{Domain, Struct, StructType, Ty, Val, signing_hash, typed_data_json};
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use restake_primitives::signature::{SignatureError, recover_signer};
 use serde::{Deserialize, Serialize};
@@ -110,16 +110,78 @@ fn arr(t: Ty) -> Ty {
     Ty::Array(Box::new(t))
 }
 
+// Nested struct types. Each is declared once (its schema); values are built from the schema, so
+// a type's definition is in the signed document even when an array of it is empty.
+
+fn queued_fields() -> Vec<(&'static str, Ty)> {
+    vec![
+        ("strategies", arr(Ty::Address)),
+        ("depositShares", arr(Ty::Uint(256))),
+    ]
+}
+const QUEUED: StructType = StructType {
+    name: "QueuedWithdrawalParams",
+    fields: queued_fields,
+};
+
+fn create_fields() -> Vec<(&'static str, Ty)> {
+    vec![
+        ("operatorSetId", Ty::Uint(32)),
+        ("strategies", arr(Ty::Address)),
+        ("redistributionRecipient", Ty::Address),
+        ("slasher", Ty::Address),
+        ("registrationPolicy", Ty::String),
+        ("equivocationWadToSlash", Ty::Uint(256)),
+    ]
+}
+const CREATE: StructType = StructType {
+    name: "CreateSetParams",
+    fields: create_fields,
+};
+
+fn allocate_fields() -> Vec<(&'static str, Ty)> {
+    vec![
+        ("avs", Ty::Address),
+        ("operatorSetId", Ty::Uint(32)),
+        ("strategies", arr(Ty::Address)),
+        ("newMagnitudes", arr(Ty::Uint(64))),
+    ]
+}
+const ALLOCATE: StructType = StructType {
+    name: "AllocateParams",
+    fields: allocate_fields,
+};
+
+fn approval_fields() -> Vec<(&'static str, Ty)> {
+    vec![
+        ("signature", Ty::Bytes),
+        ("salt", Ty::Bytes32),
+        ("expiry", Ty::Uint(64)),
+    ]
+}
+const APPROVAL: StructType = StructType {
+    name: "RegistrationApproval",
+    fields: approval_fields,
+};
+
+fn attestation_fields() -> Vec<(&'static str, Ty)> {
+    vec![("payloadHash", Ty::Bytes32), ("signature", Ty::Bytes)]
+}
+const ATTESTATION: StructType = StructType {
+    name: "SignedAttestation",
+    fields: attestation_fields,
+};
+
+fn target_fields() -> Vec<(&'static str, Ty)> {
+    vec![("component", Ty::String), ("pool", Ty::Address)]
+}
+const TARGET: StructType = StructType {
+    name: "PauseTarget",
+    fields: target_fields,
+};
+
 fn params_queue(p: &QueuedWithdrawalParams) -> Val {
-    Val::Struct(
-        Struct::new("QueuedWithdrawalParams")
-            .field("strategies", arr(Ty::Address), addrs(&p.strategies))
-            .field(
-                "depositShares",
-                arr(Ty::Uint(256)),
-                uints(&p.deposit_shares),
-            ),
-    )
+    QUEUED.value(vec![addrs(&p.strategies), uints(&p.deposit_shares)])
 }
 
 fn policy_name(p: RegistrationPolicy) -> Val {
@@ -134,58 +196,38 @@ fn policy_name(p: RegistrationPolicy) -> Val {
 }
 
 fn params_create(p: &CreateSetParams) -> Val {
-    Val::Struct(
-        Struct::new("CreateSetParams")
-            .field("operatorSetId", Ty::Uint(32), uint(p.operator_set_id))
-            .field("strategies", arr(Ty::Address), addrs(&p.strategies))
-            .field(
-                "redistributionRecipient",
-                Ty::Address,
-                addr(p.redistribution_recipient.unwrap_or_default()),
-            )
-            .field("slasher", Ty::Address, addr(p.slasher.unwrap_or_default()))
-            .field(
-                "registrationPolicy",
-                Ty::String,
-                policy_name(p.registration_policy),
-            )
-            .field(
-                "equivocationWadToSlash",
-                Ty::Uint(256),
-                Val::Uint(p.equivocation_wad_to_slash.unwrap_or_default()),
-            ),
-    )
+    CREATE.value(vec![
+        uint(p.operator_set_id),
+        addrs(&p.strategies),
+        addr(p.redistribution_recipient.unwrap_or_default()),
+        addr(p.slasher.unwrap_or_default()),
+        policy_name(p.registration_policy),
+        Val::Uint(p.equivocation_wad_to_slash.unwrap_or_default()),
+    ])
 }
 
 fn params_allocate(p: &AllocateParams) -> Val {
-    Val::Struct(
-        Struct::new("AllocateParams")
-            .field("avs", Ty::Address, addr(p.avs))
-            .field("operatorSetId", Ty::Uint(32), uint(p.operator_set_id))
-            .field("strategies", arr(Ty::Address), addrs(&p.strategies))
-            .field(
-                "newMagnitudes",
-                arr(Ty::Uint(64)),
-                Val::Array(p.new_magnitudes.iter().map(|m| uint(*m)).collect()),
-            ),
-    )
+    ALLOCATE.value(vec![
+        addr(p.avs),
+        uint(p.operator_set_id),
+        addrs(&p.strategies),
+        Val::Array(p.new_magnitudes.iter().map(|m| uint(*m)).collect()),
+    ])
 }
 
 fn approval(a: &RegistrationApproval) -> Val {
-    Val::Struct(
-        Struct::new("RegistrationApproval")
-            .field("signature", Ty::Bytes, Val::Bytes(a.signature.clone()))
-            .field("salt", Ty::Bytes32, Val::Bytes32(a.salt))
-            .field("expiry", Ty::Uint(64), uint(a.expiry)),
-    )
+    APPROVAL.value(vec![
+        Val::Bytes(a.signature.clone()),
+        Val::Bytes32(a.salt),
+        uint(a.expiry),
+    ])
 }
 
 fn attestation(a: &SignedAttestation) -> Val {
-    Val::Struct(
-        Struct::new("SignedAttestation")
-            .field("payloadHash", Ty::Bytes32, Val::Bytes32(a.payload_hash))
-            .field("signature", Ty::Bytes, Val::Bytes(a.signature.clone())),
-    )
+    ATTESTATION.value(vec![
+        Val::Bytes32(a.payload_hash),
+        Val::Bytes(a.signature.clone()),
+    ])
 }
 
 fn target(t: &PauseTarget) -> Val {
@@ -196,11 +238,7 @@ fn target(t: &PauseTarget) -> Val {
         PauseTarget::Evidence => ("evidence", Address::ZERO),
         PauseTarget::Pool(p) => ("pool", *p),
     };
-    Val::Struct(
-        Struct::new("PauseTarget")
-            .field("component", Ty::String, Val::String(component.into()))
-            .field("pool", Ty::Address, addr(pool)),
-    )
+    TARGET.value(vec![Val::String(component.into()), addr(pool)])
 }
 
 /// `depositIntoStrategy` → `DepositIntoStrategy`.
@@ -359,7 +397,7 @@ pub fn typed_action(from: Address, nonce: u64, action: &Action) -> Struct {
             .field("approverSalt", Ty::Bytes32, Val::Bytes32(*approver_salt)),
         A::QueueWithdrawals { params } => s.field(
             "params",
-            arr(Ty::Struct("QueuedWithdrawalParams")),
+            arr(Ty::Struct(QUEUED)),
             Val::Array(params.iter().map(params_queue).collect()),
         ),
         A::CompleteQueuedWithdrawal {
@@ -393,7 +431,7 @@ pub fn typed_action(from: Address, nonce: u64, action: &Action) -> Struct {
             .field("avs", Ty::Address, addr(avs.unwrap_or(from)))
             .field(
                 "params",
-                arr(Ty::Struct("CreateSetParams")),
+                arr(Ty::Struct(CREATE)),
                 Val::Array(params.iter().map(params_create).collect()),
             ),
         A::AddStrategiesToOperatorSet {
@@ -450,7 +488,7 @@ pub fn typed_action(from: Address, nonce: u64, action: &Action) -> Struct {
             )
             .field(
                 "approval",
-                arr(Ty::Struct("RegistrationApproval")),
+                arr(Ty::Struct(APPROVAL)),
                 Val::Array(appr.iter().map(approval).collect()),
             ),
         A::DeregisterFromOperatorSets {
@@ -472,7 +510,7 @@ pub fn typed_action(from: Address, nonce: u64, action: &Action) -> Struct {
             .field("operator", Ty::Address, addr(operator.unwrap_or(from)))
             .field(
                 "params",
-                arr(Ty::Struct("AllocateParams")),
+                arr(Ty::Struct(ALLOCATE)),
                 Val::Array(params.iter().map(params_allocate).collect()),
             ),
         A::ClearDeallocationQueue {
@@ -513,12 +551,8 @@ pub fn typed_action(from: Address, nonce: u64, action: &Action) -> Struct {
             .field("operatorSetId", Ty::Uint(32), uint(*operator_set_id))
             .field("operator", Ty::Address, addr(*operator))
             .field("height", Ty::Uint(64), uint(*height))
-            .field("first", Ty::Struct("SignedAttestation"), attestation(first))
-            .field(
-                "second",
-                Ty::Struct("SignedAttestation"),
-                attestation(second),
-            ),
+            .field("first", Ty::Struct(ATTESTATION), attestation(first))
+            .field("second", Ty::Struct(ATTESTATION), attestation(second)),
         A::AddPendingAdmin { account, admin }
         | A::RemovePendingAdmin { account, admin }
         | A::RemoveAdmin { account, admin } => s
@@ -545,9 +579,11 @@ pub fn typed_action(from: Address, nonce: u64, action: &Action) -> Struct {
         | A::Unpause {
             target: t,
             new_paused_status,
-        } => s
-            .field("target", Ty::Struct("PauseTarget"), target(t))
-            .field("newPausedStatus", Ty::Uint(64), uint(*new_paused_status)),
+        } => s.field("target", Ty::Struct(TARGET), target(t)).field(
+            "newPausedStatus",
+            Ty::Uint(64),
+            uint(*new_paused_status),
+        ),
         A::PauseAll {} => s,
     };
     s.field("nonce", Ty::Uint(64), uint(nonce))

@@ -29,8 +29,8 @@ pub enum Ty {
     String,
     /// `T[]`.
     Array(Box<Ty>),
-    /// A struct by name; its fields come with its value.
-    Struct(&'static str),
+    /// A struct type, with its declared fields.
+    Struct(StructType),
 }
 
 impl Ty {
@@ -43,8 +43,64 @@ impl Ty {
             Ty::Bytes => "bytes".into(),
             Ty::String => "string".into(),
             Ty::Array(t) => format!("{}[]", t.name()),
-            Ty::Struct(n) => (*n).into(),
+            Ty::Struct(t) => t.name.into(),
         }
+    }
+}
+
+/// A named struct type and its fields (a function, so types can nest without recursion in
+/// statics).
+#[derive(Clone, Copy)]
+pub struct StructType {
+    /// Type name.
+    pub name: &'static str,
+    /// Field names and types in declaration order.
+    pub fields: fn() -> Vec<(&'static str, Ty)>,
+}
+
+impl std::fmt::Debug for StructType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+impl PartialEq for StructType {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for StructType {}
+
+impl StructType {
+    /// A value of this type from field values in declaration order (extra values are ignored,
+    /// missing ones leave the field out, which changes the type hash: callers pass all fields).
+    pub fn value(self, vals: Vec<Val>) -> Val {
+        let mut s = Struct::new(self.name);
+        for ((name, ty), val) in (self.fields)().into_iter().zip(vals) {
+            s = s.field(name, ty, val);
+        }
+        Val::Struct(s)
+    }
+}
+
+fn collect_ty(ty: &Ty, out: &mut BTreeMap<String, Vec<(&'static str, String)>>) {
+    match ty {
+        Ty::Array(inner) => collect_ty(inner, out),
+        Ty::Struct(t) => {
+            if out.contains_key(t.name) {
+                return;
+            }
+            let fields = (t.fields)();
+            out.insert(
+                t.name.into(),
+                fields.iter().map(|(n, ty)| (*n, ty.name())).collect(),
+            );
+            for (_, f) in &fields {
+                collect_ty(f, out);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -117,7 +173,7 @@ impl Struct {
             self.fields.iter().map(|f| (f.name, f.ty.name())).collect(),
         );
         for f in &self.fields {
-            collect_val_types(&f.val, out);
+            collect_ty(&f.ty, out);
         }
     }
 
@@ -157,14 +213,6 @@ impl Struct {
             m.insert(f.name.into(), val_json(&f.val));
         }
         Value::Object(m)
-    }
-}
-
-fn collect_val_types(v: &Val, out: &mut BTreeMap<String, Vec<(&'static str, String)>>) {
-    match v {
-        Val::Struct(s) => s.collect_types(out),
-        Val::Array(items) => items.iter().for_each(|i| collect_val_types(i, out)),
-        _ => {}
     }
 }
 
@@ -271,6 +319,33 @@ mod tests {
         struct Outer { string label; Inner[] items; bytes data; bool flag; bytes32 salt; uint64 nonce; }
     }
 
+    fn inner_fields() -> Vec<(&'static str, Ty)> {
+        vec![("who", Ty::Address), ("amount", Ty::Uint(256))]
+    }
+    const INNER: StructType = StructType {
+        name: "Inner",
+        fields: inner_fields,
+    };
+
+    #[test]
+    fn an_empty_array_of_structs_still_declares_the_struct_type() {
+        let (_, mine) = sample();
+        let mut empty = mine.clone();
+        empty.fields[1].val = Val::Array(vec![]);
+        assert_eq!(empty.encode_type(), mine.encode_type());
+        let sol_empty = Outer {
+            label: "hi".into(),
+            items: vec![],
+            data: Bytes::from(vec![1, 2, 3]),
+            flag: true,
+            salt: B256::repeat_byte(9),
+            nonce: 3,
+        };
+        assert_eq!(empty.hash(), sol_empty.eip712_hash_struct());
+        let doc = typed_data_json(&Domain { chain_id: 1 }, &empty);
+        assert!(doc["types"]["Inner"].is_array());
+    }
+
     fn sample() -> (Outer, Struct) {
         let who = Address::repeat_byte(7);
         let sol_value = Outer {
@@ -284,15 +359,13 @@ mod tests {
             salt: B256::repeat_byte(9),
             nonce: 3,
         };
-        let inner = Struct::new("Inner")
-            .field("who", Ty::Address, Val::Address(who))
-            .field("amount", Ty::Uint(256), Val::Uint(U256::from(5)));
+        let inner = INNER.value(vec![Val::Address(who), Val::Uint(U256::from(5))]);
         let mine = Struct::new("Outer")
             .field("label", Ty::String, Val::String("hi".into()))
             .field(
                 "items",
-                Ty::Array(Box::new(Ty::Struct("Inner"))),
-                Val::Array(vec![Val::Struct(inner)]),
+                Ty::Array(Box::new(Ty::Struct(INNER))),
+                Val::Array(vec![inner]),
             )
             .field("data", Ty::Bytes, Val::Bytes(Bytes::from(vec![1, 2, 3])))
             .field("flag", Ty::Bool, Val::Bool(true))

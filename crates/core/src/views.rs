@@ -140,8 +140,10 @@ pub struct OperatorStrategy {
     #[serde(with = "dec")]
     pub operator_shares: U256,
     /// Max magnitude (WAD until slashed).
+    #[serde(with = "restake_primitives::decimal::u64_str")]
     pub max_magnitude: u64,
     /// Magnitude that can still be allocated.
+    #[serde(with = "restake_primitives::decimal::u64_str")]
     pub allocatable_magnitude: u64,
 }
 
@@ -154,8 +156,10 @@ pub struct AllocationView {
     /// Strategy.
     pub strategy: Address,
     /// Magnitude in force.
+    #[serde(with = "restake_primitives::decimal::u64_str")]
     pub current_magnitude: u64,
     /// Magnitude after the pending change.
+    #[serde(with = "restake_primitives::decimal::u64_str")]
     pub pending_magnitude: u64,
     /// Block of the pending change (0: none).
     pub effect_block: u32,

@@ -189,7 +189,7 @@ fn only_the_owner_can_register_a_token() {
         );
         assert_eq!(
             err,
-            Error::StrategyManager(StrategyManagerError::OnlyOwner(caller))
+            Error::Token(restake_core::tokens::TokenError::NotOwner(caller))
         );
     }
     c.ok(

@@ -987,7 +987,8 @@ fn wads_to_slash_outside_zero_to_one_wad_are_refused() {
             Error::Allocation(AllocationError::InvalidWadToSlash(w))
         );
     }
-    for w in [U256::ZERO, WAD + U256::from(1)] {
+    // A zero equivocation WAD means "no rule", as when omitted; above one WAD is refused.
+    for w in [WAD + U256::from(1), U256::MAX] {
         let mut p = set_params(3, vec![steth]);
         p.equivocation_wad_to_slash = Some(w);
         let err = c.fails(
@@ -1179,27 +1180,27 @@ fn zero_addresses_are_refused_where_they_would_lose_funds_or_roles() {
         },
     );
     assert_eq!(err, Error::Allocation(AllocationError::InputAddressZero));
+    // A zero slasher or recipient means the default (the AVS; burning), exactly as when the
+    // field is omitted: both sign the same, so they must execute the same.
     let mut p = set_params(5, vec![steth]);
     p.slasher = Some(Address::ZERO);
-    let err = c.fails(
-        AVS,
-        Action::CreateOperatorSets {
-            avs: None,
-            params: vec![p],
-        },
-    );
-    assert_eq!(err, Error::Allocation(AllocationError::InputAddressZero));
-    let mut p = set_params(5, vec![steth]);
     p.redistribution_recipient = Some(Address::ZERO);
-    let err = c.fails(
+    c.ok(
         AVS,
         Action::CreateOperatorSets {
             avs: None,
             params: vec![p],
         },
     );
-    assert_eq!(err, Error::Allocation(AllocationError::InputAddressZero));
-    let mut p = set_params(5, vec![steth]);
+    let info = restake_core::allocation::AllocationRead::operator_set(
+        &c.state,
+        &restake_primitives::OperatorSet::new(AVS, 5),
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(info.slasher.slasher, AVS);
+    assert_eq!(info.redistribution_recipient, None);
+    let mut p = set_params(6, vec![steth]);
     p.redistribution_recipient = Some(DEFAULT_BURN_ADDRESS);
     let err = c.fails(
         AVS,
@@ -1481,7 +1482,7 @@ fn actions_are_written_with_camel_case_names_and_decimal_string_amounts() {
     assert_eq!(json, serde_json::json!({"type": "pauseAll"}));
     assert_eq!(parse(r#"{"type":"pauseAll"}"#), Action::PauseAll {});
     assert_eq!(
-        parse(r#"{"type":"pause","target":"tokenManager","newPausedStatus":1}"#),
+        parse(r#"{"type":"pause","target":"tokenManager","newPausedStatus":"1"}"#),
         Action::Pause {
             target: PauseTarget::TokenManager,
             new_paused_status: 1
@@ -1700,10 +1701,11 @@ fn small_integers_must_be_json_numbers_in_range() {
     for bad in ["256", "-1", "\"18\""] {
         refuse(&decimals(bad));
     }
+    // Pause bitmaps use all 64 bits, beyond what JavaScript numbers hold: decimal strings.
     let status =
         |s: &str| format!(r#"{{"type":"pause","target":"tokenManager","newPausedStatus":{s}}}"#);
-    assert!(serde_json::from_str::<Action>(&status("18446744073709551615")).is_ok());
-    for bad in ["18446744073709551616", "-1", "\"1\""] {
+    assert!(serde_json::from_str::<Action>(&status("\"18446744073709551615\"")).is_ok());
+    for bad in ["\"18446744073709551616\"", "\"-1\"", "1", "\"01\""] {
         refuse(&status(bad));
     }
     let flag = |b: &str| {
@@ -2016,7 +2018,7 @@ fn valid_templates() -> Vec<String> {
         ),
         format!(r#"{{"type":"mint","token":"{tok}","to":"{A1}","amount":"5"}}"#),
         format!(r#"{{"type":"transfer","token":"{tok}","to":"{A1}","amount":"5"}}"#),
-        r#"{"type":"pause","target":"allocationManager","newPausedStatus":3}"#.to_string(),
+        r#"{"type":"pause","target":"allocationManager","newPausedStatus":"3"}"#.to_string(),
     ]
 }
 
@@ -2085,8 +2087,8 @@ const TYPED_TEMPLATES: &[&str] = &[
     r#"{"type":"setAppointee","account":$A,"appointee":$A,"selector":"modifyAllocations"}"#,
     r#"{"type":"addPendingAdmin","account":$A,"admin":$A}"#,
     r#"{"type":"removeAdmin","account":$A,"admin":$A}"#,
-    r#"{"type":"pause","target":{"pool":$A},"newPausedStatus":$I}"#,
-    r#"{"type":"unpause","target":"allocationManager","newPausedStatus":$I}"#,
+    r#"{"type":"pause","target":{"pool":$A},"newPausedStatus":$M}"#,
+    r#"{"type":"unpause","target":"allocationManager","newPausedStatus":$M}"#,
 ];
 
 fn quoted(x: impl std::fmt::Display) -> String {

@@ -138,6 +138,28 @@ fn samples() -> Vec<Action> {
             new_paused_status: 3,
         },
         Action::PauseAll {},
+        // Empty arrays of structs still declare the struct types.
+        Action::RegisterForOperatorSets {
+            operator: None,
+            avs: a(6),
+            operator_set_ids: vec![1],
+            approval: None,
+        },
+        Action::CreateOperatorSets {
+            avs: Some(a(6)),
+            params: vec![],
+        },
+        Action::ModifyAllocations {
+            operator: None,
+            params: vec![],
+        },
+        Action::QueueWithdrawals { params: vec![] },
+        Action::UpdateAllowlist {
+            avs: None,
+            operator_set_id: 2,
+            operators: vec![],
+            allowed: false,
+        },
     ]
 }
 

@@ -71,6 +71,23 @@ pub mod opt_u256 {
     }
 }
 
+/// `u64` as a decimal string (magnitudes and bitmaps exceed what JavaScript numbers hold).
+pub mod u64_str {
+    use super::*;
+
+    /// Writes the decimal string.
+    pub fn serialize<S: Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&v.to_string())
+    }
+
+    /// Reads a decimal string that fits in 64 bits.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        let s = String::deserialize(d)?;
+        let x = parse_u256(&s).map_err(D::Error::custom)?;
+        u64::try_from(x).map_err(|_| D::Error::custom(format!("{s:?} does not fit in 64 bits")))
+    }
+}
+
 /// `Vec<u64>` (magnitudes) as a list of decimal strings.
 pub mod u64_vec {
     use super::*;
