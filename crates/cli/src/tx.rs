@@ -2,7 +2,8 @@
 //!
 //! Builds the action JSON (`{"type": actionName, ...}`): `field=value` sets a string,
 //! `field:=json` sets raw JSON (numbers, arrays, objects, null). A value `@SYMBOL` stands for
-//! the strategy of that token (or the token itself when the field is `token`).
+//! the strategy of that token (or the token itself when the field is `token`), also inside
+//! nested objects and arrays such as `params:='[{"strategies":["@stETH"],...}]'`.
 
 use crate::CliResult;
 use crate::keys::wallet;
@@ -52,6 +53,14 @@ async fn resolve(client: &Client, field: &str, v: Value) -> Result<Value, String
                 out.push(Box::pin(resolve(client, field, i)).await?);
             }
             Ok(Value::Array(out))
+        }
+        Value::Object(fields) => {
+            let mut out = Map::new();
+            for (k, v) in fields {
+                let resolved = Box::pin(resolve(client, &k, v)).await?;
+                out.insert(k, resolved);
+            }
+            Ok(Value::Object(out))
         }
         other => Ok(other),
     }

@@ -5,6 +5,7 @@
 use crate::allocation::{self, Allocation, AllocationRead, RegistrationStatus};
 use crate::delegation::{self, DelegationRead, OperatorDetails, QueuedWithdrawalView};
 use crate::error::Error;
+use crate::pool::PoolRead;
 use crate::state::StateRead;
 use crate::strategy_manager;
 use alloy_primitives::{Address, U256};
@@ -178,7 +179,7 @@ pub struct OperatorView {
     pub details: OperatorDetails,
     /// `(is_set, delay)` of the allocation delay in force.
     pub allocation_delay: Option<u32>,
-    /// Stake per strategy the operator has shares in or allocated.
+    /// Stake per strategy the operator has delegated shares in or has allocated.
     pub strategies: Vec<OperatorStrategy>,
     /// Allocations to operator sets.
     pub allocations: Vec<AllocationView>,
@@ -216,8 +217,10 @@ pub fn operator<R: StateRead>(
             strategies.push(strategy);
         }
     }
-    for (strategy, _) in strategy_manager::deposited(s, op)? {
-        if !strategies.contains(&strategy) {
+    // Every pool in which the operator holds delegated shares (pools are few; operators are not
+    // indexed by strategy).
+    for (strategy, _) in s.pools()? {
+        if !strategies.contains(&strategy) && !s.operator_shares(op, &strategy)?.is_zero() {
             strategies.push(strategy);
         }
     }
