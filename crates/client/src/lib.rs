@@ -4,6 +4,10 @@
 //! with `eth_signTypedData_v4` (EIP-712 over the action's struct). The client uses only the
 //! public API: it knows the core's types, never the node's internals.
 
+// `serde_json::Value` indexing returns `Null` for missing keys and never panics; the lint cannot
+// tell it from slice indexing.
+#![allow(clippy::indexing_slicing)]
+
 use alloy_primitives::{Address, B256, Bytes, keccak256};
 use jsonrpsee::core::client::ClientT;
 use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
@@ -27,6 +31,9 @@ pub enum ClientError {
     /// A reply did not have the expected shape.
     #[error("unexpected reply: {0}")]
     Decode(String),
+    /// A state proof does not verify, or does not match the block header.
+    #[error("state proof: {0}")]
+    Proof(String),
     /// No receipt arrived in time.
     #[error("transaction {0} was not included in time")]
     Timeout(B256),
@@ -216,6 +223,44 @@ impl Client {
         let token = serde_json::from_value(s["token"].clone())
             .map_err(|e| ClientError::Decode(e.to_string()))?;
         Ok((strategy, token))
+    }
+
+    /// Reads a raw state value and checks it: the proof from `restake_getProof` must verify
+    /// against the state root in the header of block `height` (default: latest), fetched
+    /// separately. Returns the value (`None`: proven absent) and the height.
+    pub async fn verified_state(
+        &self,
+        key: &[u8],
+        height: Option<u64>,
+    ) -> Result<(Option<Vec<u8>>, u64), ClientError> {
+        let height = match height {
+            Some(h) => h,
+            None => self.block_number().await?,
+        };
+        let key_bytes = Bytes::copy_from_slice(key);
+        let p: Value = self
+            .http
+            .request("restake_getProof", rpc_params![key_bytes, height])
+            .await?;
+        let block: Value = self
+            .http
+            .request("restake_getBlock", rpc_params![height])
+            .await?;
+        let decode = |v: &Value, what: &str| -> Result<Bytes, ClientError> {
+            serde_json::from_value(v.clone())
+                .map_err(|e| ClientError::Decode(format!("{what}: {e}")))
+        };
+        let header_root: B256 = serde_json::from_value(block["header"]["stateRoot"].clone())
+            .map_err(|e| ClientError::Decode(format!("header state root: {e}")))?;
+        let value: Option<Bytes> = if p["value"].is_null() {
+            None
+        } else {
+            Some(decode(&p["value"], "value")?)
+        };
+        let proof = decode(&p["proof"], "proof")?;
+        restake_proof::verify(header_root, key, value.as_ref().map(|v| v.as_ref()), &proof)
+            .map_err(|e| ClientError::Proof(e.to_string()))?;
+        Ok((value.map(|v| v.to_vec()), height))
     }
 
     /// `restake_prepareTransaction`.

@@ -412,3 +412,16 @@ async fn websocket_subscribers_receive_new_heads_and_events_on_the_same_port() {
     assert_eq!(ev["event"]["type"], "Transfer");
     assert_eq!(ev["event"]["amount"], "3");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_verifies_state_proofs_against_the_block_header() {
+    let node = start_node().await;
+    let client = restake_client::Client::new(&node.url).unwrap();
+    let (value, height) = client.verified_state(b"cfg/params", None).await.unwrap();
+    assert!(value.is_some());
+    let (absent, _) = client
+        .verified_state(b"no/such/key", Some(height))
+        .await
+        .unwrap();
+    assert_eq!(absent, None);
+}

@@ -36,7 +36,7 @@
 //! that [`Store::open`] checks.
 
 mod error;
-pub mod proof;
+pub use restake_proof as proof;
 mod tables;
 mod tree;
 mod view;

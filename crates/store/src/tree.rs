@@ -13,7 +13,7 @@ use std::ops::Bound;
 
 /// The key hash of a raw state key: sha256 of its bytes.
 pub(crate) fn key_hash(key: &[u8]) -> KeyHash {
-    KeyHash::with::<sha2::Sha256>(key)
+    restake_proof::key_hash(key)
 }
 
 /// The tree's node and value tables, read inside one snapshot.
