@@ -8,10 +8,11 @@
     missing_docs
 )]
 
-use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+use alloy_primitives::{Address, B256, Bytes, U256};
 use jsonrpsee::core::client::ClientT;
 use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
 use jsonrpsee::rpc_params;
+use restake_client::Wallet;
 use restake_core::Action;
 use restake_core::tx::Transaction;
 use restake_node::devnet;
@@ -21,30 +22,12 @@ use restake_store::Store;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-struct Key(secp256k1::SecretKey);
+/// Development account `i` as a signing wallet.
+struct Key;
 
 impl Key {
-    fn dev(i: usize) -> Self {
-        let hex = devnet::DEV_ACCOUNTS[i].1.trim_start_matches("0x");
-        let bytes: [u8; 32] = alloy_primitives::hex::decode(hex)
-            .unwrap()
-            .try_into()
-            .unwrap();
-        Self(secp256k1::SecretKey::from_byte_array(bytes).unwrap())
-    }
-
-    fn address(&self) -> Address {
-        let pk = secp256k1::PublicKey::from_secret_key_global(&self.0);
-        Address::from_slice(&keccak256(&pk.serialize_uncompressed()[1..])[12..])
-    }
-
-    fn sign(&self, digest: B256) -> Bytes {
-        let sig = secp256k1::SECP256K1
-            .sign_ecdsa_recoverable(secp256k1::Message::from_digest(digest.0), &self.0);
-        let (id, rs) = sig.serialize_compact();
-        let mut out = rs.to_vec();
-        out.push(u8::try_from(27 + i32::from(id)).unwrap());
-        Bytes::from(out)
+    fn dev(i: usize) -> Wallet {
+        Wallet::from_hex(devnet::DEV_ACCOUNTS[i].1).unwrap()
     }
 }
 
@@ -80,7 +63,7 @@ async fn start_node() -> TestNode {
 }
 
 impl TestNode {
-    async fn send(&self, key: &Key, action: Action) -> B256 {
+    async fn send(&self, key: &Wallet, action: Action) -> B256 {
         let prepared: Value = self
             .client
             .request(
@@ -95,7 +78,7 @@ impl TestNode {
             from: key.address(),
             nonce,
             action,
-            signature: key.sign(digest),
+            signature: key.sign_digest(digest),
         };
         self.client
             .request("restake_sendTransaction", rpc_params![tx])
@@ -206,7 +189,7 @@ async fn bad_signatures_replays_and_wrong_nonces_are_refused_at_admission() {
         from: key.address(),
         nonce: 0,
         action: action.clone(),
-        signature: key.sign(digest),
+        signature: key.sign_digest(digest),
     };
     let code = |e: jsonrpsee::core::ClientError| match e {
         jsonrpsee::core::ClientError::Call(o) => o.code(),
@@ -214,7 +197,7 @@ async fn bad_signatures_replays_and_wrong_nonces_are_refused_at_admission() {
     };
     // Signed by someone else.
     let forged = Transaction {
-        signature: Key::dev(4).sign(digest),
+        signature: Key::dev(4).sign_digest(digest),
         ..good.clone()
     };
     let e = node
@@ -225,7 +208,7 @@ async fn bad_signatures_replays_and_wrong_nonces_are_refused_at_admission() {
     assert_eq!(code(e), -32010);
     // Signed for another chain.
     let other_chain = Transaction {
-        signature: key.sign(Transaction::signing_hash(key.address(), 0, &action, 1)),
+        signature: key.sign_digest(Transaction::signing_hash(key.address(), 0, &action, 1)),
         ..good.clone()
     };
     let e = node
@@ -260,7 +243,7 @@ async fn bad_signatures_replays_and_wrong_nonces_are_refused_at_admission() {
         from: key.address(),
         nonce: 10_000,
         action,
-        signature: key.sign(far),
+        signature: key.sign_digest(far),
     };
     let e = node
         .client
