@@ -6,6 +6,7 @@
 // tell it from slice indexing.
 #![allow(clippy::indexing_slicing)]
 
+mod bench;
 mod keys;
 mod query;
 mod run;
@@ -38,6 +39,8 @@ enum Command {
     /// Read state over JSON-RPC.
     #[command(subcommand)]
     Query(query::QueryCmd),
+    /// Load-test a running node and compare with this machine's signature-recovery rate.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
             Command::Keys(k) => keys::run(k),
             Command::Tx(a) => tx::run(a).await,
             Command::Query(q) => query::run(q).await,
+            Command::Bench(a) => bench::run(a).await,
         }
     });
     match result {

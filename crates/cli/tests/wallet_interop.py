@@ -24,7 +24,7 @@ SIGNER_KEY = "0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356
 OTHER_KEY = "0xdbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97"
 # Development account 0, the recipient of the transfer.
 RECIPIENT = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
-INVALID_SIGNATURE = -32010
+INVALID_SIGNATURE = -32050
 
 
 class RpcError(Exception):

@@ -177,7 +177,7 @@ pub struct OperatorView {
     pub operator: Address,
     /// Approver and metadata.
     pub details: OperatorDetails,
-    /// `(is_set, delay)` of the allocation delay in force.
+    /// The allocation delay in force (`None` if never set).
     pub allocation_delay: Option<u32>,
     /// Stake per strategy the operator has delegated shares in or has allocated.
     pub strategies: Vec<OperatorStrategy>,

@@ -28,19 +28,19 @@ pub mod codes {
     /// The node failed internally.
     pub const INTERNAL: i32 = -32603;
     /// Transaction signature malformed, non-canonical or not the sender's.
-    pub const INVALID_SIGNATURE: i32 = -32010;
+    pub const INVALID_SIGNATURE: i32 = -32050;
     /// Nonce already used.
-    pub const STALE_NONCE: i32 = -32011;
+    pub const STALE_NONCE: i32 = -32051;
     /// Nonce too far ahead.
-    pub const FUTURE_NONCE: i32 = -32012;
+    pub const FUTURE_NONCE: i32 = -32052;
     /// Same transaction, or same sender and nonce, already pending.
-    pub const DUPLICATE: i32 = -32013;
+    pub const DUPLICATE: i32 = -32053;
     /// Mempool limits reached.
-    pub const MEMPOOL_FULL: i32 = -32014;
+    pub const MEMPOOL_FULL: i32 = -32054;
     /// Transaction too large.
-    pub const TOO_LARGE: i32 = -32015;
+    pub const TOO_LARGE: i32 = -32055;
     /// Unknown id (block, operator set, ...).
-    pub const NOT_FOUND: i32 = -32016;
+    pub const NOT_FOUND: i32 = -32056;
 }
 
 fn err(code: i32, msg: impl Into<String>) -> ErrorObjectOwned {
@@ -331,7 +331,10 @@ impl RestakeApiServer for Api {
             "redistributionRecipient": info.redistribution_recipient,
             "registrationPolicy": info.registration_policy,
             "slasher": info.slasher.at(now),
-            "pendingSlasher": info.slasher,
+            "slasherChange": {
+                "pendingSlasher": info.slasher.pending_slasher,
+                "effectBlock": info.slasher.effect_block,
+            },
             "slashCount": info.slash_count,
             "equivocationWadToSlash": info.equivocation_wad_to_slash.map(|w| w.to_string()),
             "members": members,

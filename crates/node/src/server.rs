@@ -5,7 +5,7 @@ use crate::metrics::Metrics;
 use crate::node::NodeHandle;
 use crate::rpc::{Api, RestakeApiServer};
 use jsonrpsee::server::{
-    BatchRequestConfig, HttpRequest, HttpResponse, Server, ServerConfig, ServerHandle,
+    BatchRequestConfig, HttpBody, HttpRequest, HttpResponse, Server, ServerConfig, ServerHandle,
 };
 use std::future::Future;
 use std::net::SocketAddr;
@@ -55,6 +55,7 @@ pub async fn serve(
     let ops = OpsLayer {
         metrics: node.metrics.clone(),
         head: node.head.clone(),
+        max_request_bytes: usize::try_from(cfg.max_request_bytes).unwrap_or(usize::MAX),
     };
     let server = Server::builder()
         .set_config(server_cfg)
@@ -71,6 +72,7 @@ pub async fn serve(
 struct OpsLayer {
     metrics: Arc<Metrics>,
     head: watch::Receiver<restake_core::block::Header>,
+    max_request_bytes: usize,
 }
 
 impl<S> tower::Layer<S> for OpsLayer {
@@ -94,9 +96,11 @@ type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
 impl<S, B> tower::Service<HttpRequest<B>> for Ops<S>
 where
-    S: tower::Service<HttpRequest<B>, Response = HttpResponse>,
+    S: tower::Service<HttpRequest, Response = HttpResponse> + Clone + Send + 'static,
     S::Future: Send + 'static,
-    S::Error: 'static,
+    S::Error: Send + 'static,
+    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     type Response = HttpResponse;
     type Error = S::Error;
@@ -120,13 +124,48 @@ where
                 _ => None,
             };
             if let Some((ctype, body)) = reply {
-                let mut resp = HttpResponse::new(body.into());
-                if let Ok(v) = http::HeaderValue::from_str(ctype) {
-                    resp.headers_mut().insert(http::header::CONTENT_TYPE, v);
-                }
-                return Box::pin(async move { Ok(resp) });
+                return Box::pin(async move { Ok(response(http::StatusCode::OK, ctype, body)) });
             }
         }
-        Box::pin(self.inner.call(req))
+        let declared = req.headers().contains_key(http::header::CONTENT_LENGTH);
+        if req.method() != http::Method::POST || declared {
+            return Box::pin(self.inner.call(req.map(HttpBody::new)));
+        }
+        // A body of undeclared length (chunked): read it here, up to the limit, so an oversize
+        // body gets the same 413 a declared one gets instead of failing inside the RPC layer.
+        let limit = self.layer.max_request_bytes;
+        let ready = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, ready);
+        Box::pin(async move {
+            let (parts, body) = req.into_parts();
+            match http_body_util::BodyExt::collect(http_body_util::Limited::new(body, limit)).await
+            {
+                Ok(collected) => {
+                    let bytes = collected.to_bytes();
+                    inner
+                        .call(HttpRequest::from_parts(
+                            parts,
+                            HttpBody::from(bytes.to_vec()),
+                        ))
+                        .await
+                }
+                Err(_) => Ok(response(
+                    http::StatusCode::PAYLOAD_TOO_LARGE,
+                    "application/json",
+                    format!(
+                        "{{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{{\"code\":-32007,\"message\":\"Request is too big (limit {limit} bytes)\"}}}}"
+                    ),
+                )),
+            }
+        })
     }
+}
+
+fn response(status: http::StatusCode, ctype: &str, body: String) -> HttpResponse {
+    let mut resp = HttpResponse::new(body.into());
+    *resp.status_mut() = status;
+    if let Ok(v) = http::HeaderValue::from_str(ctype) {
+        resp.headers_mut().insert(http::header::CONTENT_TYPE, v);
+    }
+    resp
 }

@@ -205,7 +205,7 @@ async fn bad_signatures_replays_and_wrong_nonces_are_refused_at_admission() {
         .request::<B256, _>("restake_sendTransaction", rpc_params![forged])
         .await
         .unwrap_err();
-    assert_eq!(code(e), -32010);
+    assert_eq!(code(e), -32050);
     // Signed for another chain.
     let other_chain = Transaction {
         signature: key.sign_digest(Transaction::signing_hash(key.address(), 0, &action, 1)),
@@ -216,7 +216,7 @@ async fn bad_signatures_replays_and_wrong_nonces_are_refused_at_admission() {
         .request::<B256, _>("restake_sendTransaction", rpc_params![other_chain])
         .await
         .unwrap_err();
-    assert_eq!(code(e), -32010);
+    assert_eq!(code(e), -32050);
     // Accepted once, then a duplicate.
     let h: B256 = node
         .client
@@ -228,7 +228,7 @@ async fn bad_signatures_replays_and_wrong_nonces_are_refused_at_admission() {
         .request::<B256, _>("restake_sendTransaction", rpc_params![good.clone()])
         .await
         .unwrap_err();
-    assert!([-32013, -32011].contains(&code(e)));
+    assert!([-32053, -32051].contains(&code(e)));
     node.receipt(h).await;
     // A replay after inclusion is a stale nonce.
     let e = node
@@ -236,7 +236,7 @@ async fn bad_signatures_replays_and_wrong_nonces_are_refused_at_admission() {
         .request::<B256, _>("restake_sendTransaction", rpc_params![good])
         .await
         .unwrap_err();
-    assert_eq!(code(e), -32011);
+    assert_eq!(code(e), -32051);
     // Far-future nonce.
     let far = Transaction::signing_hash(key.address(), 10_000, &action, devnet::CHAIN_ID);
     let tx = Transaction {
@@ -250,7 +250,7 @@ async fn bad_signatures_replays_and_wrong_nonces_are_refused_at_admission() {
         .request::<B256, _>("restake_sendTransaction", rpc_params![tx])
         .await
         .unwrap_err();
-    assert_eq!(code(e), -32012);
+    assert_eq!(code(e), -32052);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
