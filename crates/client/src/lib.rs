@@ -9,9 +9,9 @@
 #![allow(clippy::indexing_slicing)]
 
 use alloy_primitives::{Address, B256, Bytes, keccak256};
-use jsonrpsee::core::client::ClientT;
-use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
-use jsonrpsee::rpc_params;
+use jsonrpsee_core::client::ClientT;
+use jsonrpsee_core::rpc_params;
+use jsonrpsee_http_client::{HttpClient, HttpClientBuilder};
 use restake_core::Action;
 use restake_core::block::Receipt;
 use restake_core::tx::Transaction;
@@ -27,7 +27,7 @@ pub enum ClientError {
     InvalidKey(String),
     /// The RPC call failed (transport or JSON-RPC error).
     #[error("rpc: {0}")]
-    Rpc(#[from] jsonrpsee::core::ClientError),
+    Rpc(#[from] jsonrpsee_core::ClientError),
     /// A reply did not have the expected shape.
     #[error("unexpected reply: {0}")]
     Decode(String),
@@ -128,7 +128,7 @@ impl Client {
 
     /// Any method with JSON parameters.
     pub async fn call(&self, method: &str, params: Vec<Value>) -> Result<Value, ClientError> {
-        let mut p = jsonrpsee::core::params::ArrayParams::new();
+        let mut p = jsonrpsee_core::params::ArrayParams::new();
         for v in params {
             p.insert(v)
                 .map_err(|e| ClientError::Decode(e.to_string()))?;

@@ -9,9 +9,9 @@
 )]
 
 use alloy_primitives::{Address, B256, Bytes, U256};
-use jsonrpsee::core::client::ClientT;
-use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
-use jsonrpsee::rpc_params;
+use jsonrpsee_core::client::ClientT;
+use jsonrpsee_core::rpc_params;
+use jsonrpsee_http_client::{HttpClient, HttpClientBuilder};
 use restake_client::Wallet;
 use restake_core::Action;
 use restake_core::tx::Transaction;
@@ -191,8 +191,8 @@ async fn bad_signatures_replays_and_wrong_nonces_are_refused_at_admission() {
         action: action.clone(),
         signature: key.sign_digest(digest),
     };
-    let code = |e: jsonrpsee::core::ClientError| match e {
-        jsonrpsee::core::ClientError::Call(o) => o.code(),
+    let code = |e: jsonrpsee_core::ClientError| match e {
+        jsonrpsee_core::ClientError::Call(o) => o.code(),
         other => panic!("unexpected {other}"),
     };
     // Signed by someone else.
@@ -339,10 +339,10 @@ async fn state_proofs_verify_against_the_header_state_root() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn websocket_subscribers_receive_new_heads_and_events_on_the_same_port() {
-    use jsonrpsee::core::client::{Subscription, SubscriptionClientT};
+    use jsonrpsee_core::client::{Subscription, SubscriptionClientT};
     let node = start_node().await;
     let ws_url = node.url.replace("http://", "ws://");
-    let ws = jsonrpsee::ws_client::WsClientBuilder::default()
+    let ws = jsonrpsee_ws_client::WsClientBuilder::default()
         .build(&ws_url)
         .await
         .unwrap();
