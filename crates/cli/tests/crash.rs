@@ -145,6 +145,7 @@ fn replay(dir: &std::path::Path) -> BTreeMap<u64, Vec<B256>> {
                 Pending {
                     hash: tx.hash(devnet::CHAIN_ID),
                     tx: tx.clone(),
+                    admitted_at: h,
                 }
             })
             .collect();

@@ -78,6 +78,8 @@ pub struct Pending {
     pub hash: B256,
     /// The transaction.
     pub tx: Transaction,
+    /// Height of the last committed block when it was admitted.
+    pub admitted_at: u64,
 }
 
 /// Pending transactions by sender and nonce.
@@ -125,12 +127,13 @@ impl Mempool {
     }
 
     /// Admits a transaction whose signature was checked; `committed` is the sender's nonce in
-    /// the committed state.
+    /// the committed state and `height` the last committed block.
     pub fn insert(
         &mut self,
         hash: B256,
         tx: Transaction,
         committed: u64,
+        height: u64,
     ) -> Result<(), MempoolError> {
         let from = tx.from;
         let nonce = tx.nonce;
@@ -166,10 +169,14 @@ impl Mempool {
         if self.by_hash.len() >= self.limits.total {
             return Err(MempoolError::PoolFull);
         }
-        self.by_sender
-            .entry(from)
-            .or_default()
-            .insert(nonce, Pending { hash, tx });
+        self.by_sender.entry(from).or_default().insert(
+            nonce,
+            Pending {
+                hash,
+                tx,
+                admitted_at: height,
+            },
+        );
         self.by_hash.insert(hash, (from, nonce));
         Ok(())
     }
@@ -200,6 +207,22 @@ impl Mempool {
             }
         }
         out
+    }
+
+    /// Drops every transaction admitted before block `before` (for example, one stuck behind a
+    /// nonce gap that was never filled). Returns how many were dropped.
+    pub fn expire(&mut self, before: u64) -> usize {
+        let stale: Vec<B256> = self
+            .by_sender
+            .values()
+            .flat_map(|q| q.values())
+            .filter(|p| p.admitted_at < before)
+            .map(|p| p.hash)
+            .collect();
+        for h in &stale {
+            self.remove(h);
+        }
+        stale.len()
     }
 
     /// Drops one transaction by id.
@@ -263,23 +286,23 @@ mod tests {
         let mut m = pool();
         let (h, t) = tx(1, 5);
         assert!(matches!(
-            m.insert(h, t.clone(), 6),
+            m.insert(h, t.clone(), 6, 0),
             Err(MempoolError::StaleNonce { .. })
         ));
-        m.insert(h, t.clone(), 5)
+        m.insert(h, t.clone(), 5, 0)
             .unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(
-            m.insert(h, t.clone(), 5),
+            m.insert(h, t.clone(), 5, 0),
             Err(MempoolError::AlreadyKnown(h))
         );
         let other = B256::repeat_byte(0xee);
         assert!(matches!(
-            m.insert(other, t, 5),
+            m.insert(other, t, 5, 0),
             Err(MempoolError::NonceTaken { .. })
         ));
         let (h9, t9) = tx(1, 9);
         assert!(matches!(
-            m.insert(h9, t9, 5),
+            m.insert(h9, t9, 5, 0),
             Err(MempoolError::FutureNonce { .. })
         ));
     }
@@ -289,14 +312,14 @@ mod tests {
         let mut m = pool();
         for n in 0..4 {
             let (h, t) = tx(1, n);
-            assert!(m.insert(h, t, 0).is_ok());
+            assert!(m.insert(h, t, 0, 0).is_ok());
         }
         let (h, t) = tx(2, 0);
-        assert!(m.insert(h, t, 0).is_ok());
+        assert!(m.insert(h, t, 0, 0).is_ok());
         let (h, t) = tx(3, 0);
-        assert!(m.insert(h, t, 0).is_ok());
+        assert!(m.insert(h, t, 0, 0).is_ok());
         let (h, t) = tx(4, 0);
-        assert_eq!(m.insert(h, t, 0), Err(MempoolError::PoolFull));
+        assert_eq!(m.insert(h, t, 0, 0), Err(MempoolError::PoolFull));
     }
 
     #[test]
@@ -304,7 +327,7 @@ mod tests {
         let mut m = pool();
         for (s, n) in [(1, 0), (1, 1), (1, 3), (2, 0), (2, 1)] {
             let (h, t) = tx(s, n);
-            assert!(m.insert(h, t, 0).is_ok());
+            assert!(m.insert(h, t, 0, 0).is_ok());
         }
         let order: Vec<(u8, u64)> = m
             .ready(10, |_| 0)
@@ -317,11 +340,23 @@ mod tests {
     }
 
     #[test]
+    fn transactions_stuck_behind_a_gap_expire() {
+        let mut m = pool();
+        let (h, t) = tx(1, 2);
+        assert!(m.insert(h, t, 0, 5).is_ok());
+        let (h2, t2) = tx(2, 0);
+        assert!(m.insert(h2, t2, 0, 9).is_ok());
+        assert_eq!(m.expire(6), 1);
+        assert!(!m.contains(&h));
+        assert!(m.contains(&h2));
+    }
+
+    #[test]
     fn pruning_drops_included_transactions() {
         let mut m = pool();
         for n in 0..3 {
             let (h, t) = tx(1, n);
-            assert!(m.insert(h, t, 0).is_ok());
+            assert!(m.insert(h, t, 0, 0).is_ok());
         }
         m.prune_sender(&Address::repeat_byte(1), 2);
         assert_eq!(m.len(), 1);

@@ -33,6 +33,8 @@ pub struct NodeConfig {
     pub max_tx_bytes: usize,
     /// Address written as proposer.
     pub proposer: Address,
+    /// Pending transactions not included within this many blocks are dropped.
+    pub mempool_ttl_blocks: u64,
 }
 
 impl Default for NodeConfig {
@@ -44,6 +46,7 @@ impl Default for NodeConfig {
             mempool: MempoolLimits::default(),
             max_tx_bytes: 64 * 1024,
             proposer: Address::ZERO,
+            mempool_ttl_blocks: 600,
         }
     }
 }
@@ -152,7 +155,8 @@ impl NodeHandle {
             .nonce(&tx.from)
             .map_err(NodeError::from)?;
         let mut pool = lock(&self.mempool);
-        pool.insert(hash, tx, committed)?;
+        let height = self.head.borrow().height;
+        pool.insert(hash, tx, committed, height)?;
         let len = pool.len();
         drop(pool);
         self.metrics
@@ -341,6 +345,7 @@ impl App {
             for d in dropped {
                 pool.remove(&d);
             }
+            pool.expire(header.height.saturating_sub(self.config.mempool_ttl_blocks));
             pool.len()
         };
         use std::sync::atomic::Ordering::Relaxed;
