@@ -79,15 +79,36 @@ impl Transaction {
         Ok(())
     }
 
+    /// Checks the signature like [`Transaction::verify`] and returns the transaction id, hashing
+    /// the typed data once for both.
+    pub fn verify_and_hash(&self, chain_id: u64) -> Result<B256, TxError> {
+        let digest = Self::signing_hash(self.from, self.nonce, &self.action, chain_id);
+        let recovered = recover_signer(&digest, &self.signature)?;
+        if recovered != self.from {
+            return Err(TxError::WrongSigner {
+                from: self.from,
+                recovered,
+            });
+        }
+        Ok(id(&digest, &self.from))
+    }
+
     /// The transaction id: `keccak256(signingHash || from)`. Signatures are canonical, so the
     /// signing hash and the sender identify the transaction.
     pub fn hash(&self, chain_id: u64) -> B256 {
-        let digest = Self::signing_hash(self.from, self.nonce, &self.action, chain_id);
-        let mut buf = Vec::with_capacity(52);
-        buf.extend_from_slice(digest.as_slice());
-        buf.extend_from_slice(self.from.as_slice());
-        keccak256(buf)
+        id(
+            &Self::signing_hash(self.from, self.nonce, &self.action, chain_id),
+            &self.from,
+        )
     }
+}
+
+fn id(digest: &B256, from: &Address) -> B256 {
+    let mut buf = [0u8; 52];
+    let (d, f) = buf.split_at_mut(32);
+    d.copy_from_slice(digest.as_slice());
+    f.copy_from_slice(from.as_slice());
+    keccak256(buf)
 }
 
 fn addr(a: Address) -> Val {

@@ -331,6 +331,18 @@ fn omitted_operator_is_signed_as_the_sender() {
 }
 
 #[test]
+fn verifying_and_hashing_at_once_gives_the_transaction_id() {
+    let key = Key::from_seed(3);
+    let tx = signed(&key, 7, Action::PauseAll {}, CHAIN_ID);
+    assert_eq!(tx.verify_and_hash(CHAIN_ID).unwrap(), tx.hash(CHAIN_ID));
+    let forged = Transaction { from: a(1), ..tx };
+    assert!(matches!(
+        forged.verify_and_hash(CHAIN_ID),
+        Err(TxError::WrongSigner { .. })
+    ));
+}
+
+#[test]
 fn transaction_hash_depends_on_sender_and_content() {
     let key = Key::from_seed(1);
     let t1 = signed(&key, 0, Action::PauseAll {}, CHAIN_ID);

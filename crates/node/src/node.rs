@@ -146,8 +146,7 @@ impl NodeHandle {
                 limit: self.config.max_tx_bytes,
             });
         }
-        tx.verify(self.config.chain_id)?;
-        let hash = tx.hash(self.config.chain_id);
+        let hash = tx.verify_and_hash(self.config.chain_id)?;
         let committed = self
             .store
             .state()
