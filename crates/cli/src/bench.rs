@@ -1,11 +1,13 @@
 //! `restake bench`: a load generator against a running node, and this machine's signature
 //! recovery rate to compare it with.
 //!
-//! The devnet funds only its development accounts, so they are the senders: the first `--senders`
-//! of them sign `--txs` transfers of 1 base unit of a token (stETH by default) to a fixed address,
-//! round-robin, with consecutive nonces from `restake_getNonce`. Everything is signed before the
+//! The senders are the devnet's development accounts and, past those, keys derived from their
+//! index that development account 0 funds (before the clock starts) with one base unit of the
+//! token per transfer they will sign. They sign `--txs` transfers of 1 base unit of a token
+//! (stETH by default) to a fixed address, round-robin, with consecutive nonces from
+//! `restake_getNonce`. Everything is signed before the
 //! clock starts. `--concurrency` workers then send them over HTTP (one keep-alive connection
-//! each), never letting a sender run more than `--window` nonces ahead of its last included
+//! each, `--batch` transactions per request as a JSON-RPC batch), never letting a sender run more than `--window` nonces ahead of its last included
 //! transaction (the mempool refuses nonces 256 or more ahead). A watcher polls the head every
 //! 5 ms and, at each new block, finds with a few receipt lookups per sender which transactions it
 //! included, so each transaction's commit latency is the time from the start of its send to the
@@ -20,8 +22,9 @@
 
 use crate::CliResult;
 use crate::keys::wallet;
-use alloy_primitives::{Address, B256, Signature, U256};
+use alloy_primitives::{Address, B256, Signature, U256, keccak256};
 use clap::Args;
+use restake_client::Wallet;
 use restake_core::Action;
 use restake_core::tx::Transaction;
 use restake_node::clock;
@@ -42,7 +45,8 @@ pub struct BenchArgs {
     /// Transactions to send.
     #[arg(long, default_value_t = 5_000)]
     txs: usize,
-    /// Development accounts that send (1 to 10).
+    /// Accounts that send (1 to 1000): the development accounts, then derived keys funded
+    /// from development account 0 before the clock starts.
     #[arg(long, default_value_t = 10)]
     senders: usize,
     /// Requests in flight at once.
@@ -57,6 +61,9 @@ pub struct BenchArgs {
     /// Token symbol to transfer.
     #[arg(long, default_value = "stETH")]
     token: String,
+    /// Transactions per request: 1 sends plain calls, more sends JSON-RPC batches.
+    #[arg(long, default_value_t = 1)]
+    batch: usize,
     /// Most nonces a sender may be ahead of its last included transaction (at most 256).
     #[arg(long, default_value_t = 250)]
     window: usize,
@@ -153,6 +160,49 @@ impl Http {
             )));
         }
         Ok(Ok(v.get("result").cloned().unwrap_or(Value::Null)))
+    }
+
+    /// A JSON-RPC batch of prepared calls whose ids are numbers; outcomes by id.
+    async fn rpc_batch(&mut self, bodies: &[&[u8]]) -> Result<BTreeMap<usize, RpcOutcome>, String> {
+        let mut body = Vec::with_capacity(
+            bodies
+                .iter()
+                .map(|b| b.len().saturating_add(1))
+                .fold(1, usize::saturating_add),
+        );
+        body.push(b'[');
+        for (i, b) in bodies.iter().enumerate() {
+            if i > 0 {
+                body.push(b',');
+            }
+            body.extend_from_slice(b);
+        }
+        body.push(b']');
+        let (status, reply) = self.exchange("POST", "/", &body).await?;
+        let v: Value = serde_json::from_slice(&reply).map_err(|e| {
+            format!(
+                "HTTP {status}: not JSON ({e}): {}",
+                String::from_utf8_lossy(&reply)
+            )
+        })?;
+        let Value::Array(items) = v else {
+            return Err(format!("HTTP {status}: a batch got a single reply: {v}"));
+        };
+        let mut out = BTreeMap::new();
+        for item in items {
+            let Some(id) = item.get("id").and_then(Value::as_u64) else {
+                continue;
+            };
+            let outcome = match item.get("error") {
+                Some(err) => Err((
+                    err["code"].as_i64().unwrap_or(0),
+                    err["message"].as_str().unwrap_or_default().to_string(),
+                )),
+                None => Ok(item.get("result").cloned().unwrap_or(Value::Null)),
+            };
+            out.insert(usize::try_from(id).map_err(|e| e.to_string())?, outcome);
+        }
+        Ok(out)
     }
 
     /// A call that must succeed.
@@ -377,62 +427,98 @@ async fn worker(
     progress: Arc<Mutex<Progress>>,
     wake: Arc<Notify>,
     window: usize,
+    batch: usize,
 ) {
     let mut http = Http::new(&host);
     loop {
-        let job = {
+        let jobs = {
             let mut p = lock(&progress);
             if p.abort.is_some() || p.all_handed() {
                 return;
             }
-            let job = p.next(window);
-            if let Some((idx, 0)) = job
-                && let Some(slot) = p.sent_at.get_mut(idx)
-            {
-                *slot = Some(clock::now());
+            let mut jobs = Vec::with_capacity(batch);
+            while jobs.len() < batch {
+                let Some((idx, attempt)) = p.next(window) else {
+                    break;
+                };
+                if attempt == 0
+                    && let Some(slot) = p.sent_at.get_mut(idx)
+                {
+                    *slot = Some(clock::now());
+                }
+                jobs.push((idx, attempt));
             }
-            job
+            jobs
         };
-        let Some((idx, attempt)) = job else {
+        if jobs.is_empty() {
             // Every sender is at its window: wait for a block.
             let _ = tokio::time::timeout(Duration::from_millis(20), wake.notified()).await;
             continue;
-        };
-        let Some(prepared) = txs.get(idx) else {
-            return;
-        };
-        let outcome = http.rpc_raw(&prepared.body).await;
-        let back_off = {
+        }
+        let outcomes = send_jobs(&mut http, &txs, &jobs).await;
+        let mut back_off = false;
+        {
             let mut p = lock(&progress);
-            let mut retry = |why: String| {
-                if attempt >= 50 {
-                    p.abort = Some(format!(
-                        "transaction {idx} still refused after {attempt} attempts: {why}"
-                    ));
-                } else {
-                    p.retry.push_back((idx, attempt.saturating_add(1)));
-                }
-                true
-            };
-            match outcome {
-                Ok(Err((code, msg))) if RETRY_CODES.contains(&code) => {
-                    retry(format!("[{code}] {msg}"))
-                }
-                Err(e) => retry(e),
-                Ok(Err((code, msg))) if attempt == 0 || !ALREADY_IN.contains(&code) => {
-                    p.abort = Some(format!("transaction {idx} refused: [{code}] {msg}"));
-                    false
-                }
-                // Accepted now, or (on a resend) by an earlier attempt.
-                Ok(_) => {
-                    p.accepted = p.accepted.saturating_add(1);
-                    p.last_accept = Some(clock::now());
-                    false
-                }
+            for ((idx, attempt), outcome) in jobs.into_iter().zip(outcomes) {
+                back_off |= settle(&mut p, idx, attempt, outcome);
             }
-        };
+        }
         if back_off {
             tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+/// Sends the jobs' transactions, as one call or as one JSON-RPC batch; one outcome per job.
+async fn send_jobs(
+    http: &mut Http,
+    txs: &[Prepared],
+    jobs: &[(usize, u32)],
+) -> Vec<Result<RpcOutcome, String>> {
+    let bodies: Vec<&[u8]> = jobs
+        .iter()
+        .filter_map(|(idx, _)| txs.get(*idx).map(|t| t.body.as_slice()))
+        .collect();
+    if let [body] = bodies.as_slice() {
+        return vec![http.rpc_raw(body).await];
+    }
+    match http.rpc_batch(&bodies).await {
+        Ok(mut by_id) => jobs
+            .iter()
+            .map(|(idx, _)| {
+                by_id
+                    .remove(idx)
+                    .ok_or_else(|| format!("no response for transaction {idx} in the batch"))
+            })
+            .collect(),
+        Err(e) => jobs.iter().map(|_| Err(e.clone())).collect(),
+    }
+}
+
+/// Records one send's outcome; returns whether the worker should back off.
+fn settle(p: &mut Progress, idx: usize, attempt: u32, outcome: Result<RpcOutcome, String>) -> bool {
+    let retry = |p: &mut Progress, why: String| {
+        if attempt >= 50 {
+            p.abort = Some(format!(
+                "transaction {idx} still refused after {attempt} attempts: {why}"
+            ));
+        } else {
+            p.retry.push_back((idx, attempt.saturating_add(1)));
+        }
+        true
+    };
+    match outcome {
+        Ok(Err((code, msg))) if RETRY_CODES.contains(&code) => retry(p, format!("[{code}] {msg}")),
+        Err(e) => retry(p, e),
+        Ok(Err((code, msg))) if attempt == 0 || !ALREADY_IN.contains(&code) => {
+            p.abort = Some(format!("transaction {idx} refused: [{code}] {msg}"));
+            false
+        }
+        // Accepted now, or (on a resend) by an earlier attempt.
+        Ok(_) => {
+            p.accepted = p.accepted.saturating_add(1);
+            p.last_accept = Some(clock::now());
+            false
         }
     }
 }
@@ -499,23 +585,59 @@ async fn watcher(
                     .map(|(q, (inc, handed))| (q.clone(), *inc, *handed))
                     .collect()
             };
-            let mut ours = 0usize;
-            for (s, (queue, known, handed)) in bounds.into_iter().enumerate() {
-                // Largest count `lo` in [known, handed] whose last transaction is included.
-                let (mut lo, mut hi) = (known, handed);
-                while lo < hi {
-                    let mid = lo.saturating_add(hi).saturating_add(1) / 2;
-                    let probe = mid
-                        .checked_sub(1)
-                        .and_then(|k| queue.get(k))
-                        .and_then(|&i| txs.get(i))
-                        .ok_or("internal: probe out of range")?;
-                    if included(&mut http, probe.hash).await? {
-                        lo = mid;
-                    } else {
-                        hi = mid.saturating_sub(1);
+            // Per sender, the largest count `lo` in [known, handed] whose last transaction is
+            // included: binary searches for all senders at once, one batch of lookups a round.
+            let mut ranges: Vec<(usize, usize)> = bounds.iter().map(|(_, k, h)| (*k, *h)).collect();
+            loop {
+                let mut probes = Vec::new();
+                for (s, ((queue, _, _), (lo, hi))) in bounds.iter().zip(&ranges).enumerate() {
+                    if lo < hi {
+                        let mid = lo.saturating_add(*hi).saturating_add(1) / 2;
+                        let probe = mid
+                            .checked_sub(1)
+                            .and_then(|k| queue.get(k))
+                            .and_then(|&i| txs.get(i))
+                            .ok_or("internal: probe out of range")?;
+                        probes.push((s, mid, probe.hash));
                     }
                 }
+                if probes.is_empty() {
+                    break;
+                }
+                let bodies = probes
+                    .iter()
+                    .enumerate()
+                    .map(|(k, (_, _, hash))| {
+                        serde_json::to_vec(&json!({"jsonrpc": "2.0", "id": k, "method": "restake_getTransactionReceipt", "params": [hash]}))
+                            .map_err(|e| e.to_string())
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let refs: Vec<&[u8]> = bodies.iter().map(Vec::as_slice).collect();
+                let mut replies = BTreeMap::new();
+                // Ids are global, so the chunks' replies merge by id.
+                for chunk in refs.chunks(MAX_BATCH) {
+                    replies.extend(http.rpc_batch(chunk).await?);
+                }
+                for (k, (s, mid, _)) in probes.into_iter().enumerate() {
+                    let found = match replies.remove(&k) {
+                        Some(Ok(v)) => !v.is_null(),
+                        Some(Err((code, msg))) => {
+                            return Err(format!("restake_getTransactionReceipt: [{code}] {msg}"));
+                        }
+                        None => return Err("a receipt lookup got no reply".into()),
+                    };
+                    if let Some((lo, hi)) = ranges.get_mut(s) {
+                        if found {
+                            *lo = mid;
+                        } else {
+                            *hi = mid.saturating_sub(1);
+                        }
+                    }
+                }
+            }
+            let mut ours = 0usize;
+            for (s, ((queue, known, _), (lo, _))) in bounds.iter().zip(&ranges).enumerate() {
+                let (known, lo) = (*known, *lo);
                 if lo > known {
                     let mut p = lock(&progress);
                     for &i in queue.get(known..lo).unwrap_or_default() {
@@ -651,16 +773,102 @@ fn percentile(sorted: &[Duration], pct: usize) -> Duration {
 
 // ---------------------------------------------------------------------------------------------
 
+/// Most calls in one JSON-RPC batch (the node's default limit).
+const MAX_BATCH: usize = 100;
+
+/// Most senders a run may use.
+const MAX_SENDERS: usize = 1_000;
+
+/// Sender `i`: a development account, then keys derived from the index (funded by
+/// [`fund_senders`]), so runs are repeatable.
+fn sender_wallet(i: usize) -> Result<Wallet, String> {
+    if i < restake_node::devnet::DEV_ACCOUNTS.len() {
+        return wallet(&format!("dev:{i}"));
+    }
+    let mut seed = b"restake bench sender ".to_vec();
+    seed.extend_from_slice(&(i as u64).to_be_bytes());
+    Wallet::from_bytes(keccak256(&seed).0).map_err(|e| e.to_string())
+}
+
+/// Gives every derived sender (those past the development accounts) `units` base units of
+/// `token` from development account 0, unless it already holds that many, and waits until the
+/// transfers are in blocks. Runs before the clock starts.
+async fn fund_senders(
+    http: &mut Http,
+    wallets: &[Wallet],
+    token: Address,
+    units: usize,
+    chain_id: u64,
+    quiet: bool,
+) -> Result<(), String> {
+    let first = restake_node::devnet::DEV_ACCOUNTS.len();
+    let Some(derived) = wallets.get(first..) else {
+        return Ok(());
+    };
+    let funder = wallet("dev:0")?;
+    let need = U256::from(units);
+    let mut nonce = http
+        .call("restake_getNonce", json!([funder.address()]))
+        .await?
+        .as_u64()
+        .ok_or("restake_getNonce did not return a number")?;
+    if !quiet && !derived.is_empty() {
+        eprintln!("funding {} derived senders...", derived.len());
+    }
+    // The mempool holds at most 256 nonces ahead per sender: fund in rounds.
+    for chunk in derived.chunks(200) {
+        let mut last = None;
+        for w in chunk {
+            let held = http
+                .call("restake_getTokenBalance", json!([token, w.address()]))
+                .await?;
+            let held: U256 = held
+                .as_str()
+                .and_then(|v| v.parse().ok())
+                .ok_or("restake_getTokenBalance did not return a decimal string")?;
+            if held >= need {
+                continue;
+            }
+            let tx = funder.sign(
+                Action::Transfer {
+                    token,
+                    to: w.address(),
+                    amount: need,
+                },
+                nonce,
+                chain_id,
+            );
+            nonce = nonce.saturating_add(1);
+            let hash: B256 =
+                serde_json::from_value(http.call("restake_sendTransaction", json!([tx])).await?)
+                    .map_err(|e| e.to_string())?;
+            last = Some(hash);
+        }
+        if let Some(hash) = last {
+            let until = clock::now()
+                .checked_add(Duration::from_secs(60))
+                .ok_or("clock overflow")?;
+            while !included(http, hash).await? {
+                if clock::now() > until {
+                    return Err("funding transfers were not included within 60 s".into());
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Runs `restake bench`.
 pub async fn run(a: BenchArgs) -> CliResult {
-    if a.senders == 0 || a.senders > restake_node::devnet::DEV_ACCOUNTS.len() {
-        return Err(format!(
-            "--senders must be 1 to {}",
-            restake_node::devnet::DEV_ACCOUNTS.len()
-        ));
+    if a.senders == 0 || a.senders > MAX_SENDERS {
+        return Err(format!("--senders must be 1 to {MAX_SENDERS}"));
     }
     if a.txs == 0 || a.concurrency == 0 {
         return Err("--txs and --concurrency must be positive".into());
+    }
+    if a.batch == 0 || a.batch > MAX_BATCH {
+        return Err(format!("--batch must be 1 to {MAX_BATCH}"));
     }
     if a.window == 0 || a.window > 256 {
         return Err("--window must be 1 to 256".into());
@@ -687,8 +895,10 @@ pub async fn run(a: BenchArgs) -> CliResult {
 
     // Sign everything before the clock starts.
     let wallets = (0..a.senders)
-        .map(|i| wallet(&format!("dev:{i}")))
+        .map(sender_wallet)
         .collect::<Result<Vec<_>, _>>()?;
+    let per_sender = a.txs.div_ceil(a.senders);
+    fund_senders(&mut http, &wallets, token, per_sender, chain_id, a.json).await?;
     let mut nonces = Vec::with_capacity(a.senders);
     for w in &wallets {
         let n = http
@@ -700,7 +910,7 @@ pub async fn run(a: BenchArgs) -> CliResult {
     }
     if !a.json {
         eprintln!(
-            "signing {} transfers of 1 unit of {} from {} development accounts...",
+            "signing {} transfers of 1 unit of {} from {} accounts...",
             a.txs, a.token, a.senders
         );
     }
@@ -761,8 +971,8 @@ pub async fn run(a: BenchArgs) -> CliResult {
     let wake = Arc::new(Notify::new());
     if !a.json {
         eprintln!(
-            "sending with {} requests in flight (window {} nonces per sender)...",
-            a.concurrency, a.window
+            "sending with {} requests of {} transactions in flight (window {} nonces per sender)...",
+            a.concurrency, a.batch, a.window
         );
     }
     let node_pid = a.pid.map(|p| p.to_string());
@@ -788,6 +998,7 @@ pub async fn run(a: BenchArgs) -> CliResult {
                 progress.clone(),
                 wake.clone(),
                 a.window,
+                a.batch,
             ))
         })
         .collect();
@@ -877,6 +1088,7 @@ pub async fn run(a: BenchArgs) -> CliResult {
         "transactions": a.txs,
         "senders": a.senders,
         "concurrency": a.concurrency,
+        "batch": a.batch,
         "window": a.window,
         "signingMs": sign_elapsed.as_millis().to_string(),
         "blocks": blocks.used,
@@ -912,8 +1124,8 @@ pub async fn run(a: BenchArgs) -> CliResult {
     }
     let opt = |v: Option<u64>| v.map_or_else(|| "-".to_string(), |x| x.to_string());
     println!(
-        "transactions       {} from {} senders, {} in flight",
-        a.txs, a.senders, a.concurrency
+        "transactions       {} from {} senders, {} requests of {} in flight",
+        a.txs, a.senders, a.concurrency, a.batch
     );
     println!(
         "blocks             {} (heights {}..{}), at most {} of ours in one",

@@ -11,6 +11,7 @@
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 /// A field type.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -267,9 +268,27 @@ impl Domain {
             )
     }
 
-    /// `hashStruct(domain)`.
+    /// `hashStruct(domain)`. Only the chain id varies, so the type hash and the hashed name
+    /// and version are computed once.
     pub fn separator(&self) -> B256 {
-        self.as_struct().hash()
+        static FIXED: LazyLock<[B256; 3]> = LazyLock::new(|| {
+            let d = Domain { chain_id: 0 }.as_struct();
+            [
+                keccak256(d.encode_type().as_bytes()),
+                keccak256(b"Restake"),
+                keccak256(b"1"),
+            ]
+        });
+        let mut buf = [0u8; 128];
+        for (chunk, word) in buf.chunks_exact_mut(32).zip(
+            FIXED
+                .iter()
+                .copied()
+                .chain([B256::from(U256::from(self.chain_id).to_be_bytes::<32>())]),
+        ) {
+            chunk.copy_from_slice(word.as_slice());
+        }
+        keccak256(buf)
     }
 }
 
@@ -317,6 +336,15 @@ mod tests {
     sol! {
         struct Inner { address who; uint256 amount; }
         struct Outer { string label; Inner[] items; bytes data; bool flag; bytes32 salt; uint64 nonce; }
+    }
+
+    #[test]
+    fn domain_separator_matches_the_generic_struct_hash_and_alloy() {
+        for chain_id in [0u64, 1, 31337, u64::MAX] {
+            let d = Domain { chain_id };
+            assert_eq!(d.separator(), d.as_struct().hash());
+            assert_eq!(d.separator(), crate::eip712::domain(chain_id).hash_struct());
+        }
     }
 
     fn inner_fields() -> Vec<(&'static str, Ty)> {

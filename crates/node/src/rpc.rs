@@ -122,7 +122,7 @@ pub trait RestakeApi {
     fn prepare_transaction(&self, request: PrepareRequest) -> RpcResult<PrepareResponse>;
     /// Submits a signed transaction; returns its hash.
     #[method(name = "sendTransaction")]
-    async fn send_transaction(&self, tx: Transaction) -> RpcResult<B256>;
+    fn send_transaction(&self, tx: Transaction) -> RpcResult<B256>;
     /// A receipt, once the transaction is in a block.
     #[method(name = "getTransactionReceipt")]
     fn get_transaction_receipt(&self, hash: B256) -> RpcResult<Option<Receipt>>;
@@ -239,13 +239,11 @@ impl RestakeApiServer for Api {
         })
     }
 
-    async fn send_transaction(&self, tx: Transaction) -> RpcResult<B256> {
-        let node = self.node.clone();
-        // Signature recovery is CPU work: keep it off the I/O threads.
-        tokio::task::spawn_blocking(move || node.submit(tx))
-            .await
-            .map_err(internal)?
-            .map_err(Into::into)
+    fn send_transaction(&self, tx: Transaction) -> RpcResult<B256> {
+        // Admission (one signature recovery, about 50 µs) runs on the RPC worker itself: under
+        // load a hand-off to the blocking pool per transaction cost more than it saved
+        // (docs/benchmarks.md).
+        self.node.submit(tx).map_err(Into::into)
     }
 
     fn get_transaction_receipt(&self, hash: B256) -> RpcResult<Option<Receipt>> {

@@ -358,7 +358,7 @@ impl Store {
         let (height, position) = tables::decode_tx_location(location.value())?;
         let receipts = txn.open_table(RECEIPTS)?;
         let bytes = receipts
-            .get(tx_hash.as_slice())?
+            .get(location.value())?
             .ok_or_else(|| StoreError::Corrupt(format!("receipt of {tx_hash} is missing")))?
             .value()
             .to_vec();
@@ -509,7 +509,7 @@ fn write_block(txn: &WriteTransaction, block: &BlockRecord) -> Result<(), StoreE
         if index.insert(tx_hash.as_slice(), &location[..])?.is_some() {
             return Err(StoreError::DuplicateTx(*tx_hash));
         }
-        receipts.insert(tx_hash.as_slice(), receipt.as_slice())?;
+        receipts.insert(&location[..], receipt.as_slice())?;
     }
     Ok(())
 }

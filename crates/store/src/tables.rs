@@ -28,7 +28,8 @@ pub(crate) const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blo
 pub(crate) const BLOCK_HASHES: TableDefinition<&[u8], u64> = TableDefinition::new("block_hashes");
 /// Transaction hash → `height ‖ index` (12 bytes, big-endian).
 pub(crate) const TX_INDEX: TableDefinition<&[u8], &[u8]> = TableDefinition::new("tx_index");
-/// Transaction hash → receipt bytes.
+/// `height ‖ index` (as in [`TX_INDEX`]) → receipt bytes. Keyed by location, not by hash, so a
+/// block's receipts append at the end of the table instead of landing on random pages.
 pub(crate) const RECEIPTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("receipts");
 /// Named scalars: see the `META_*` keys.
 pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
@@ -43,7 +44,7 @@ pub(crate) const META_ROOT: &str = "root";
 pub(crate) const META_OLDEST: &str = "oldest_provable";
 
 /// The layout this code reads and writes.
-pub(crate) const FORMAT: u32 = 1;
+pub(crate) const FORMAT: u32 = 2;
 
 /// `key_hash ‖ version`.
 pub(crate) fn value_key(key_hash: &KeyHash, version: Version) -> [u8; 40] {

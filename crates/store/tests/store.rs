@@ -600,7 +600,7 @@ fn a_file_of_another_format_is_refused() {
         Store::open(dir.path()),
         Err(StoreError::IncompatibleFormat {
             found: 99,
-            expected: 1
+            expected: 2
         })
     ));
 }
