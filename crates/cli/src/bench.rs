@@ -43,14 +43,14 @@ pub struct BenchArgs {
     #[arg(long, default_value = "http://127.0.0.1:8545")]
     rpc: String,
     /// Transactions to send.
-    #[arg(long, default_value_t = 5_000)]
+    #[arg(long, default_value_t = 60_000)]
     txs: usize,
     /// Accounts that send (1 to 1000): the development accounts, then derived keys funded
     /// from development account 0 before the clock starts.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 100)]
     senders: usize,
     /// Requests in flight at once.
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = 16)]
     concurrency: usize,
     /// The node's process id, to report its resident memory.
     #[arg(long)]
@@ -62,7 +62,7 @@ pub struct BenchArgs {
     #[arg(long, default_value = "stETH")]
     token: String,
     /// Transactions per request: 1 sends plain calls, more sends JSON-RPC batches.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 50)]
     batch: usize,
     /// Most nonces a sender may be ahead of its last included transaction (at most 256).
     #[arg(long, default_value_t = 250)]

@@ -383,3 +383,41 @@ fn an_operator_query_lists_the_stake_delegated_to_it_before_any_allocation() {
     assert_eq!(a(&rows[0]["strategy"]), strategy);
     assert_eq!(u(&rows[0]["operatorShares"]), amount);
 }
+
+#[test]
+fn bench_funds_derived_senders_and_reports_every_transaction_committed() {
+    let tmp = TempDir::new("e2e-bench");
+    let node = Node::start(&tmp.path().join("data"), 100);
+    // 12 senders: the 10 development accounts and 2 derived keys the run must fund first; batches
+    // of 7 so the last batch of a round is partial.
+    let out = node.cli(&[
+        "bench",
+        "--txs",
+        "240",
+        "--senders",
+        "12",
+        "--concurrency",
+        "3",
+        "--batch",
+        "7",
+        "--recoveries",
+        "200",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "bench failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["transactions"], 240);
+    assert_eq!(report["batch"], 7);
+    assert_eq!(report["failedTransactions"], 0);
+    assert_eq!(report["refusedAtAdmission"], 0);
+    assert!(report["blocks"].as_u64().unwrap() >= 1);
+    assert_eq!(report["recoveries"], 200);
+    // Every transfer of 1 unit landed, the derived senders' too.
+    let recipient = format!("0x{}", "be".repeat(20));
+    let held = node.query(&["balance", "@stETH", &recipient]);
+    assert_eq!(held["balance"], "240");
+}
