@@ -46,6 +46,15 @@ pub enum QueryCmd {
         #[command(flatten)]
         common: Common,
     },
+    /// A pod (by its address or its owner's): balances, checkpoint, validators.
+    Pod {
+        /// Pod or owner address.
+        address: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// The beacon oracle: members, quorum, latest accepted root.
+    Oracle(Common),
     /// A receipt by transaction hash.
     Receipt {
         /// Transaction hash.
@@ -325,6 +334,59 @@ pub async fn run(q: QueryCmd) -> CliResult {
                 vec![json!(avs), json!(id)],
             )
             .await?;
+            print_json(&v)?;
+        }
+        QueryCmd::Pod { address, common } => {
+            let (_, v) = call(&common, "restake_getPod", vec![json!(address)]).await?;
+            if common.json || v.is_null() {
+                return print_json(&v);
+            }
+            println!("pod                     {}", s(&v["address"]));
+            println!("owner                   {}", s(&v["owner"]));
+            println!("proof submitter         {}", s(&v["proofSubmitter"]));
+            println!("deposit shares (wei)    {}", s(&v["depositShares"]));
+            println!("withdrawable (wei)      {}", s(&v["withdrawableShares"]));
+            println!(
+                "beacon slashing factor  {}",
+                s(&v["beaconChainSlashingFactor"])
+            );
+            println!(
+                "payable from pod (wei)  {}",
+                s(&v["withdrawableRestakedExecutionLayerWei"])
+            );
+            println!("active validators       {}", s(&v["activeValidatorCount"]));
+            println!(
+                "last checkpoint         {}",
+                s(&v["lastCheckpointTimestamp"])
+            );
+            let current = &v["currentCheckpointTimestamp"];
+            if current.as_u64().is_some_and(|t| t != 0) {
+                println!(
+                    "checkpoint in progress  {} ({} proofs remaining)",
+                    s(current),
+                    s(&v["checkpoint"]["proofsRemaining"])
+                );
+            }
+            let mut rows = vec![vec![
+                "INDEX".into(),
+                "PUBKEY HASH".into(),
+                "STATUS".into(),
+                "BALANCE (GWEI)".into(),
+                "LAST CHECKPOINT".into(),
+            ]];
+            for x in v["validators"].as_array().into_iter().flatten() {
+                rows.push(vec![
+                    s(&x["validatorIndex"]),
+                    s(&x["pubkeyHash"]),
+                    s(&x["status"]),
+                    s(&x["restakedBalanceGwei"]),
+                    s(&x["lastCheckpointedAt"]),
+                ]);
+            }
+            table(&rows);
+        }
+        QueryCmd::Oracle(common) => {
+            let (_, v) = call(&common, "restake_getBeaconOracle", vec![]).await?;
             print_json(&v)?;
         }
         QueryCmd::Receipt { hash, common } => {

@@ -32,6 +32,11 @@ pub struct TxArgs {
     /// Send without waiting for the receipt; print the transaction hash.
     #[arg(long)]
     no_wait: bool,
+    /// A JSON file whose top-level fields join the action (e.g. a proof file in EigenLayer's
+    /// layout for `verifyWithdrawalCredentials` or `verifyCheckpointProofs`); fields given on
+    /// the command line win.
+    #[arg(long)]
+    proofs: Option<std::path::PathBuf>,
 }
 
 async fn resolve(client: &Client, field: &str, v: Value) -> Result<Value, String> {
@@ -71,8 +76,9 @@ pub async fn build_action(
     client: &Client,
     name: &str,
     fields: &[String],
+    base: Map<String, Value>,
 ) -> Result<Action, String> {
-    let mut obj = Map::new();
+    let mut obj = base;
     obj.insert("type".into(), Value::String(name.into()));
     for f in fields {
         let (k, v) = if let Some((k, raw)) = f.split_once(":=") {
@@ -95,7 +101,20 @@ pub async fn build_action(
 pub async fn run(a: TxArgs) -> CliResult {
     let client = Client::new(&a.rpc).map_err(|e| e.to_string())?;
     let w = wallet(&a.key)?;
-    let action = build_action(&client, &a.action, &a.fields).await?;
+    let base = match &a.proofs {
+        None => Map::new(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            match serde_json::from_str::<Value>(&text)
+                .map_err(|e| format!("{} is not JSON: {e}", path.display()))?
+            {
+                Value::Object(m) => m,
+                _ => return Err(format!("{} must hold a JSON object", path.display())),
+            }
+        }
+    };
+    let action = build_action(&client, &a.action, &a.fields, base).await?;
     let chain_id = client.chain_id().await.map_err(|e| e.to_string())?;
     let nonce = client.nonce(w.address()).await.map_err(|e| e.to_string())?;
     let tx = w.sign(action, nonce, chain_id);

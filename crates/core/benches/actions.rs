@@ -144,6 +144,7 @@ fn chain_with_holders(holders: &[Address], amount: U256, symbols: &[&str]) -> Ch
             unpauser: UNPAUSER,
         },
         tokens,
+        beacon_oracle: Default::default(),
     };
     let mut state = MemoryState::new();
     let block = BlockContext {

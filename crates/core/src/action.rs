@@ -10,6 +10,7 @@ use crate::delegation::QueuedWithdrawalParams;
 use crate::evidence::SignedAttestation;
 use crate::pause::PauseTarget;
 use alloy_primitives::{Address, B256, Bytes, U256};
+use restake_beacon::{BalanceContainerProof, BalanceProof, StateRootProof, ValidatorProof};
 use restake_primitives::decimal::{u256 as dec, u256_vec as dec_vec};
 use serde::{Deserialize, Serialize};
 
@@ -229,6 +230,63 @@ pub enum Action {
         first: SignedAttestation,
         second: SignedAttestation,
     },
+    // Native restaking. Proof fields also accept the key names of EigenLayer's proof files
+    // (`StateRootProof`, `ValidatorIndices`, `ValidatorFieldsProofs`, `ValidatorFields`, ...).
+    CreatePod {},
+    SetProofSubmitter {
+        new_proof_submitter: Address,
+    },
+    VerifyWithdrawalCredentials {
+        /// The pod (default: the sender's).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pod: Option<Address>,
+        beacon_timestamp: u64,
+        #[serde(alias = "StateRootProof")]
+        state_root_proof: StateRootProof,
+        #[serde(alias = "ValidatorIndices")]
+        validator_indices: Vec<u64>,
+        #[serde(
+            alias = "ValidatorFieldsProofs",
+            with = "restake_beacon::json::proof_list"
+        )]
+        validator_fields_proofs: Vec<Vec<B256>>,
+        #[serde(alias = "ValidatorFields")]
+        validator_fields: Vec<Vec<B256>>,
+    },
+    StartCheckpoint {
+        /// The pod (default: the sender's).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pod: Option<Address>,
+        beacon_timestamp: u64,
+        #[serde(default)]
+        revert_if_no_balance: bool,
+    },
+    VerifyCheckpointProofs {
+        pod: Address,
+        #[serde(alias = "BalanceContainerProof")]
+        balance_container_proof: BalanceContainerProof,
+        #[serde(alias = "BalanceProofs")]
+        proofs: Vec<BalanceProof>,
+    },
+    VerifyStaleBalance {
+        pod: Address,
+        beacon_timestamp: u64,
+        #[serde(alias = "StateRootProof")]
+        state_root_proof: StateRootProof,
+        proof: ValidatorProof,
+    },
+    // Beacon oracle
+    PostBeaconRoot {
+        timestamp: u64,
+        block_root: B256,
+    },
+    PostPodBalance {
+        pod: Address,
+        timestamp: u64,
+        #[serde(with = "dec")]
+        balance_wei: U256,
+        payouts_executed: u64,
+    },
     // Permissions
     AddPendingAdmin {
         account: Address,
@@ -313,6 +371,14 @@ impl Action {
             Self::ClearDeallocationQueue { .. } => "clearDeallocationQueue",
             Self::SlashOperator { .. } => "slashOperator",
             Self::SlashWithEquivocationProof { .. } => "slashWithEquivocationProof",
+            Self::CreatePod {} => "createPod",
+            Self::SetProofSubmitter { .. } => "setProofSubmitter",
+            Self::VerifyWithdrawalCredentials { .. } => "verifyWithdrawalCredentials",
+            Self::StartCheckpoint { .. } => "startCheckpoint",
+            Self::VerifyCheckpointProofs { .. } => "verifyCheckpointProofs",
+            Self::VerifyStaleBalance { .. } => "verifyStaleBalance",
+            Self::PostBeaconRoot { .. } => "postBeaconRoot",
+            Self::PostPodBalance { .. } => "postPodBalance",
             Self::AddPendingAdmin { .. } => "addPendingAdmin",
             Self::RemovePendingAdmin { .. } => "removePendingAdmin",
             Self::AcceptAdmin { .. } => "acceptAdmin",

@@ -6,6 +6,7 @@
 
 use crate::action::Action;
 use crate::allocation;
+use crate::beacon_oracle::{self, OracleConfig};
 use crate::config::{ConfigRead, ConfigWrite, Params, Roles};
 use crate::context::BlockContext;
 use crate::delegation;
@@ -15,6 +16,7 @@ use crate::evidence;
 use crate::exec::Exec;
 use crate::pause;
 use crate::permissions;
+use crate::pods;
 use crate::state::StateWrite;
 use crate::strategy_manager as sm;
 use crate::tokens;
@@ -335,6 +337,62 @@ pub fn dispatch(ex: &mut Exec<'_>, sender: Address, action: &Action) -> Result<(
             new_paused_status,
         } => pause::pause(ex, sender, *target, *new_paused_status),
         A::PauseAll {} => pause::pause_all(ex, sender),
+        A::CreatePod {} => pods::create_pod(ex, sender).map(drop),
+        A::SetProofSubmitter {
+            new_proof_submitter,
+        } => pods::set_proof_submitter(ex, sender, *new_proof_submitter),
+        A::VerifyWithdrawalCredentials {
+            pod,
+            beacon_timestamp,
+            state_root_proof,
+            validator_indices,
+            validator_fields_proofs,
+            validator_fields,
+        } => pods::verify_withdrawal_credentials(
+            ex,
+            sender,
+            *pod,
+            *beacon_timestamp,
+            state_root_proof,
+            validator_indices,
+            validator_fields_proofs,
+            validator_fields,
+        ),
+        A::StartCheckpoint {
+            pod,
+            beacon_timestamp,
+            revert_if_no_balance,
+        } => pods::start_checkpoint(ex, sender, *pod, *beacon_timestamp, *revert_if_no_balance),
+        A::VerifyCheckpointProofs {
+            pod,
+            balance_container_proof,
+            proofs,
+        } => pods::verify_checkpoint_proofs(ex, *pod, balance_container_proof, proofs),
+        A::VerifyStaleBalance {
+            pod,
+            beacon_timestamp,
+            state_root_proof,
+            proof,
+        } => pods::verify_stale_balance(ex, *pod, *beacon_timestamp, state_root_proof, proof),
+        A::PostBeaconRoot {
+            timestamp,
+            block_root,
+        } => beacon_oracle::post_beacon_root(ex, sender, *timestamp, *block_root),
+        A::PostPodBalance {
+            pod,
+            timestamp,
+            balance_wei,
+            payouts_executed,
+        } => beacon_oracle::post_pod_balance(
+            ex,
+            sender,
+            *pod,
+            *timestamp,
+            beacon_oracle::PodBalance {
+                balance_wei: *balance_wei,
+                payouts_executed: *payouts_executed,
+            },
+        ),
         A::Unpause {
             target,
             new_paused_status,
@@ -392,6 +450,10 @@ pub struct Genesis {
     /// Tokens, their pools and balances.
     #[serde(default)]
     pub tokens: Vec<GenesisToken>,
+    /// The beacon oracle: who reports beacon roots and pod balances, and how many must agree
+    /// (default: none, so native restaking has no roots to prove against).
+    #[serde(default)]
+    pub beacon_oracle: OracleConfig,
 }
 
 /// Writes the genesis state. Fails, changing nothing, if anything in it is invalid.
@@ -407,6 +469,7 @@ pub fn init_genesis<S: StateWrite>(
         }
         ex.state.set_params(&genesis.params);
         ex.state.set_roles(&genesis.roles);
+        beacon_oracle::init(&mut ex.state, &genesis.beacon_oracle)?;
         for t in &genesis.tokens {
             let token = tokens::register(&mut ex, &t.symbol, t.decimals, t.minter)?;
             for b in &t.balances {

@@ -21,6 +21,9 @@ pub struct Params {
     pub allocation_configuration_delay: u32,
     /// Changes of an operator set's slasher take effect this many blocks (+1) later.
     pub slasher_configuration_delay: u32,
+    /// Beacon proofs for timestamps up to this one use the Deneb state layout (tree height 5),
+    /// later ones Pectra's (height 6). Zero refuses every beacon proof.
+    pub pectra_fork_timestamp: u64,
 }
 
 impl Default for Params {
@@ -37,6 +40,7 @@ impl Params {
             deallocation_delay: 100_800,
             allocation_configuration_delay: 126_000,
             slasher_configuration_delay: 126_000,
+            pectra_fork_timestamp: MAINNET_PECTRA_TIMESTAMP,
         }
     }
 
@@ -47,9 +51,13 @@ impl Params {
             deallocation_delay: 10,
             allocation_configuration_delay: 15,
             slasher_configuration_delay: 15,
+            pectra_fork_timestamp: MAINNET_PECTRA_TIMESTAMP,
         }
     }
 }
+
+/// Ethereum mainnet's Pectra activation (epoch 364032, 2025-05-07 10:05:11 UTC).
+pub const MAINNET_PECTRA_TIMESTAMP: u64 = 1_746_612_311;
 
 /// Who may administer the protocol.
 #[derive(

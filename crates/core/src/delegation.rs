@@ -14,14 +14,15 @@ use crate::event::Event;
 use crate::exec::Exec;
 use crate::pause::{self, PauseTarget};
 use crate::permissions::{self, PermissionsRead};
+use crate::pods;
+use crate::share_manager;
 use crate::shares::{self, DsfUpdate};
 use crate::state::{StateError, StateRead, StateWrite, decode, key};
-use crate::strategy_manager::{self, StrategyManagerRead};
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_sol_types::SolValue;
 use borsh::{BorshDeserialize, BorshSerialize};
-use restake_primitives::math;
-use restake_primitives::{OperatorSet, WAD};
+use restake_primitives::math::{self, mul_wad};
+use restake_primitives::{BEACON_CHAIN_ETH_STRATEGY, OperatorSet, WAD};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use thiserror::Error;
@@ -310,6 +311,24 @@ pub trait DelegationRead: StateRead {
     /// (`WAD` when undelegated).
     fn slashing_factor(
         &self,
+        staker: &Address,
+        operator: Option<&Address>,
+        strategy: &Address,
+    ) -> Result<U256, Error>
+    where
+        Self: Sized,
+    {
+        let m = self.operator_slashing_factor(operator, strategy)?;
+        if *strategy == BEACON_CHAIN_ETH_STRATEGY {
+            Ok(mul_wad(m, pods::bcsf(self, staker)?)?)
+        } else {
+            Ok(m)
+        }
+    }
+
+    /// The operator's part of the slashing factor: its max magnitude (`WAD` when undelegated).
+    fn operator_slashing_factor(
+        &self,
         operator: Option<&Address>,
         strategy: &Address,
     ) -> Result<U256, StateError>
@@ -328,9 +347,9 @@ pub trait DelegationRead: StateRead {
         Self: Sized,
     {
         let op = self.delegated_to(staker)?;
-        let sf = self.slashing_factor(op.as_ref(), strategy)?;
+        let sf = self.slashing_factor(staker, op.as_ref(), strategy)?;
         let k = self.deposit_scaling_factor(staker, strategy)?;
-        let s = self.deposit_shares(staker, strategy)?;
+        let s = share_manager::deposit_shares(self, staker, strategy)?;
         Ok(shares::calc_withdrawable(k, s, sf)?)
     }
 }
@@ -516,9 +535,16 @@ fn delegate(ex: &mut Exec<'_>, staker: Address, operator: Address) -> Result<(),
     ex.state
         .put(key(DELEGATED, &[staker.as_slice()]), &operator);
     ex.emit(Event::StakerDelegated { staker, operator });
-    for (strategy, s) in strategy_manager::deposited(&ex.state, &staker)? {
-        let sf = ex.state.slashing_factor(Some(&operator), &strategy)?;
-        increase_delegation(ex, Some(operator), staker, strategy, U256::ZERO, s, sf)?;
+    // What the staker can withdraw now (beacon-chain slashing included) moves to the operator;
+    // the scaling factor only forgives the operator's own past slashing, never the beacon chain's.
+    for (strategy, s) in share_manager::deposited(&ex.state, &staker)? {
+        let k = ex.state.deposit_scaling_factor(&staker, &strategy)?;
+        let own = ex.state.slashing_factor(&staker, None, &strategy)?;
+        let added = shares::calc_withdrawable(k, s, own)?;
+        let sf = ex
+            .state
+            .operator_slashing_factor(Some(&operator), &strategy)?;
+        increase_delegation(ex, Some(operator), staker, strategy, U256::ZERO, added, sf)?;
     }
     Ok(())
 }
@@ -532,7 +558,9 @@ pub(crate) fn increase_delegated_shares(
     added: U256,
 ) -> Result<(), Error> {
     let operator = ex.state.delegated_to(&staker)?;
-    let sf = ex.state.slashing_factor(operator.as_ref(), &strategy)?;
+    let sf = ex
+        .state
+        .slashing_factor(&staker, operator.as_ref(), &strategy)?;
     increase_delegation(ex, operator, staker, strategy, prev, added, sf)
 }
 
@@ -617,8 +645,10 @@ pub fn undelegate(ex: &mut Exec<'_>, sender: Address, staker: Address) -> Result
     ex.state.delete(&key(DELEGATED, &[staker.as_slice()]));
     ex.emit(Event::StakerUndelegated { staker, operator });
     let mut roots = Vec::new();
-    for (strategy, s) in strategy_manager::deposited(&ex.state, &staker)? {
-        let sf = ex.state.slashing_factor(Some(&operator), &strategy)?;
+    for (strategy, s) in share_manager::deposited(&ex.state, &staker)? {
+        let sf = ex
+            .state
+            .slashing_factor(&staker, Some(&operator), &strategy)?;
         roots.push(remove_shares_and_queue_withdrawal(
             ex,
             staker,
@@ -689,7 +719,7 @@ pub fn queue_withdrawals(
             if !seen.insert(*s) {
                 return Err(DelegationError::DuplicateStrategy(*s).into());
             }
-            sfs.push(ex.state.slashing_factor(operator.as_ref(), s)?);
+            sfs.push(ex.state.slashing_factor(&sender, operator.as_ref(), s)?);
         }
         roots.push(remove_shares_and_queue_withdrawal(
             ex,
@@ -719,7 +749,7 @@ fn remove_shares_and_queue_withdrawal(
     for ((strategy, x), sf) in strategies.iter().zip(deposit_shares).zip(sfs) {
         // The staker's holding is checked before anything moves, so an over-withdrawal is
         // always reported as such, whatever the operator's shares.
-        strategy_manager::check_removable(&ex.state, &staker, strategy, *x)?;
+        share_manager::check_removable(&ex.state, &staker, strategy, *x)?;
         let k = ex.state.deposit_scaling_factor(&staker, strategy)?;
         let w = shares::calc_withdrawable(k, *x, *sf)?;
         let q = shares::scale_for_queue_withdrawal(k, *x)?;
@@ -734,7 +764,7 @@ fn remove_shares_and_queue_withdrawal(
             });
             add_queued_slashable_shares(ex, op, *strategy, q)?;
         }
-        let remaining = strategy_manager::remove_deposit_shares(ex, staker, *strategy, *x)?;
+        let remaining = share_manager::remove_deposit_shares(ex, staker, *strategy, *x)?;
         if remaining.is_zero() {
             ex.state.delete(&dsf_key(&staker, strategy));
             ex.emit(Event::DepositScalingFactorUpdated {
@@ -828,9 +858,15 @@ pub fn complete_queued_withdrawal(
     let queued_op = (!w.delegated_to.is_zero()).then_some(w.delegated_to);
     let mut prev_sfs = Vec::with_capacity(w.strategies.len());
     for s in &w.strategies {
-        prev_sfs.push(match queued_op {
+        let m = match queued_op {
             None => WAD,
             Some(op) => U256::from(ex.state.max_magnitude_at(&op, s, slashable_until)?),
+        };
+        // Beacon-chain slashing reaches queued ETH up to completion: the current factor applies.
+        prev_sfs.push(if *s == BEACON_CHAIN_ETH_STRATEGY {
+            mul_wad(m, pods::bcsf(&ex.state, &w.staker)?)?
+        } else {
+            m
         });
     }
     ex.state.delete(&key(WITHDRAWAL, &[root.as_slice()]));
@@ -845,10 +881,12 @@ pub fn complete_queued_withdrawal(
             continue;
         }
         if receive_as_tokens {
-            strategy_manager::withdraw_shares_as_tokens(ex, w.staker, *strategy, amount)?;
+            share_manager::withdraw_shares_as_tokens(ex, w.staker, *strategy, amount)?;
         } else {
-            let (prev, added) = strategy_manager::add_shares(ex, w.staker, *strategy, amount)?;
-            let new_sf = ex.state.slashing_factor(new_op.as_ref(), strategy)?;
+            let (prev, added) = share_manager::add_shares(ex, w.staker, *strategy, amount)?;
+            let new_sf = ex
+                .state
+                .slashing_factor(&w.staker, new_op.as_ref(), strategy)?;
             increase_delegation(ex, new_op, w.staker, *strategy, prev, added, new_sf)?;
         }
     }
@@ -871,6 +909,32 @@ pub fn complete_queued_withdrawals(
     for (root, as_tokens) in roots.iter().zip(receive_as_tokens) {
         complete_queued_withdrawal(ex, sender, *root, *as_tokens)?;
     }
+    Ok(())
+}
+
+/// A beacon-chain balance decrease lowered the staker's factor `l` by `decrease`: its operator
+/// loses `calcWithdrawable(k, s, mulWad(m, Δl))` ETH shares (spec §4.3). Nothing when undelegated.
+pub(crate) fn decrease_delegated_beacon_shares(
+    ex: &mut Exec<'_>,
+    staker: Address,
+    deposit_shares: U256,
+    decrease: u64,
+) -> Result<(), Error> {
+    let Some(op) = ex.state.delegated_to(&staker)? else {
+        return Ok(());
+    };
+    let strategy = BEACON_CHAIN_ETH_STRATEGY;
+    let m = ex.state.operator_slashing_factor(Some(&op), &strategy)?;
+    let k = ex.state.deposit_scaling_factor(&staker, &strategy)?;
+    let slashed = shares::calc_withdrawable(k, deposit_shares, mul_wad(m, U256::from(decrease))?)?;
+    let current = ex.state.operator_shares(&op, &strategy)?;
+    set_operator_shares(ex, &op, &strategy, math::sub(current, slashed)?);
+    ex.emit(Event::OperatorSharesDecreased {
+        operator: op,
+        staker,
+        strategy,
+        shares: slashed,
+    });
     Ok(())
 }
 
@@ -923,7 +987,7 @@ pub(crate) fn slash_operator_shares(
         strategy,
         total_slashed_shares: total,
     });
-    strategy_manager::increase_burn_or_redistributable_shares(ex, set, slash_id, strategy, total)?;
+    share_manager::increase_burn_or_redistributable_shares(ex, set, slash_id, strategy, total)?;
     Ok(total)
 }
 
@@ -962,10 +1026,15 @@ pub fn queued_withdrawals<R: StateRead>(
         };
         let mut payout = Vec::with_capacity(w.strategies.len());
         for (strategy, q) in w.strategies.iter().zip(&w.scaled_shares) {
-            let sf = if w.delegated_to.is_zero() {
+            let m = if w.delegated_to.is_zero() {
                 WAD
             } else {
                 U256::from(s.max_magnitude_at(&w.delegated_to, strategy, at)?)
+            };
+            let sf = if *strategy == BEACON_CHAIN_ETH_STRATEGY {
+                mul_wad(m, pods::bcsf(s, &w.staker)?)?
+            } else {
+                m
             };
             payout.push(shares::scale_for_complete_withdrawal(*q, sf)?);
         }

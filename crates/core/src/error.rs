@@ -2,10 +2,12 @@
 //! enum; the RPC layer maps them to stable numeric codes.
 
 use crate::allocation::AllocationError;
+use crate::beacon_oracle::OracleError;
 use crate::delegation::DelegationError;
 use crate::evidence::EvidenceError;
 use crate::pause::PauseError;
 use crate::permissions::PermissionError;
+use crate::pods::PodError;
 use crate::pool::PoolError;
 use crate::state::StateError;
 use crate::strategy_manager::StrategyManagerError;
@@ -53,6 +55,12 @@ pub enum Error {
     /// Genesis is invalid.
     #[error("genesis: {0}")]
     Genesis(String),
+    /// Native restaking (pods, checkpoints, beacon proofs).
+    #[error("pod: {0}")]
+    Pod(#[from] PodError),
+    /// Beacon oracle.
+    #[error("oracle: {0}")]
+    Oracle(#[from] OracleError),
 }
 
 impl Error {
@@ -72,6 +80,8 @@ impl Error {
             Self::Math(_) => 10000,
             Self::State(_) => 11000,
             Self::Genesis(_) => 12000,
+            Self::Pod(_) => 13000,
+            Self::Oracle(_) => 14000,
         }
     }
 
@@ -90,6 +100,9 @@ impl Error {
             Self::Math(e) => format!("{e:?}"),
             Self::State(e) => format!("{e:?}"),
             Self::Genesis(_) => "Genesis".into(),
+            Self::Pod(PodError::Proof(e)) => format!("{e:?}"),
+            Self::Pod(e) => format!("{e:?}"),
+            Self::Oracle(e) => format!("{e:?}"),
         };
         inner
             .split(|c: char| !c.is_ascii_alphanumeric())

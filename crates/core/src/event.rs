@@ -261,4 +261,94 @@ pub enum Event {
         #[serde(with = "restake_primitives::decimal::u64_str")]
         new_paused_status: u64,
     },
+    // Beacon oracle
+    BeaconRootAccepted {
+        timestamp: u64,
+        block_root: B256,
+    },
+    PodBalanceAccepted {
+        pod: Address,
+        timestamp: u64,
+        #[serde(with = "dec")]
+        balance_wei: U256,
+        payouts_executed: u64,
+    },
+    /// A member's report differs from another report or from the accepted value (keccak of the
+    /// values); the report was not counted.
+    OracleConflictReported {
+        member: Address,
+        pod: Option<Address>,
+        timestamp: u64,
+        existing: B256,
+        reported: B256,
+    },
+    // Native restaking
+    PodDeployed {
+        pod: Address,
+        owner: Address,
+    },
+    ProofSubmitterUpdated {
+        pod: Address,
+        prev_proof_submitter: Address,
+        new_proof_submitter: Address,
+    },
+    ValidatorRestaked {
+        pod: Address,
+        pubkey_hash: B256,
+        validator_index: u64,
+    },
+    ValidatorBalanceUpdated {
+        pod: Address,
+        validator_index: u64,
+        beacon_timestamp: u64,
+        balance_gwei: u64,
+    },
+    CheckpointCreated {
+        pod: Address,
+        checkpoint_timestamp: u64,
+        beacon_block_root: B256,
+        validator_count: u64,
+    },
+    ValidatorCheckpointed {
+        pod: Address,
+        checkpoint_timestamp: u64,
+        validator_index: u64,
+        balance_gwei: u64,
+    },
+    ValidatorWithdrawn {
+        pod: Address,
+        checkpoint_timestamp: u64,
+        validator_index: u64,
+    },
+    CheckpointFinalized {
+        pod: Address,
+        checkpoint_timestamp: u64,
+        #[serde(with = "restake_primitives::decimal::i128_str")]
+        total_share_delta_wei: i128,
+    },
+    PodSharesUpdated {
+        pod_owner: Address,
+        #[serde(with = "restake_primitives::decimal::i128_str")]
+        shares_delta: i128,
+    },
+    BeaconChainSlashingFactorDecreased {
+        staker: Address,
+        #[serde(with = "restake_primitives::decimal::u64_str")]
+        prev_beacon_chain_slashing_factor: u64,
+        #[serde(with = "restake_primitives::decimal::u64_str")]
+        new_beacon_chain_slashing_factor: u64,
+    },
+    /// An instruction for the bridge: send `amountWei` from the pod to `recipient` on Ethereum.
+    /// Instructions are numbered per pod from 1; the oracle reports how many were carried out.
+    PodPayout {
+        pod: Address,
+        recipient: Address,
+        #[serde(with = "dec")]
+        amount_wei: U256,
+        payout_index: u64,
+    },
+    BurnableEthSharesIncreased {
+        #[serde(with = "dec")]
+        shares: U256,
+    },
 }

@@ -13,6 +13,9 @@
 //! - [`allocation`]: the slasher manager (SlasherManager / `AllocationManager`): AVSs, operator
 //!   sets, allocations of magnitude, slashing in O(1) per operator.
 //! - [`evidence`]: slashing on proof of equivocation, without trusting the AVS.
+//! - [`pods`]: native restaking (EigenPodManager / EigenPod): pods, beacon proofs, checkpoints,
+//!   the beacon-chain slashing factor; [`beacon_oracle`]: beacon roots and pod balances by quorum;
+//!   [`share_manager`]: one interface over token-pool and beacon-chain ETH shares.
 //! - [`permissions`], [`pause`]: delegated permissions and emergency switches.
 //! - [`shares`]: the exact share math under slashing.
 //!
@@ -37,6 +40,7 @@ pub mod accounts;
 pub mod action;
 pub mod allocation;
 pub mod app;
+pub mod beacon_oracle;
 pub mod block;
 pub mod config;
 pub mod context;
@@ -48,7 +52,9 @@ pub mod evidence;
 pub mod exec;
 pub mod pause;
 pub mod permissions;
+pub mod pods;
 pub mod pool;
+pub mod share_manager;
 pub mod shares;
 pub mod state;
 pub mod strategy_manager;

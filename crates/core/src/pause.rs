@@ -40,6 +40,9 @@ pub enum PauseTarget {
     Evidence,
     /// One pool: bit 0 deposits, bit 1 withdrawals.
     Pool(Address),
+    /// Native restaking (every pod): bit 0 new pods, 2 credential proofs, 5 ETH payouts,
+    /// 6 starting checkpoints, 7 checkpoint proofs, 8 stale-balance proofs.
+    PodManager,
 }
 
 impl PauseTarget {
@@ -50,6 +53,7 @@ impl PauseTarget {
             Self::AllocationManager => key(PAUSE, &[b"am"]),
             Self::Evidence => key(PAUSE, &[b"ev"]),
             Self::Pool(a) => key(PAUSE, &[b"pl", a.as_slice()]),
+            Self::PodManager => key(PAUSE, &[b"pm"]),
         }
     }
 }
@@ -62,6 +66,7 @@ impl std::fmt::Display for PauseTarget {
             Self::AllocationManager => f.write_str("allocationManager"),
             Self::Evidence => f.write_str("evidence"),
             Self::Pool(a) => write!(f, "pool {a}"),
+            Self::PodManager => f.write_str("podManager"),
         }
     }
 }

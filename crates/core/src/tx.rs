@@ -227,6 +227,59 @@ fn params_create(p: &CreateSetParams) -> Val {
     ])
 }
 
+fn words(v: &[B256]) -> Val {
+    Val::Array(v.iter().map(|w| Val::Bytes32(*w)).collect())
+}
+
+fn state_root_fields() -> Vec<(&'static str, Ty)> {
+    vec![
+        ("beaconStateRoot", Ty::Bytes32),
+        ("proof", arr(Ty::Bytes32)),
+    ]
+}
+const STATE_ROOT_PROOF: StructType = StructType {
+    name: "StateRootProof",
+    fields: state_root_fields,
+};
+
+fn balance_container_fields() -> Vec<(&'static str, Ty)> {
+    vec![
+        ("balanceContainerRoot", Ty::Bytes32),
+        ("proof", arr(Ty::Bytes32)),
+    ]
+}
+const BALANCE_CONTAINER_PROOF: StructType = StructType {
+    name: "BalanceContainerProof",
+    fields: balance_container_fields,
+};
+
+fn balance_proof_fields() -> Vec<(&'static str, Ty)> {
+    vec![
+        ("pubkeyHash", Ty::Bytes32),
+        ("balanceRoot", Ty::Bytes32),
+        ("proof", arr(Ty::Bytes32)),
+    ]
+}
+const BALANCE_PROOF: StructType = StructType {
+    name: "BalanceProof",
+    fields: balance_proof_fields,
+};
+
+fn validator_proof_fields() -> Vec<(&'static str, Ty)> {
+    vec![
+        ("validatorFields", arr(Ty::Bytes32)),
+        ("proof", arr(Ty::Bytes32)),
+    ]
+}
+const VALIDATOR_PROOF: StructType = StructType {
+    name: "ValidatorProof",
+    fields: validator_proof_fields,
+};
+
+fn state_root_value(p: &restake_beacon::StateRootProof) -> Val {
+    STATE_ROOT_PROOF.value(vec![Val::Bytes32(p.beacon_state_root), words(&p.proof)])
+}
+
 fn params_allocate(p: &AllocateParams) -> Val {
     ALLOCATE.value(vec![
         addr(p.avs),
@@ -258,6 +311,7 @@ fn target(t: &PauseTarget) -> Val {
         PauseTarget::AllocationManager => ("allocationManager", Address::ZERO),
         PauseTarget::Evidence => ("evidence", Address::ZERO),
         PauseTarget::Pool(p) => ("pool", *p),
+        PauseTarget::PodManager => ("podManager", Address::ZERO),
     };
     TARGET.value(vec![Val::String(component.into()), addr(pool)])
 }
@@ -574,6 +628,118 @@ pub fn typed_action(from: Address, nonce: u64, action: &Action) -> Struct {
             .field("height", Ty::Uint(64), uint(*height))
             .field("first", Ty::Struct(ATTESTATION), attestation(first))
             .field("second", Ty::Struct(ATTESTATION), attestation(second)),
+        A::CreatePod {} => s,
+        A::SetProofSubmitter {
+            new_proof_submitter,
+        } => s.field("newProofSubmitter", Ty::Address, addr(*new_proof_submitter)),
+        A::VerifyWithdrawalCredentials {
+            pod,
+            beacon_timestamp,
+            state_root_proof,
+            validator_indices,
+            validator_fields_proofs,
+            validator_fields,
+        } => s
+            .field("pod", Ty::Address, addr(pod.unwrap_or_default()))
+            .field("beaconTimestamp", Ty::Uint(64), uint(*beacon_timestamp))
+            .field(
+                "stateRootProof",
+                Ty::Struct(STATE_ROOT_PROOF),
+                state_root_value(state_root_proof),
+            )
+            .field(
+                "validatorIndices",
+                arr(Ty::Uint(64)),
+                Val::Array(validator_indices.iter().map(|i| uint(*i)).collect()),
+            )
+            .field(
+                "validatorFieldsProofs",
+                arr(arr(Ty::Bytes32)),
+                Val::Array(validator_fields_proofs.iter().map(|p| words(p)).collect()),
+            )
+            .field(
+                "validatorFields",
+                arr(arr(Ty::Bytes32)),
+                Val::Array(validator_fields.iter().map(|f| words(f)).collect()),
+            ),
+        A::StartCheckpoint {
+            pod,
+            beacon_timestamp,
+            revert_if_no_balance,
+        } => s
+            .field("pod", Ty::Address, addr(pod.unwrap_or_default()))
+            .field("beaconTimestamp", Ty::Uint(64), uint(*beacon_timestamp))
+            .field(
+                "revertIfNoBalance",
+                Ty::Bool,
+                Val::Bool(*revert_if_no_balance),
+            ),
+        A::VerifyCheckpointProofs {
+            pod,
+            balance_container_proof,
+            proofs,
+        } => s
+            .field("pod", Ty::Address, addr(*pod))
+            .field(
+                "balanceContainerProof",
+                Ty::Struct(BALANCE_CONTAINER_PROOF),
+                BALANCE_CONTAINER_PROOF.value(vec![
+                    Val::Bytes32(balance_container_proof.balance_container_root),
+                    words(&balance_container_proof.proof),
+                ]),
+            )
+            .field(
+                "proofs",
+                arr(Ty::Struct(BALANCE_PROOF)),
+                Val::Array(
+                    proofs
+                        .iter()
+                        .map(|p| {
+                            BALANCE_PROOF.value(vec![
+                                Val::Bytes32(p.pubkey_hash),
+                                Val::Bytes32(p.balance_root),
+                                words(&p.proof),
+                            ])
+                        })
+                        .collect(),
+                ),
+            ),
+        A::VerifyStaleBalance {
+            pod,
+            beacon_timestamp,
+            state_root_proof,
+            proof,
+        } => s
+            .field("pod", Ty::Address, addr(*pod))
+            .field("beaconTimestamp", Ty::Uint(64), uint(*beacon_timestamp))
+            .field(
+                "stateRootProof",
+                Ty::Struct(STATE_ROOT_PROOF),
+                state_root_value(state_root_proof),
+            )
+            .field(
+                "proof",
+                Ty::Struct(VALIDATOR_PROOF),
+                VALIDATOR_PROOF.value(vec![words(&proof.validator_fields), words(&proof.proof)]),
+            ),
+        A::PostBeaconRoot {
+            timestamp,
+            block_root,
+        } => s.field("timestamp", Ty::Uint(64), uint(*timestamp)).field(
+            "blockRoot",
+            Ty::Bytes32,
+            Val::Bytes32(*block_root),
+        ),
+        A::PostPodBalance {
+            pod,
+            timestamp,
+            balance_wei,
+            payouts_executed,
+        } => s
+            .field("pod", Ty::Address, addr(*pod))
+            .field("timestamp", Ty::Uint(64), uint(*timestamp))
+            .field("balanceWei", Ty::Uint(256), Val::Uint(*balance_wei))
+            .field("payoutsExecuted", Ty::Uint(64), uint(*payouts_executed)),
         A::AddPendingAdmin { account, admin }
         | A::RemovePendingAdmin { account, admin }
         | A::RemoveAdmin { account, admin } => s

@@ -5,13 +5,14 @@
 use crate::allocation::{self, Allocation, AllocationRead, RegistrationStatus};
 use crate::delegation::{self, DelegationRead, OperatorDetails, QueuedWithdrawalView};
 use crate::error::Error;
+use crate::pods::{self, Pod, PodRead, ValidatorInfo};
 use crate::pool::PoolRead;
+use crate::share_manager;
 use crate::state::StateRead;
-use crate::strategy_manager;
-use alloy_primitives::{Address, U256};
-use restake_primitives::OperatorSet;
+use alloy_primitives::{Address, B256, U256};
 use restake_primitives::decimal::u256 as dec;
 use restake_primitives::math::{div_wad, mul_wad};
+use restake_primitives::{BEACON_CHAIN_ETH_STRATEGY, OperatorSet};
 use serde::{Deserialize, Serialize};
 
 /// A staker's position in one strategy.
@@ -72,7 +73,7 @@ pub struct StakerView {
 pub fn staker<R: StateRead>(s: &R, staker: &Address, now: u32) -> Result<StakerView, Error> {
     let delegated_to = s.delegated_to(staker)?;
     let mut positions = Vec::new();
-    for (strategy, deposit_shares) in strategy_manager::deposited(s, staker)? {
+    for (strategy, deposit_shares) in share_manager::deposited(s, staker)? {
         positions.push(StakerPosition {
             strategy,
             deposit_shares,
@@ -253,4 +254,64 @@ pub fn registration<R: StateRead>(
         s.registration(op, set)?,
         s.is_operator_slashable(op, set, now)?,
     ))
+}
+
+/// A pod with its validators, for stakers and the bridge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodView {
+    /// The pod's state (checkpoint in progress or last finalized included).
+    #[serde(flatten)]
+    pub pod: Pod,
+    /// The owner's ETH deposit shares (wei).
+    #[serde(with = "dec")]
+    pub deposit_shares: U256,
+    /// What the owner can withdraw now (wei): deposit shares scaled by its factors.
+    #[serde(with = "dec")]
+    pub withdrawable_shares: U256,
+    /// The owner's beacon-chain slashing factor (WAD = unslashed).
+    #[serde(with = "restake_primitives::decimal::u64_str")]
+    pub beacon_chain_slashing_factor: u64,
+    /// Checkpointed ETH in the pod that can be paid out (wei).
+    #[serde(with = "dec")]
+    pub withdrawable_restaked_execution_layer_wei: U256,
+    /// Validators ever verified, by pubkey hash.
+    pub validators: Vec<PodValidator>,
+}
+
+/// A validator of a pod.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodValidator {
+    /// `sha256(pubkey ‖ 16 zero bytes)`.
+    pub pubkey_hash: B256,
+    /// Its record.
+    #[serde(flatten)]
+    pub info: ValidatorInfo,
+}
+
+/// The pod at `address`, or the pod owned by `address`; `None` if neither.
+pub fn pod<R: StateRead>(s: &R, address: &Address) -> Result<Option<PodView>, Error> {
+    let pod = match s.pod_at(address)? {
+        Some(p) => p,
+        None => match s.pod_of(address)? {
+            Some(p) => p,
+            None => return Ok(None),
+        },
+    };
+    let owner = pod.owner;
+    let validators = s
+        .pod_validators(&pod.address)?
+        .into_iter()
+        .map(|(pubkey_hash, info)| PodValidator { pubkey_hash, info })
+        .collect();
+    Ok(Some(PodView {
+        deposit_shares: s.pod_owner_deposit_shares(&owner)?,
+        withdrawable_shares: s.withdrawable_shares(&owner, &BEACON_CHAIN_ETH_STRATEGY)?,
+        beacon_chain_slashing_factor: s.beacon_chain_slashing_factor(&owner)?,
+        withdrawable_restaked_execution_layer_wei: U256::from(pod.restaked_execution_layer_gwei)
+            .saturating_mul(U256::from(pods::GWEI)),
+        validators,
+        pod,
+    }))
 }

@@ -5,6 +5,7 @@
 
 use alloy_primitives::{Address, U256, address};
 use restake_core::app::{Genesis, GenesisBalance, GenesisToken};
+use restake_core::beacon_oracle::OracleConfig;
 use restake_core::config::{Params, Roles};
 
 /// The nine liquid staking tokens the devnet starts with.
@@ -60,7 +61,8 @@ pub const DEV_ACCOUNTS: [(Address, &str); 10] = [
 pub const CHAIN_ID: u64 = 31337;
 
 /// Genesis for `restake dev`: account 0 governs (owner, whitelister, pauser, unpauser) and mints
-/// (it stands in for the bridge); every account holds 10,000 of each token.
+/// (it stands in for the bridge); every account holds 10,000 of each token; accounts 7, 8 and 9
+/// are the beacon oracle, two of them must agree.
 pub fn genesis() -> Genesis {
     let (admin, _) = DEV_ACCOUNTS[0];
     // 10,000 tokens of 18 decimals.
@@ -90,5 +92,15 @@ pub fn genesis() -> Genesis {
             unpauser: admin,
         },
         tokens,
+        beacon_oracle: OracleConfig {
+            members: ORACLE_ACCOUNTS
+                .iter()
+                .filter_map(|i| DEV_ACCOUNTS.get(*i).map(|(a, _)| *a))
+                .collect(),
+            quorum: 2,
+        },
     }
 }
+
+/// Development accounts (indices) that form the devnet's beacon oracle.
+pub const ORACLE_ACCOUNTS: [usize; 3] = [7, 8, 9];

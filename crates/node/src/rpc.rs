@@ -12,6 +12,7 @@ use jsonrpsee::types::ErrorObjectOwned;
 use jsonrpsee::{PendingSubscriptionSink, SubscriptionMessage};
 use restake_core::Action;
 use restake_core::allocation::{self, AllocationRead};
+use restake_core::beacon_oracle::{OracleRead, PodBalance};
 use restake_core::block::Receipt;
 use restake_core::pool::PoolRead;
 use restake_core::tokens::TokensRead;
@@ -153,6 +154,18 @@ pub trait RestakeApi {
         operator_set_id: u32,
         strategy: Address,
     ) -> RpcResult<Value>;
+    /// A pod by its address or its owner's, with validators and checkpoint (`null` if none).
+    #[method(name = "getPod")]
+    fn get_pod(&self, address: Address) -> RpcResult<Option<views::PodView>>;
+    /// The oracle's members and quorum, and the latest accepted beacon root.
+    #[method(name = "getBeaconOracle")]
+    fn get_beacon_oracle(&self) -> RpcResult<Value>;
+    /// The accepted beacon block root for a beacon timestamp (`null` if none).
+    #[method(name = "getBeaconRoot")]
+    fn get_beacon_root(&self, timestamp: u64) -> RpcResult<Option<B256>>;
+    /// The accepted execution-layer balance of a pod at a beacon timestamp (`null` if none).
+    #[method(name = "getPodBalance")]
+    fn get_pod_balance(&self, pod: Address, timestamp: u64) -> RpcResult<Option<PodBalance>>;
     /// A state value with a Merkle proof against the state root at `height` (default latest).
     #[method(name = "getProof")]
     fn get_proof(&self, key: Bytes, height: Option<u64>) -> RpcResult<Value>;
@@ -312,6 +325,29 @@ impl RestakeApiServer for Api {
             u32::try_from(self.height()).unwrap_or(u32::MAX),
         )
         .map_err(internal)
+    }
+
+    fn get_pod(&self, address: Address) -> RpcResult<Option<views::PodView>> {
+        views::pod(&self.view()?, &address).map_err(internal)
+    }
+
+    fn get_beacon_oracle(&self) -> RpcResult<Value> {
+        let view = self.view()?;
+        let config = view.oracle_config().map_err(internal)?;
+        let latest = view.latest_beacon_root().map_err(internal)?;
+        Ok(json!({
+            "members": config.members,
+            "quorum": config.quorum,
+            "latestRoot": latest.map(|(timestamp, root)| json!({ "timestamp": timestamp, "blockRoot": root })),
+        }))
+    }
+
+    fn get_beacon_root(&self, timestamp: u64) -> RpcResult<Option<B256>> {
+        self.view()?.beacon_root(timestamp).map_err(internal)
+    }
+
+    fn get_pod_balance(&self, pod: Address, timestamp: u64) -> RpcResult<Option<PodBalance>> {
+        self.view()?.pod_balance(&pod, timestamp).map_err(internal)
     }
 
     fn get_operator_set(&self, avs: Address, operator_set_id: u32) -> RpcResult<Option<Value>> {

@@ -158,3 +158,26 @@ mod tests {
         );
     }
 }
+
+/// `i128` (signed wei and gwei deltas) as a decimal string with an optional leading `-`.
+pub mod i128_str {
+    use super::*;
+
+    /// Writes the decimal string.
+    pub fn serialize<S: Serializer>(v: &i128, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&v.to_string())
+    }
+
+    /// Reads a decimal string that fits in a signed 128-bit integer.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<i128, D::Error> {
+        let s = String::deserialize(d)?;
+        let (neg, digits) = match s.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, s.as_str()),
+        };
+        let x = parse_u256(digits).map_err(D::Error::custom)?;
+        let m = i128::try_from(x)
+            .map_err(|_| D::Error::custom(format!("{s:?} does not fit in 128 bits")))?;
+        Ok(if neg { m.saturating_neg() } else { m })
+    }
+}

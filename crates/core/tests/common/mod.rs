@@ -12,6 +12,7 @@
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use restake_core::allocation::{AllocateParams, CreateSetParams, RegistrationPolicy};
 use restake_core::app::{self, Genesis, GenesisBalance, GenesisToken};
+use restake_core::beacon_oracle::OracleConfig;
 use restake_core::config::{Params, Roles};
 use restake_core::delegation::QueuedWithdrawalParams;
 use restake_core::state::MemoryState;
@@ -30,6 +31,12 @@ pub const OWNER: Address = Address::repeat_byte(0xA0);
 pub const PAUSER: Address = Address::repeat_byte(0xA1);
 pub const UNPAUSER: Address = Address::repeat_byte(0xA2);
 pub const MINTER: Address = Address::repeat_byte(0xA3);
+/// The beacon oracle: three members, two must agree.
+pub const ORACLE: [Address; 3] = [
+    Address::repeat_byte(0xB1),
+    Address::repeat_byte(0xB2),
+    Address::repeat_byte(0xB3),
+];
 
 /// `x * 1e18`.
 pub fn eth(x: u64) -> U256 {
@@ -111,6 +118,10 @@ impl Chain {
                 unpauser: UNPAUSER,
             },
             tokens,
+            beacon_oracle: OracleConfig {
+                members: ORACLE.to_vec(),
+                quorum: 2,
+            },
         };
         let mut state = MemoryState::new();
         let block = BlockContext {
