@@ -29,6 +29,7 @@
 
 pub mod error;
 pub mod fork;
+pub mod generate;
 pub mod json;
 pub mod merkle;
 pub mod proofs;

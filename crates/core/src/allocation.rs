@@ -686,7 +686,8 @@ fn require_set(ex: &Exec<'_>, set: &OperatorSet) -> Result<OperatorSetInfo, Erro
 }
 
 fn require_known_strategy(ex: &Exec<'_>, strategy: &Address) -> Result<(), Error> {
-    if ex.state.pool(strategy)?.is_none() {
+    // A token pool, or beacon-chain ETH (native restaking).
+    if *strategy != BEACON_CHAIN_ETH_STRATEGY && ex.state.pool(strategy)?.is_none() {
         return Err(crate::pool::PoolError::UnknownStrategy(*strategy).into());
     }
     Ok(())

@@ -673,7 +673,10 @@ fn new_pod_gwei(ex: &Exec<'_>, pod: &Pod, report: beacon_oracle::PodBalance) -> 
             .unwrap_or(0)
     };
     let pending = pod.paid_out_gwei.saturating_sub(executed_gwei);
-    let balance_gwei = report.balance_wei.checked_div(U256::from(GWEI)).unwrap_or_default();
+    let balance_gwei = report
+        .balance_wei
+        .checked_div(U256::from(GWEI))
+        .unwrap_or_default();
     let balance_gwei =
         u64::try_from(balance_gwei).map_err(|_| inconsistent("balance above 2^64 gwei".into()))?;
     balance_gwei
@@ -983,7 +986,8 @@ pub(crate) fn withdraw_shares_as_tokens(
         .state
         .pod_of(&owner)?
         .ok_or(PodError::PodNotFound(pod_address(&owner)))?;
-    let gwei = u64::try_from(shares.checked_div(U256::from(GWEI)).unwrap_or_default()).map_err(|_| MathError::Overflow)?;
+    let gwei = u64::try_from(shares.checked_div(U256::from(GWEI)).unwrap_or_default())
+        .map_err(|_| MathError::Overflow)?;
     if gwei > pod.restaked_execution_layer_gwei {
         return Err(PodError::InsufficientWithdrawableBalance {
             available: pod.restaked_execution_layer_gwei,

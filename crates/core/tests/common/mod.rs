@@ -9,6 +9,8 @@
     missing_docs
 )]
 
+pub mod beacon;
+
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use restake_core::allocation::{AllocateParams, CreateSetParams, RegistrationPolicy};
 use restake_core::app::{self, Genesis, GenesisBalance, GenesisToken};
@@ -76,6 +78,8 @@ impl Key {
 }
 
 pub const SYMBOLS: [&str; 3] = ["stETH", "rETH", "cbETH"];
+/// The "symbol" the helpers take for beacon-chain ETH.
+pub const BEACON_ETH: &str = "beaconETH";
 
 /// An in-memory chain with a devnet genesis.
 pub struct Chain {
@@ -170,7 +174,11 @@ impl Chain {
         token_address(symbol)
     }
 
+    /// The strategy of a token symbol; `"beaconETH"` is native restaking's strategy.
     pub fn strategy(&self, symbol: &str) -> Address {
+        if symbol == BEACON_ETH {
+            return restake_primitives::BEACON_CHAIN_ETH_STRATEGY;
+        }
         restake_core::pool::strategy_address(&token_address(symbol))
     }
 
@@ -325,12 +333,8 @@ impl Chain {
     }
 
     pub fn deposit_shares(&self, who: Address, symbol: &str) -> U256 {
-        restake_core::strategy_manager::StrategyManagerRead::deposit_shares(
-            &self.state,
-            &who,
-            &self.strategy(symbol),
-        )
-        .unwrap()
+        restake_core::share_manager::deposit_shares(&self.state, &who, &self.strategy(symbol))
+            .unwrap()
     }
 
     pub fn withdrawable(&self, who: Address, symbol: &str) -> U256 {
