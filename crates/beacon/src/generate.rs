@@ -113,7 +113,7 @@ impl SparseList {
         let mut out = Vec::new();
         let mut i = index;
         for (d, layer) in self.layers.iter().enumerate() {
-            if d + 1 == self.layers.len() {
+            if d.saturating_add(1) == self.layers.len() {
                 break;
             }
             let sibling = usize::try_from(i ^ 1)
@@ -341,7 +341,7 @@ mod tests {
             verify_balance_container(version, s.block_root, &container).unwrap();
             assert!(verify_balance_container(other, s.block_root, &container).is_err());
             for i in 0..9u64 {
-                let fields = &b.validators[i as usize];
+                let fields = &b.validators[usize::try_from(i).unwrap()];
                 let proof = s.validator_proof(i).unwrap();
                 verify_validator_fields(version, s.state_root, fields, &proof, i).unwrap();
                 assert!(verify_validator_fields(other, s.state_root, fields, &proof, i).is_err());

@@ -1,6 +1,7 @@
 //! Shared test harness: a chain in memory with a devnet genesis, named accounts and signing keys.
 #![allow(
     dead_code,
+    clippy::cast_possible_truncation,
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
