@@ -160,6 +160,75 @@ fn samples() -> Vec<Action> {
             operators: vec![],
             allowed: false,
         },
+        // Native restaking: nested bytes32 arrays and proof structs.
+        Action::CreatePod {},
+        Action::SetProofSubmitter {
+            new_proof_submitter: a(9),
+        },
+        Action::VerifyWithdrawalCredentials {
+            pod: Some(a(8)),
+            beacon_timestamp: 1_750_000_000,
+            state_root_proof: restake_beacon::StateRootProof {
+                beacon_state_root: B256::repeat_byte(0x11),
+                proof: vec![B256::repeat_byte(0x12), B256::repeat_byte(0x13)],
+            },
+            validator_indices: vec![302_913, 7],
+            validator_fields_proofs: vec![
+                vec![B256::repeat_byte(0x21)],
+                vec![B256::repeat_byte(0x22), B256::repeat_byte(0x23)],
+            ],
+            validator_fields: vec![
+                vec![B256::repeat_byte(0x31); 8],
+                vec![B256::repeat_byte(0x32); 8],
+            ],
+        },
+        Action::StartCheckpoint {
+            pod: None,
+            beacon_timestamp: 1_750_000_012,
+            revert_if_no_balance: true,
+        },
+        Action::VerifyCheckpointProofs {
+            pod: a(8),
+            balance_container_proof: restake_beacon::BalanceContainerProof {
+                balance_container_root: B256::repeat_byte(0x41),
+                proof: vec![B256::repeat_byte(0x42)],
+            },
+            proofs: vec![restake_beacon::BalanceProof {
+                pubkey_hash: B256::repeat_byte(0x43),
+                balance_root: B256::repeat_byte(0x44),
+                proof: vec![B256::repeat_byte(0x45), B256::repeat_byte(0x46)],
+            }],
+        },
+        Action::VerifyCheckpointProofs {
+            pod: a(8),
+            balance_container_proof: restake_beacon::BalanceContainerProof {
+                balance_container_root: B256::repeat_byte(0x41),
+                proof: vec![],
+            },
+            proofs: vec![],
+        },
+        Action::VerifyStaleBalance {
+            pod: a(8),
+            beacon_timestamp: 1_750_000_024,
+            state_root_proof: restake_beacon::StateRootProof {
+                beacon_state_root: B256::repeat_byte(0x51),
+                proof: vec![B256::repeat_byte(0x52)],
+            },
+            proof: restake_beacon::ValidatorProof {
+                validator_fields: vec![B256::repeat_byte(0x53); 8],
+                proof: vec![B256::repeat_byte(0x54)],
+            },
+        },
+        Action::PostBeaconRoot {
+            timestamp: 1_750_000_000,
+            block_root: B256::repeat_byte(0x61),
+        },
+        Action::PostPodBalance {
+            pod: a(8),
+            timestamp: 1_750_000_000,
+            balance_wei: U256::from(32_000_000_001_000_000_000u128),
+            payouts_executed: 3,
+        },
     ]
 }
 
