@@ -1,6 +1,12 @@
 //! Beacon proof verification: validator-field proofs per second on one core (the real 302913
 //! vector), state-root and balance proofs, and a whole checkpoint of 1,000 validators.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation,
+    missing_docs
+)]
 
 use alloy_primitives::{Address, B256};
 use divan::{Bencher, black_box};
