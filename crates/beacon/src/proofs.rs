@@ -28,8 +28,8 @@ use serde::{Deserialize, Serialize};
 pub struct StateRootProof {
     /// `BeaconState` root.
     pub beacon_state_root: B256,
-    /// Siblings, leaf to root.
-    #[serde(with = "crate::json::proof")]
+    /// Siblings, leaf to root (EigenLayer's proof tool names it `stateRootProof`).
+    #[serde(with = "crate::json::proof", alias = "stateRootProof")]
     pub proof: Vec<B256>,
 }
 
@@ -37,7 +37,8 @@ pub struct StateRootProof {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BalanceContainerProof {
-    /// Root of `BeaconState.balances`.
+    /// Root of `BeaconState.balances` (the proof tool's `validatorBalanceRoot`).
+    #[serde(alias = "validatorBalanceRoot")]
     pub balance_container_root: B256,
     /// Siblings, leaf to root.
     #[serde(with = "crate::json::proof")]
@@ -48,7 +49,9 @@ pub struct BalanceContainerProof {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BalanceProof {
-    /// Which validator (the pod looks up its index).
+    /// Which validator (the pod looks up its index). Read from hex or, as the proof tool writes
+    /// it, from an array of 32 byte values.
+    #[serde(deserialize_with = "crate::json::bytes32")]
     pub pubkey_hash: B256,
     /// The leaf: four packed little-endian `u64` balances.
     pub balance_root: B256,

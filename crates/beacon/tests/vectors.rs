@@ -374,3 +374,45 @@ fn pectra_is_chosen_strictly_after_the_fork_timestamp() {
         Err(BeaconError::ForkTimestampZero)
     );
 }
+
+#[test]
+fn a_legacy_proof_file_converts_to_todays_proofs_that_verify() {
+    let text = std::fs::read_to_string(format!("{DIR}balanceUpdateProof_balance28ETH_302913.json"))
+        .unwrap();
+    let file: json::LegacyProofFile = serde_json::from_str(&text).unwrap();
+    let block = file.latest_block_header_root.unwrap();
+    verify_state_root(block, &file.state_root_proof().unwrap()).unwrap();
+    let vp = file.validator_proof();
+    verify_validator_fields(
+        ProofVersion::Deneb,
+        file.beacon_state_root,
+        &vp.validator_fields,
+        &vp.proof,
+        file.validator_index,
+    )
+    .unwrap();
+    let (container, balance) = file.checkpoint_proofs().unwrap();
+    verify_balance_container(ProofVersion::Deneb, block, &container).unwrap();
+    assert_eq!(
+        verify_validator_balance(
+            container.balance_container_root,
+            file.validator_index,
+            &balance
+        )
+        .unwrap(),
+        28_000_115_173
+    );
+    // A file without a balance proof says so.
+    let text = std::fs::read_to_string(format!(
+        "{DIR}balanceUpdateProof_updated_to_0ETH_302913.json"
+    ))
+    .unwrap();
+    let file: json::LegacyProofFile = serde_json::from_str(&text).unwrap();
+    assert!(matches!(
+        file.checkpoint_proofs(),
+        Err(BeaconError::InvalidProofLength {
+            which: "balance",
+            ..
+        })
+    ));
+}

@@ -8,10 +8,11 @@
 use crate::CliResult;
 use crate::keys::wallet;
 use clap::Args;
+use restake_beacon::json::LegacyProofFile;
 use restake_client::Client;
 use restake_core::Action;
 use restake_core::block::Status;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 /// `restake tx` options.
 #[derive(Args)]
@@ -97,6 +98,37 @@ pub async fn build_action(
     serde_json::from_value(Value::Object(obj)).map_err(|e| format!("invalid {name} action: {e}"))
 }
 
+/// The action fields a proof file in the layout of EigenLayer's test data stands for.
+fn legacy_fields(action: &str, text: &str) -> Result<Map<String, Value>, String> {
+    let file: LegacyProofFile =
+        serde_json::from_str(text).map_err(|e| format!("not a proof file: {e}"))?;
+    let need_header = || {
+        file.state_root_proof()
+            .ok_or("the proof file has no StateRootAgainstLatestBlockHeaderProof")
+    };
+    let v = match action {
+        "verifyWithdrawalCredentials" => json!({
+            "stateRootProof": need_header()?,
+            "validatorIndices": [file.validator_index],
+            "validatorFieldsProofs": [file.withdrawal_credential_proof],
+            "validatorFields": [file.validator_fields],
+        }),
+        "verifyCheckpointProofs" => {
+            let (container, balance) = file.checkpoint_proofs().map_err(|e| e.to_string())?;
+            json!({ "balanceContainerProof": container, "proofs": [balance] })
+        }
+        "verifyStaleBalance" => json!({
+            "stateRootProof": need_header()?,
+            "proof": file.validator_proof(),
+        }),
+        other => return Err(format!("a proof file does not fit {other}")),
+    };
+    match v {
+        Value::Object(m) => Ok(m),
+        _ => Err("internal: proof fields are not an object".into()),
+    }
+}
+
 /// Runs `restake tx`.
 pub async fn run(a: TxArgs) -> CliResult {
     let client = Client::new(&a.rpc).map_err(|e| e.to_string())?;
@@ -109,6 +141,9 @@ pub async fn run(a: TxArgs) -> CliResult {
             match serde_json::from_str::<Value>(&text)
                 .map_err(|e| format!("{} is not JSON: {e}", path.display()))?
             {
+                Value::Object(m) if m.contains_key("WithdrawalCredentialProof") => {
+                    legacy_fields(&a.action, &text)?
+                }
                 Value::Object(m) => m,
                 _ => return Err(format!("{} must hold a JSON object", path.display())),
             }
@@ -172,5 +207,66 @@ fn compact(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+    use super::*;
+
+    const VECTOR: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/vectors/beacon/balanceUpdateProof_balance28ETH_302913.json"
+    );
+
+    fn action(name: &str) -> Action {
+        let text = std::fs::read_to_string(VECTOR).unwrap();
+        let mut m = legacy_fields(name, &text).unwrap();
+        m.insert("type".into(), Value::String(name.into()));
+        if name != "verifyCheckpointProofs" {
+            m.insert("beaconTimestamp".into(), json!(1_700_000_000u64));
+        }
+        m.insert(
+            "pod".into(),
+            json!("0x49c486e3f4303bc11c02f952fe5b08d0ab22d443"),
+        );
+        serde_json::from_value(Value::Object(m)).unwrap()
+    }
+
+    #[test]
+    fn a_legacy_proof_file_becomes_each_proof_action() {
+        match action("verifyWithdrawalCredentials") {
+            Action::VerifyWithdrawalCredentials {
+                validator_indices,
+                validator_fields_proofs,
+                validator_fields,
+                state_root_proof,
+                ..
+            } => {
+                assert_eq!(validator_indices, vec![302_913]);
+                assert_eq!(validator_fields_proofs[0].len(), 46);
+                assert_eq!(validator_fields[0].len(), 8);
+                assert_eq!(state_root_proof.proof.len(), 3);
+            }
+            other => panic!("{other:?}"),
+        }
+        match action("verifyCheckpointProofs") {
+            Action::VerifyCheckpointProofs {
+                balance_container_proof,
+                proofs,
+                ..
+            } => {
+                assert_eq!(balance_container_proof.proof.len(), 8);
+                assert_eq!(proofs[0].proof.len(), 39);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            action("verifyStaleBalance"),
+            Action::VerifyStaleBalance { .. }
+        ));
+        let text = std::fs::read_to_string(VECTOR).unwrap();
+        assert!(legacy_fields("delegateTo", &text).is_err());
     }
 }

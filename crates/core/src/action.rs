@@ -263,9 +263,9 @@ pub enum Action {
     },
     VerifyCheckpointProofs {
         pod: Address,
-        #[serde(alias = "BalanceContainerProof")]
+        #[serde(alias = "BalanceContainerProof", alias = "validatorBalancesRootProof")]
         balance_container_proof: BalanceContainerProof,
-        #[serde(alias = "BalanceProofs")]
+        #[serde(alias = "BalanceProofs", alias = "balanceProofs")]
         proofs: Vec<BalanceProof>,
     },
     VerifyStaleBalance {
