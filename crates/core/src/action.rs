@@ -9,6 +9,7 @@ use crate::allocation::{
 use crate::delegation::QueuedWithdrawalParams;
 use crate::evidence::SignedAttestation;
 use crate::pause::PauseTarget;
+use crate::rewards::{OperatorReward, StrategyAndMultiplier};
 use alloy_primitives::{Address, B256, Bytes, U256};
 use restake_beacon::{BalanceContainerProof, BalanceProof, StateRootProof, ValidatorProof};
 use restake_primitives::decimal::{u256 as dec, u256_vec as dec_vec};
@@ -287,6 +288,36 @@ pub enum Action {
         balance_wei: U256,
         payouts_executed: u64,
     },
+    // Rewards
+    CreateRewardsSubmission {
+        /// The set's AVS (default: the sender).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        avs: Option<Address>,
+        operator_set_id: u32,
+        strategies_and_multipliers: Vec<StrategyAndMultiplier>,
+        token: Address,
+        /// Total for stake-weighted rewards; ignored (the sum of `operatorRewards`) otherwise.
+        #[serde(with = "dec", default)]
+        amount: U256,
+        /// Per-operator amounts; empty for stake-weighted rewards.
+        #[serde(default)]
+        operator_rewards: Vec<OperatorReward>,
+        start_epoch: u64,
+        duration_epochs: u32,
+    },
+    SetOperatorAvsSplit {
+        /// The operator (default: the sender).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        operator: Option<Address>,
+        avs: Address,
+        split: u16,
+    },
+    SetRewardsRecipient {
+        recipient: Address,
+    },
+    ClaimRewards {
+        tokens: Vec<Address>,
+    },
     // Permissions
     AddPendingAdmin {
         account: Address,
@@ -379,6 +410,10 @@ impl Action {
             Self::VerifyStaleBalance { .. } => "verifyStaleBalance",
             Self::PostBeaconRoot { .. } => "postBeaconRoot",
             Self::PostPodBalance { .. } => "postPodBalance",
+            Self::CreateRewardsSubmission { .. } => "createRewardsSubmission",
+            Self::SetOperatorAvsSplit { .. } => "setOperatorAvsSplit",
+            Self::SetRewardsRecipient { .. } => "setRewardsRecipient",
+            Self::ClaimRewards { .. } => "claimRewards",
             Self::AddPendingAdmin { .. } => "addPendingAdmin",
             Self::RemovePendingAdmin { .. } => "removePendingAdmin",
             Self::AcceptAdmin { .. } => "acceptAdmin",

@@ -17,6 +17,7 @@ use crate::exec::Exec;
 use crate::pause;
 use crate::permissions;
 use crate::pods;
+use crate::rewards;
 use crate::state::StateWrite;
 use crate::strategy_manager as sm;
 use crate::tokens;
@@ -39,6 +40,18 @@ pub fn execute<S: StateWrite>(
     };
     state.apply(changes);
     Ok(events)
+}
+
+/// Work the protocol does at the start of every block, before its transactions: distributing
+/// the rewards of an epoch that just ended. All or nothing; an error means the block is invalid.
+pub fn begin_block<S: StateWrite>(state: &mut S, block: &BlockContext) -> Result<(), Error> {
+    let (changes, _) = {
+        let mut ex = Exec::new(&*state, *block);
+        rewards::begin_block(&mut ex)?;
+        ex.finish()
+    };
+    state.apply(changes);
+    Ok(())
 }
 
 /// Routes an action to its handler.
@@ -374,6 +387,36 @@ pub fn dispatch(ex: &mut Exec<'_>, sender: Address, action: &Action) -> Result<(
             state_root_proof,
             proof,
         } => pods::verify_stale_balance(ex, *pod, *beacon_timestamp, state_root_proof, proof),
+        A::CreateRewardsSubmission {
+            avs,
+            operator_set_id,
+            strategies_and_multipliers,
+            token,
+            amount,
+            operator_rewards,
+            start_epoch,
+            duration_epochs,
+        } => rewards::create_rewards_submission(
+            ex,
+            sender,
+            OperatorSet::new(avs.unwrap_or(sender), *operator_set_id),
+            strategies_and_multipliers,
+            *token,
+            *amount,
+            operator_rewards,
+            *start_epoch,
+            *duration_epochs,
+        )
+        .map(drop),
+        A::SetOperatorAvsSplit {
+            operator,
+            avs,
+            split,
+        } => rewards::set_operator_avs_split(ex, sender, operator.unwrap_or(sender), *avs, *split),
+        A::SetRewardsRecipient { recipient } => {
+            rewards::set_rewards_recipient(ex, sender, *recipient)
+        }
+        A::ClaimRewards { tokens } => rewards::claim_rewards(ex, sender, tokens),
         A::PostBeaconRoot {
             timestamp,
             block_root,

@@ -24,6 +24,17 @@ pub struct Params {
     /// Beacon proofs for timestamps up to this one use the Deneb state layout (tree height 5),
     /// later ones Pectra's (height 6). Zero refuses every beacon proof.
     pub pectra_fork_timestamp: u64,
+    /// Blocks per rewards epoch; each epoch's rewards are distributed at the next epoch's first
+    /// block. Zero turns distribution off.
+    pub rewards_epoch_blocks: u32,
+    /// Longest rewards submission, in epochs.
+    pub max_rewards_duration_epochs: u32,
+    /// How far ahead a rewards submission may start, in epochs.
+    pub max_rewards_future_epochs: u32,
+    /// Operator commission when none is set, in basis points.
+    pub default_operator_split_bips: u16,
+    /// Epochs before a changed commission applies.
+    pub split_activation_delay_epochs: u32,
 }
 
 impl Default for Params {
@@ -41,6 +52,12 @@ impl Params {
             allocation_configuration_delay: 126_000,
             slasher_configuration_delay: 126_000,
             pectra_fork_timestamp: MAINNET_PECTRA_TIMESTAMP,
+            // A day of 12-second blocks; EigenLayer's limits of 6 months and 30 days ahead.
+            rewards_epoch_blocks: 7_200,
+            max_rewards_duration_epochs: 182,
+            max_rewards_future_epochs: 30,
+            default_operator_split_bips: 1_000,
+            split_activation_delay_epochs: 7,
         }
     }
 
@@ -52,6 +69,11 @@ impl Params {
             allocation_configuration_delay: 15,
             slasher_configuration_delay: 15,
             pectra_fork_timestamp: MAINNET_PECTRA_TIMESTAMP,
+            rewards_epoch_blocks: 10,
+            max_rewards_duration_epochs: 1_000,
+            max_rewards_future_epochs: 100,
+            default_operator_split_bips: 1_000,
+            split_activation_delay_epochs: 2,
         }
     }
 }

@@ -15,6 +15,7 @@ use crate::exec::Exec;
 use crate::pause::{self, PauseTarget};
 use crate::permissions::{self, PermissionsRead};
 use crate::pods;
+use crate::rewards;
 use crate::share_manager;
 use crate::shares::{self, DsfUpdate};
 use crate::state::{StateError, StateRead, StateWrite, decode, key};
@@ -601,7 +602,7 @@ fn increase_delegation(
             shares: added,
         });
     }
-    Ok(())
+    rewards::sync_position(ex, staker, strategy)
 }
 
 /// `undelegate` action. Returns the roots of the withdrawals it queued.
@@ -773,6 +774,7 @@ fn remove_shares_and_queue_withdrawal(
                 new_deposit_scaling_factor: WAD,
             });
         }
+        rewards::sync_position(ex, staker, *strategy)?;
         scaled.push(q);
         withdrawable.push(w);
     }
@@ -935,7 +937,7 @@ pub(crate) fn decrease_delegated_beacon_shares(
         strategy,
         shares: slashed,
     });
-    Ok(())
+    rewards::sync_position(ex, staker, strategy)
 }
 
 /// Applies an operator slash to `op` and to the queue (spec §5.4). Returns the shares slashed.

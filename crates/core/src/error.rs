@@ -9,6 +9,7 @@ use crate::pause::PauseError;
 use crate::permissions::PermissionError;
 use crate::pods::PodError;
 use crate::pool::PoolError;
+use crate::rewards::RewardsError;
 use crate::state::StateError;
 use crate::strategy_manager::StrategyManagerError;
 use crate::tokens::TokenError;
@@ -61,6 +62,9 @@ pub enum Error {
     /// Beacon oracle.
     #[error("oracle: {0}")]
     Oracle(#[from] OracleError),
+    /// Rewards.
+    #[error("rewards: {0}")]
+    Rewards(#[from] RewardsError),
 }
 
 impl Error {
@@ -82,6 +86,7 @@ impl Error {
             Self::Genesis(_) => 12000,
             Self::Pod(_) => 13000,
             Self::Oracle(_) => 14000,
+            Self::Rewards(_) => 15000,
         }
     }
 
@@ -103,6 +108,7 @@ impl Error {
             Self::Pod(PodError::Proof(e)) => format!("{e:?}"),
             Self::Pod(e) => format!("{e:?}"),
             Self::Oracle(e) => format!("{e:?}"),
+            Self::Rewards(e) => format!("{e:?}"),
         };
         inner
             .split(|c: char| !c.is_ascii_alphanumeric())

@@ -351,4 +351,26 @@ pub enum Event {
         #[serde(with = "dec")]
         shares: U256,
     },
+    // Rewards
+    RewardsSubmissionCreated {
+        submission: crate::rewards::Submission,
+    },
+    OperatorAvsSplitSet {
+        operator: Address,
+        avs: Address,
+        activated_at_epoch: u64,
+        old_split_bips: u16,
+        new_split_bips: u16,
+    },
+    RewardsRecipientSet {
+        earner: Address,
+        recipient: Address,
+    },
+    RewardsClaimed {
+        earner: Address,
+        recipient: Address,
+        token: Address,
+        #[serde(with = "dec")]
+        amount: U256,
+    },
 }

@@ -16,6 +16,8 @@
 //! - [`pods`]: native restaking (EigenPodManager / EigenPod): pods, beacon proofs, checkpoints,
 //!   the beacon-chain slashing factor; [`beacon_oracle`]: beacon roots and pod balances by quorum;
 //!   [`share_manager`]: one interface over token-pool and beacon-chain ETH shares.
+//! - [`rewards`]: AVS rewards computed on the ledger: epoch distribution by slashable stake,
+//!   operator commission, reward-per-share indices for delegators, claims.
 //! - [`permissions`], [`pause`]: delegated permissions and emergency switches.
 //! - [`shares`]: the exact share math under slashing.
 //!
@@ -54,6 +56,7 @@ pub mod pause;
 pub mod permissions;
 pub mod pods;
 pub mod pool;
+pub mod rewards;
 pub mod share_manager;
 pub mod shares;
 pub mod state;

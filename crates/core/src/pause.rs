@@ -43,6 +43,8 @@ pub enum PauseTarget {
     /// Native restaking (every pod): bit 0 new pods, 2 credential proofs, 5 ETH payouts,
     /// 6 starting checkpoints, 7 checkpoint proofs, 8 stale-balance proofs.
     PodManager,
+    /// Rewards: bit 0 submissions, bit 2 claims.
+    Rewards,
 }
 
 impl PauseTarget {
@@ -54,6 +56,7 @@ impl PauseTarget {
             Self::Evidence => key(PAUSE, &[b"ev"]),
             Self::Pool(a) => key(PAUSE, &[b"pl", a.as_slice()]),
             Self::PodManager => key(PAUSE, &[b"pm"]),
+            Self::Rewards => key(PAUSE, &[b"rw"]),
         }
     }
 }
@@ -67,6 +70,7 @@ impl std::fmt::Display for PauseTarget {
             Self::Evidence => f.write_str("evidence"),
             Self::Pool(a) => write!(f, "pool {a}"),
             Self::PodManager => f.write_str("podManager"),
+            Self::Rewards => f.write_str("rewards"),
         }
     }
 }

@@ -231,6 +231,22 @@ fn words(v: &[B256]) -> Val {
     Val::Array(v.iter().map(|w| Val::Bytes32(*w)).collect())
 }
 
+fn strategy_and_multiplier_fields() -> Vec<(&'static str, Ty)> {
+    vec![("strategy", Ty::Address), ("multiplier", Ty::Uint(256))]
+}
+const STRATEGY_AND_MULTIPLIER: StructType = StructType {
+    name: "StrategyAndMultiplier",
+    fields: strategy_and_multiplier_fields,
+};
+
+fn operator_reward_fields() -> Vec<(&'static str, Ty)> {
+    vec![("operator", Ty::Address), ("amount", Ty::Uint(256))]
+}
+const OPERATOR_REWARD: StructType = StructType {
+    name: "OperatorReward",
+    fields: operator_reward_fields,
+};
+
 fn state_root_fields() -> Vec<(&'static str, Ty)> {
     vec![
         ("beaconStateRoot", Ty::Bytes32),
@@ -312,6 +328,7 @@ fn target(t: &PauseTarget) -> Val {
         PauseTarget::Evidence => ("evidence", Address::ZERO),
         PauseTarget::Pool(p) => ("pool", *p),
         PauseTarget::PodManager => ("podManager", Address::ZERO),
+        PauseTarget::Rewards => ("rewards", Address::ZERO),
     };
     TARGET.value(vec![Val::String(component.into()), addr(pool)])
 }
@@ -740,6 +757,55 @@ pub fn typed_action(from: Address, nonce: u64, action: &Action) -> Struct {
             .field("timestamp", Ty::Uint(64), uint(*timestamp))
             .field("balanceWei", Ty::Uint(256), Val::Uint(*balance_wei))
             .field("payoutsExecuted", Ty::Uint(64), uint(*payouts_executed)),
+        A::CreateRewardsSubmission {
+            avs,
+            operator_set_id,
+            strategies_and_multipliers,
+            token,
+            amount,
+            operator_rewards,
+            start_epoch,
+            duration_epochs,
+        } => s
+            .field("avs", Ty::Address, addr(avs.unwrap_or(from)))
+            .field("operatorSetId", Ty::Uint(32), uint(*operator_set_id))
+            .field(
+                "strategiesAndMultipliers",
+                arr(Ty::Struct(STRATEGY_AND_MULTIPLIER)),
+                Val::Array(
+                    strategies_and_multipliers
+                        .iter()
+                        .map(|x| {
+                            STRATEGY_AND_MULTIPLIER
+                                .value(vec![addr(x.strategy), Val::Uint(x.multiplier)])
+                        })
+                        .collect(),
+                ),
+            )
+            .field("token", Ty::Address, addr(*token))
+            .field("amount", Ty::Uint(256), Val::Uint(*amount))
+            .field(
+                "operatorRewards",
+                arr(Ty::Struct(OPERATOR_REWARD)),
+                Val::Array(
+                    operator_rewards
+                        .iter()
+                        .map(|r| OPERATOR_REWARD.value(vec![addr(r.operator), Val::Uint(r.amount)]))
+                        .collect(),
+                ),
+            )
+            .field("startEpoch", Ty::Uint(64), uint(*start_epoch))
+            .field("durationEpochs", Ty::Uint(32), uint(*duration_epochs)),
+        A::SetOperatorAvsSplit {
+            operator,
+            avs,
+            split,
+        } => s
+            .field("operator", Ty::Address, addr(operator.unwrap_or(from)))
+            .field("avs", Ty::Address, addr(*avs))
+            .field("split", Ty::Uint(16), uint(*split)),
+        A::SetRewardsRecipient { recipient } => s.field("recipient", Ty::Address, addr(*recipient)),
+        A::ClaimRewards { tokens } => s.field("tokens", arr(Ty::Address), addrs(tokens)),
         A::AddPendingAdmin { account, admin }
         | A::RemovePendingAdmin { account, admin }
         | A::RemoveAdmin { account, admin } => s

@@ -94,6 +94,7 @@ impl Chain {
         };
         let view = self.store.state()?;
         let mut overlay = Overlay::new(&view);
+        app::begin_block(&mut overlay, &ctx).map_err(NodeError::BeginBlock)?;
         let mut transactions = Vec::with_capacity(txs.len());
         let mut receipts = Vec::with_capacity(txs.len());
         let mut tx_hashes = Vec::with_capacity(txs.len());

@@ -16,6 +16,9 @@ pub enum NodeError {
     /// Genesis could not be applied.
     #[error("genesis: {0}")]
     Genesis(#[from] restake_core::Error),
+    /// The protocol's start-of-block work (rewards distribution) failed.
+    #[error("start of block: {0}")]
+    BeginBlock(restake_core::Error),
     /// State could not be read.
     #[error("state: {0}")]
     State(#[from] restake_core::state::StateError),
