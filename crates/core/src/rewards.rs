@@ -24,8 +24,11 @@
 //!   untouched and slashing needs no per-staker work.
 //! - A staker's accrual is `⌊x · (I − I_last) / 1e36⌋`, settled whenever its `x` changes (deposit,
 //!   delegation, undelegation, queue, completion, beacon-chain factor change) and at claims.
-//! - Every rounding is down, against the claimant; what no one can claim is dust, counted per token.
-//!   So `paid + accrued + pending + dust + still to distribute = funded`, exactly.
+//! - Every rounding is down, against the claimant. Per token, exactly:
+//!   `funded = paid + accrued + unsettled + dust + still to distribute`, where `unsettled` is what
+//!   indices hold for their stakers (their pending accruals plus the indices' rounding remainder,
+//!   which no one can claim) and `dust` what no index or operator received (rounding of the
+//!   split, epochs without stake).
 //!
 //! Cost of an epoch: O(active submissions × operators × strategies × tokens); never O(stakers).
 
@@ -224,6 +227,7 @@ const RECIPIENT: &[u8] = b"rw/rcpt/";
 const DUST: &[u8] = b"rw/dust/";
 const PAID: &[u8] = b"rw/paid/";
 const FUNDED: &[u8] = b"rw/fund/";
+const UNSETTLED: &[u8] = b"rw/uns/";
 
 fn pair(a: &Address, b: &Address) -> Vec<u8> {
     key(a.as_slice(), &[b.as_slice()])
@@ -303,6 +307,25 @@ pub trait RewardsRead: StateRead {
     {
         Ok(self
             .get(&key(ACCRUED, &[&pair(earner, token)]))?
+            .unwrap_or(U256::ZERO))
+    }
+
+    /// Credited to `I(o, s, token)` and not yet settled to a staker: what the index's stakers
+    /// will be owed plus its rounding remainder (which no one can claim).
+    fn reward_unsettled(
+        &self,
+        op: &Address,
+        strategy: &Address,
+        token: &Address,
+    ) -> Result<U256, StateError>
+    where
+        Self: Sized,
+    {
+        Ok(self
+            .get(&key(
+                UNSETTLED,
+                &[op.as_slice(), strategy.as_slice(), token.as_slice()],
+            ))?
             .unwrap_or(U256::ZERO))
     }
 
@@ -464,6 +487,18 @@ pub(crate) fn sync_position(
     if let Some(pos) = old {
         for (token, owed) in pending_of(&ex.state, &staker, &strategy, &pos)? {
             add_to(ex, key(ACCRUED, &[&pair(&staker, &token)]), owed)?;
+            sub_from(
+                ex,
+                key(
+                    UNSETTLED,
+                    &[
+                        pos.operator.as_slice(),
+                        strategy.as_slice(),
+                        token.as_slice(),
+                    ],
+                ),
+                owed,
+            )?;
         }
         sub_from(
             ex,
@@ -917,7 +952,7 @@ fn distribute_slice(
 }
 
 /// The operator's commission, then its delegators' part per strategy into the indices. Returns
-/// what was credited (commission plus index credit, rounded down).
+/// what was credited (commission plus the parts held for indices); the rest is dust.
 #[allow(clippy::too_many_arguments)]
 fn pay_operator(
     ex: &mut Exec<'_>,
@@ -966,11 +1001,17 @@ fn pay_operator(
             list.push(sub.token);
             ex.state.put(tk, &list);
         }
-        // What the index can ever pay out: at most `delta · X / P` (each staker rounds down).
-        credited = math::add(
-            credited,
-            mul_div(delta, x_total, INDEX_PRECISION, Rounding::Down)?,
+        // The whole part is held for the index's stakers; what their rounded-down accruals leave
+        // stays there, counted, never paid.
+        add_to(
+            ex,
+            key(
+                UNSETTLED,
+                &[op.as_slice(), sm.strategy.as_slice(), sub.token.as_slice()],
+            ),
+            part,
         )?;
+        credited = math::add(credited, part)?;
     }
     Ok(credited)
 }
