@@ -1,0 +1,2 @@
+//! Placeholder replaced by the rewards epoch benchmark.
+fn main() {}
