@@ -55,6 +55,13 @@ pub enum QueryCmd {
     },
     /// The beacon oracle: members, quorum, latest accepted root.
     Oracle(Common),
+    /// An earner's claimable rewards per token.
+    Rewards {
+        /// Earner (staker or operator).
+        address: String,
+        #[command(flatten)]
+        common: Common,
+    },
     /// A receipt by transaction hash.
     Receipt {
         /// Transaction hash.
@@ -382,6 +389,20 @@ pub async fn run(q: QueryCmd) -> CliResult {
                     s(&x["restakedBalanceGwei"]),
                     s(&x["lastCheckpointedAt"]),
                 ]);
+            }
+            table(&rows);
+        }
+        QueryCmd::Rewards { address, common } => {
+            let (_, v) = call(&common, "restake_getRewards", vec![json!(address)]).await?;
+            if common.json {
+                return print_json(&v);
+            }
+            println!("earner     {}", s(&v["earner"]));
+            println!("recipient  {}", s(&v["recipient"]));
+            println!("epoch      {}", s(&v["epoch"]));
+            let mut rows = vec![vec!["TOKEN".into(), "SYMBOL".into(), "CLAIMABLE".into()]];
+            for x in v["claimable"].as_array().into_iter().flatten() {
+                rows.push(vec![s(&x["token"]), s(&x["symbol"]), s(&x["amount"])]);
             }
             table(&rows);
         }

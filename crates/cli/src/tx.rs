@@ -2,7 +2,7 @@
 //!
 //! Builds the action JSON (`{"type": actionName, ...}`): `field=value` sets a string,
 //! `field:=json` sets raw JSON (numbers, arrays, objects, null). A value `@SYMBOL` stands for
-//! the strategy of that token (or the token itself when the field is `token`), also inside
+//! the strategy of that token (or the token itself when the field is `token` or `tokens`), also inside
 //! nested objects and arrays such as `params:='[{"strategies":["@stETH"],...}]'`.
 
 use crate::CliResult;
@@ -47,7 +47,7 @@ async fn resolve(client: &Client, field: &str, v: Value) -> Result<Value, String
                 .strategy_by_symbol(s.trim_start_matches('@'))
                 .await
                 .map_err(|e| e.to_string())?;
-            Ok(Value::String(if field == "token" {
+            Ok(Value::String(if field == "token" || field == "tokens" {
                 token.to_string()
             } else {
                 strategy.to_string()

@@ -243,6 +243,21 @@ pub trait RewardsRead: StateRead {
         self.get(&key(SUB, &[&id.to_be_bytes()]))
     }
 
+    /// Every submission, oldest first.
+    fn submissions(&self) -> Result<Vec<Submission>, StateError>
+    where
+        Self: Sized,
+    {
+        self.scan_prefix(SUB)?
+            .into_iter()
+            .map(|(k, v)| {
+                borsh::from_slice(&v).map_err(|_| StateError::Corrupt {
+                    key: alloy_primitives::hex::encode(&k),
+                })
+            })
+            .collect()
+    }
+
     /// Submissions still paying.
     fn active_submissions(&self) -> Result<Vec<Submission>, StateError>
     where

@@ -15,6 +15,7 @@ use restake_core::allocation::{self, AllocationRead};
 use restake_core::beacon_oracle::{OracleRead, PodBalance};
 use restake_core::block::Receipt;
 use restake_core::pool::PoolRead;
+use restake_core::rewards::{self, RewardsRead};
 use restake_core::tokens::TokensRead;
 use restake_core::tx::Transaction;
 use restake_core::views;
@@ -166,6 +167,12 @@ pub trait RestakeApi {
     /// The accepted execution-layer balance of a pod at a beacon timestamp (`null` if none).
     #[method(name = "getPodBalance")]
     fn get_pod_balance(&self, pod: Address, timestamp: u64) -> RpcResult<Option<PodBalance>>;
+    /// An earner's rewards: claimable amount per token (settled and pending), and recipient.
+    #[method(name = "getRewards")]
+    fn get_rewards(&self, earner: Address) -> RpcResult<Value>;
+    /// Rewards submissions (all, or one AVS's), with how much each has distributed.
+    #[method(name = "getRewardsSubmissions")]
+    fn get_rewards_submissions(&self, avs: Option<Address>) -> RpcResult<Vec<rewards::Submission>>;
     /// A state value with a Merkle proof against the state root at `height` (default latest).
     #[method(name = "getProof")]
     fn get_proof(&self, key: Bytes, height: Option<u64>) -> RpcResult<Value>;
@@ -340,6 +347,34 @@ impl RestakeApiServer for Api {
             "quorum": config.quorum,
             "latestRoot": latest.map(|(timestamp, root)| json!({ "timestamp": timestamp, "blockRoot": root })),
         }))
+    }
+
+    fn get_rewards(&self, earner: Address) -> RpcResult<Value> {
+        let view = self.view()?;
+        let mut claimable = Vec::new();
+        for (token, t) in view.tokens().map_err(internal)? {
+            let amount = rewards::claimable(&view, &earner, &token).map_err(internal)?;
+            if !amount.is_zero() {
+                claimable.push(
+                    json!({ "token": token, "symbol": t.symbol, "amount": amount.to_string() }),
+                );
+            }
+        }
+        let height = u32::try_from(self.height()).unwrap_or(u32::MAX);
+        Ok(json!({
+            "earner": earner,
+            "recipient": view.rewards_recipient(&earner).map_err(internal)?,
+            "epoch": rewards::epoch_of(&view, height).map_err(internal)?,
+            "claimable": claimable,
+        }))
+    }
+
+    fn get_rewards_submissions(&self, avs: Option<Address>) -> RpcResult<Vec<rewards::Submission>> {
+        let all = self.view()?.submissions().map_err(internal)?;
+        Ok(all
+            .into_iter()
+            .filter(|s| avs.is_none_or(|a| s.operator_set.avs == a))
+            .collect())
     }
 
     fn get_beacon_root(&self, timestamp: u64) -> RpcResult<Option<B256>> {
