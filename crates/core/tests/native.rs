@@ -672,3 +672,101 @@ fn slashing_reaches_queued_eth_and_the_payout_needs_checkpointed_pod_eth() {
     assert_eq!(c.pod(alice).restaked_execution_layer_gwei, gwei(12));
     let _ = WAD;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Access control
+
+#[test]
+fn another_account_cannot_start_a_checkpoint_on_someone_elses_pod() {
+    let (mut c, _, pod, _) = alice_with_one_validator();
+    c.advance(1);
+    let ts = c.beacon_ts();
+    c.post_root(ts, B256::repeat_byte(5));
+    c.post_pod_balance(pod, ts, U256::ZERO, 0);
+    let e = c.fails(
+        addr(9),
+        Action::StartCheckpoint {
+            pod: Some(pod),
+            beacon_timestamp: ts,
+            revert_if_no_balance: false,
+        },
+    );
+    assert_eq!(e, Error::Pod(PodError::OnlyEigenPodOwnerOrProofSubmitter));
+}
+
+#[test]
+fn only_a_pod_owner_sets_its_proof_submitter() {
+    let (mut c, _, _, _) = alice_with_one_validator();
+    // addr(9) owns no pod: it has no submitter to set, and cannot set alice's.
+    let e = c.fails(
+        addr(9),
+        Action::SetProofSubmitter {
+            new_proof_submitter: addr(9),
+        },
+    );
+    assert_eq!(e, Error::Pod(PodError::OnlyEigenPodOwner));
+}
+
+#[test]
+fn a_removed_proof_submitter_loses_its_access() {
+    let (mut c, alice, pod, _) = alice_with_one_validator();
+    c.ok(
+        alice,
+        Action::SetProofSubmitter {
+            new_proof_submitter: addr(9),
+        },
+    );
+    c.ok(
+        alice,
+        Action::SetProofSubmitter {
+            new_proof_submitter: Address::ZERO,
+        },
+    );
+    c.advance(1);
+    let ts = c.beacon_ts();
+    c.post_root(ts, B256::repeat_byte(5));
+    c.post_pod_balance(pod, ts, U256::ZERO, 0);
+    let e = c.fails(
+        addr(9),
+        Action::StartCheckpoint {
+            pod: Some(pod),
+            beacon_timestamp: ts,
+            revert_if_no_balance: false,
+        },
+    );
+    assert_eq!(e, Error::Pod(PodError::OnlyEigenPodOwnerOrProofSubmitter));
+}
+
+#[test]
+fn only_pausers_pause_native_restaking_and_a_paused_bit_stops_its_action() {
+    use restake_core::pause::{PauseError, PauseTarget};
+    let mut c = Chain::new();
+    let e = c.fails(
+        addr(9),
+        Action::Pause {
+            target: PauseTarget::PodManager,
+            new_paused_status: 1,
+        },
+    );
+    assert!(matches!(e, Error::Pause(PauseError::OnlyPauser(_))));
+    c.ok(
+        PAUSER,
+        Action::Pause {
+            target: PauseTarget::PodManager,
+            new_paused_status: 1,
+        },
+    );
+    let e = c.fails(addr(1), Action::CreatePod {});
+    assert!(matches!(
+        e,
+        Error::Pause(PauseError::CurrentlyPaused { bit: 0, .. })
+    ));
+    c.ok(
+        UNPAUSER,
+        Action::Unpause {
+            target: PauseTarget::PodManager,
+            new_paused_status: 0,
+        },
+    );
+    c.create_pod(addr(1));
+}

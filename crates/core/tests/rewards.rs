@@ -508,3 +508,75 @@ fn submissions_are_validated_as_in_eigenlayer() {
     }
     assert!(matches!(c.fails(addr(10), other), Error::Permission(_)));
 }
+
+#[test]
+fn another_account_cannot_set_an_operators_commission() {
+    let mut c = world(&[OP]);
+    let e = c.fails(
+        addr(10),
+        Action::SetOperatorAvsSplit {
+            operator: Some(OP),
+            avs: AVS,
+            split: 0,
+        },
+    );
+    assert!(matches!(e, Error::Permission(_)));
+    // An account that is not an operator has no commission to set.
+    let e = c.fails(
+        addr(10),
+        Action::SetOperatorAvsSplit {
+            operator: None,
+            avs: AVS,
+            split: 0,
+        },
+    );
+    assert_eq!(e, Error::Rewards(RewardsError::NotAnOperator(addr(10))));
+    let e = c.fails(
+        OP,
+        Action::SetOperatorAvsSplit {
+            operator: None,
+            avs: AVS,
+            split: 10_001,
+        },
+    );
+    assert_eq!(e, Error::Rewards(RewardsError::SplitExceedsMax(10_001)));
+}
+
+#[test]
+fn only_pausers_pause_rewards_and_paused_claims_are_refused() {
+    use restake_core::pause::{PauseError, PauseTarget};
+    let mut c = world(&[OP]);
+    let alice = addr(10);
+    c.deposit(alice, "stETH", eth(10));
+    c.delegate(alice, OP);
+    let start = current_epoch(&c);
+    submit(&mut c, &["stETH"], "rETH", eth(100), start, 1);
+    next_epoch(&mut c);
+    let pause = Action::Pause {
+        target: PauseTarget::Rewards,
+        new_paused_status: 1 << 2,
+    };
+    assert!(matches!(
+        c.fails(alice, pause.clone()),
+        Error::Pause(PauseError::OnlyPauser(_))
+    ));
+    c.ok(PAUSER, pause);
+    let token = c.token("rETH");
+    assert!(matches!(
+        c.fails(
+            alice,
+            Action::ClaimRewards {
+                tokens: vec![token]
+            }
+        ),
+        Error::Pause(PauseError::CurrentlyPaused { bit: 2, .. })
+    ));
+    c.ok(
+        UNPAUSER,
+        Action::Unpause {
+            target: PauseTarget::Rewards,
+            new_paused_status: 0,
+        },
+    );
+    assert_eq!(claim(&mut c, alice, "rETH"), eth(90));
+}
