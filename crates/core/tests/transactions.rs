@@ -229,6 +229,51 @@ fn samples() -> Vec<Action> {
             balance_wei: U256::from(32_000_000_001_000_000_000u128),
             payouts_executed: 3,
         },
+        // Rewards.
+        Action::CreateRewardsSubmission {
+            avs: None,
+            operator_set_id: 1,
+            strategies_and_multipliers: vec![
+                restake_core::rewards::StrategyAndMultiplier {
+                    strategy: a(1),
+                    multiplier: U256::from(1_000_000_000_000_000_000u128),
+                },
+                restake_core::rewards::StrategyAndMultiplier {
+                    strategy: a(2),
+                    multiplier: U256::from(3_000_000_000_000_000_000u128),
+                },
+            ],
+            token: a(3),
+            amount: U256::from(500u64),
+            operator_rewards: vec![],
+            start_epoch: 12,
+            duration_epochs: 7,
+        },
+        Action::CreateRewardsSubmission {
+            avs: Some(a(6)),
+            operator_set_id: 2,
+            strategies_and_multipliers: vec![restake_core::rewards::StrategyAndMultiplier {
+                strategy: a(1),
+                multiplier: U256::from(1u64),
+            }],
+            token: a(3),
+            amount: U256::ZERO,
+            operator_rewards: vec![restake_core::rewards::OperatorReward {
+                operator: a(4),
+                amount: U256::from(77u64),
+            }],
+            start_epoch: 0,
+            duration_epochs: 1,
+        },
+        Action::SetOperatorAvsSplit {
+            operator: None,
+            avs: a(6),
+            split: 2_500,
+        },
+        Action::SetRewardsRecipient { recipient: a(7) },
+        Action::ClaimRewards {
+            tokens: vec![a(3), a(4)],
+        },
     ]
 }
 
