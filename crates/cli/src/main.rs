@@ -6,6 +6,7 @@
 // tell it from slice indexing.
 #![allow(clippy::indexing_slicing)]
 
+mod beacon;
 mod bench;
 mod keys;
 mod query;
@@ -41,6 +42,9 @@ enum Command {
     Query(query::QueryCmd),
     /// Load-test a running node and compare with this machine's signature-recovery rate.
     Bench(bench::BenchArgs),
+    /// Native restaking on a devnet: simulate a beacon state for a pod and write proof files.
+    #[command(subcommand)]
+    Beacon(beacon::BeaconCmd),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +68,7 @@ fn main() -> ExitCode {
             Command::Tx(a) => tx::run(a).await,
             Command::Query(q) => query::run(q).await,
             Command::Bench(a) => bench::run(a).await,
+            Command::Beacon(b) => beacon::run(b).await,
         }
     });
     match result {

@@ -291,3 +291,72 @@ fn a_validator_restaked_through_the_node_pays_out_exactly_what_both_slashes_leav
     assert_eq!(u(&v["withdrawableRestakedExecutionLayerWei"]), eth(12));
     assert_eq!(u(&v["depositShares"]), U256::ZERO);
 }
+
+#[test]
+fn the_devnet_beacon_simulator_posts_roots_and_writes_proof_files_the_pod_actions_take() {
+    let tmp = TempDir::new("beacon-sim");
+    let node = Node::start(&tmp.path().join("data"), 100);
+    let client = node.client();
+    let rt = runtime();
+    let owner = "dev:4";
+    let r = node.tx(owner, "createPod", &[]);
+    let pod: Address = serde_json::from_value(events(&r, "PodDeployed")[0]["pod"].clone()).unwrap();
+    let head = rt
+        .block_on(client.call("restake_getBlock", vec![json!("latest")]))
+        .unwrap();
+    let base = head["header"]["timestamp"].as_u64().unwrap() - 100;
+    let out = tmp.path().join("proofs");
+    let simulate = |balances: &str, ts: u64| {
+        let o = node.cli(&[
+            "beacon",
+            "simulate",
+            "--pod",
+            &pod.to_string(),
+            "--balances",
+            balances,
+            "--timestamp",
+            &ts.to_string(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", text(&o));
+    };
+
+    // Two validators of 32 ETH: restake them from the written file.
+    simulate("32000000000,32000000000", base);
+    let creds = out.join("credentials.json");
+    let o = node.cli(&[
+        "tx",
+        "verifyWithdrawalCredentials",
+        "--proofs",
+        creds.to_str().unwrap(),
+        "--key",
+        owner,
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v = node.query(&["pod", &pod.to_string()]);
+    assert_eq!(u(&v["depositShares"]), eth(64));
+
+    // One of them loses 1 ETH: a checkpoint moves the factor to 63/64.
+    simulate("31000000000,32000000000", base + 12);
+    node.tx(
+        owner,
+        "startCheckpoint",
+        &[&format!("beaconTimestamp:={}", base + 12)],
+    );
+    let ckpt = out.join("checkpoint.json");
+    let o = node.cli(&[
+        "tx",
+        "verifyCheckpointProofs",
+        "--proofs",
+        ckpt.to_str().unwrap(),
+        "--key",
+        "dev:9",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v = node.query(&["pod", &pod.to_string()]);
+    assert_eq!(v["beaconChainSlashingFactor"], "984375000000000000");
+    assert_eq!(u(&v["withdrawableShares"]), eth(63));
+}
