@@ -1,5 +1,6 @@
-//! Beacon proof verification: validator-field proofs per second on one core (the real 302913
-//! vector), state-root and balance proofs, and a whole checkpoint of 1,000 validators.
+//! Beacon proof verification on one core: validator-field proofs (the real 302913 vector),
+//! state-root and balance proofs, and the proof work of a checkpoint of 1,000 validators (one
+//! balance-container proof and 1,000 balance proofs from the generator).
 #![allow(
     clippy::unwrap_used,
     clippy::indexing_slicing,
@@ -8,73 +9,34 @@
     missing_docs
 )]
 
-use alloy_primitives::{Address, B256};
+use alloy_primitives::{Address, B256, U256};
+use divan::counter::ItemsCount;
 use divan::{Bencher, black_box};
 use restake_beacon::generate::{BeaconStateBuilder, credentials_for, validator_fields};
 use restake_beacon::*;
-use serde_json::Value;
 
 fn main() {
     divan::main();
 }
 
-fn words(v: &Value) -> Vec<B256> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_str().unwrap().parse().unwrap())
-        .collect()
-}
-
-struct Vector {
-    index: u64,
-    state_root: B256,
-    block_root: B256,
-    fields: Vec<B256>,
-    fields_proof: Vec<B256>,
-    state_proof: Vec<B256>,
-    balance_root: B256,
-    balance_proof: Vec<B256>,
-    container: B256,
-}
-
-fn vector() -> Vector {
+fn vector() -> LegacyProofFile {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../../shared/vectors/beacon/withdrawal_credential_proof_302913.json"
     );
-    let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let index = v["validatorIndex"].as_u64().unwrap();
-    let balance_root: B256 = v["balanceRoot"].as_str().unwrap().parse().unwrap();
-    let bal = words(&v["ValidatorBalanceProof"]);
-    let container = process_inclusion_proof(&bal[..39], balance_root, index / 4).unwrap();
-    Vector {
-        index,
-        state_root: v["beaconStateRoot"].as_str().unwrap().parse().unwrap(),
-        block_root: v["latestBlockHeaderRoot"]
-            .as_str()
-            .unwrap()
-            .parse()
-            .unwrap(),
-        fields: words(&v["ValidatorFields"]),
-        fields_proof: words(&v["WithdrawalCredentialProof"]),
-        state_proof: words(&v["StateRootAgainstLatestBlockHeaderProof"]),
-        balance_root,
-        balance_proof: bal[..39].to_vec(),
-        container,
-    }
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 #[divan::bench]
 fn validator_fields_proof(bencher: Bencher) {
     let v = vector();
-    bencher.bench(|| {
+    bencher.counter(ItemsCount::new(1usize)).bench(|| {
         verify_validator_fields(
             ProofVersion::Deneb,
-            black_box(v.state_root),
-            black_box(&v.fields),
-            black_box(&v.fields_proof),
-            v.index,
+            black_box(v.beacon_state_root),
+            black_box(&v.validator_fields),
+            black_box(&v.withdrawal_credential_proof),
+            black_box(v.validator_index),
         )
         .unwrap()
     });
@@ -83,23 +45,24 @@ fn validator_fields_proof(bencher: Bencher) {
 #[divan::bench]
 fn state_root_proof(bencher: Bencher) {
     let v = vector();
-    let p = StateRootProof {
-        beacon_state_root: v.state_root,
-        proof: v.state_proof.clone(),
-    };
-    bencher.bench(|| verify_state_root(black_box(v.block_root), black_box(&p)).unwrap());
+    let p = v.state_root_proof().unwrap();
+    let block = v.latest_block_header_root.unwrap();
+    bencher
+        .counter(ItemsCount::new(1usize))
+        .bench(|| verify_state_root(black_box(block), black_box(&p)).unwrap());
 }
 
 #[divan::bench]
 fn balance_proof(bencher: Bencher) {
     let v = vector();
-    let p = BalanceProof {
-        pubkey_hash: v.fields[0],
-        balance_root: v.balance_root,
-        proof: v.balance_proof.clone(),
-    };
-    bencher.bench(|| {
-        verify_validator_balance(black_box(v.container), v.index, black_box(&p)).unwrap()
+    let (container, balance) = v.checkpoint_proofs().unwrap();
+    bencher.counter(ItemsCount::new(1usize)).bench(|| {
+        verify_validator_balance(
+            black_box(container.balance_container_root),
+            black_box(v.validator_index),
+            black_box(&balance),
+        )
+        .unwrap()
     });
 }
 
@@ -111,7 +74,7 @@ fn checkpoint_of_1000_validators(bencher: Bencher) {
     let validators: Vec<Vec<B256>> = (0..1_000u64)
         .map(|i| {
             validator_fields(
-                B256::from(alloy_primitives::U256::from(i + 1)),
+                B256::from(U256::from(i + 1)),
                 credentials_for(pod, 1),
                 32_000_000_000,
                 false,
@@ -133,8 +96,13 @@ fn checkpoint_of_1000_validators(bencher: Bencher) {
     let proofs: Vec<BalanceProof> = (0..1_000u64)
         .map(|i| built.balance_proof(i).unwrap())
         .collect();
-    bencher.bench(|| {
-        verify_balance_container(ProofVersion::Pectra, built.block_root, &container).unwrap();
+    bencher.counter(ItemsCount::new(1_000usize)).bench(|| {
+        verify_balance_container(
+            ProofVersion::Pectra,
+            black_box(built.block_root),
+            black_box(&container),
+        )
+        .unwrap();
         let mut total = 0u64;
         for (i, p) in proofs.iter().enumerate() {
             total +=
@@ -142,4 +110,29 @@ fn checkpoint_of_1000_validators(bencher: Bencher) {
         }
         black_box(total)
     });
+}
+
+/// Building a generated state of 1,000 validators (for tests and devnets).
+#[divan::bench(sample_count = 10)]
+fn build_state_of_1000_validators(bencher: Bencher) {
+    let pod = Address::repeat_byte(0x42);
+    let builder = BeaconStateBuilder {
+        version: ProofVersion::Pectra,
+        validators: (0..1_000u64)
+            .map(|i| {
+                validator_fields(
+                    B256::from(U256::from(i + 1)),
+                    credentials_for(pod, 1),
+                    32_000_000_000,
+                    false,
+                    0,
+                    1,
+                    FAR_FUTURE_EPOCH,
+                    FAR_FUTURE_EPOCH,
+                )
+            })
+            .collect(),
+        balances_gwei: vec![32_000_000_000; 1_000],
+    };
+    bencher.bench(|| builder.build().unwrap().block_root);
 }

@@ -47,4 +47,20 @@ pub enum BeaconError {
     /// A BLS public key is 48 bytes.
     #[error("a validator public key is 48 bytes, {0} given")]
     BadPubkeyLength(usize),
+    /// A proof file lacks a part needed for the proof asked of it.
+    #[error("the proof file has no {0}")]
+    MissingProof(&'static str),
+    /// Parallel lists of a proof file (indices, proofs, fields) differ in length.
+    #[error("{indices} validator indices but {proofs} proofs and {fields} field lists")]
+    ListLengthMismatch {
+        /// Validator indices.
+        indices: usize,
+        /// Fields proofs.
+        proofs: usize,
+        /// Validator field lists.
+        fields: usize,
+    },
+    /// A generated state has no validator (or balance) at this index.
+    #[error("the generated state has no validator {0}")]
+    UnknownValidator(u64),
 }

@@ -39,3 +39,55 @@ impl ProofVersion {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pectra_is_chosen_strictly_after_the_fork_timestamp() {
+        assert_eq!(ProofVersion::for_timestamp(0, 100), Ok(ProofVersion::Deneb));
+        assert_eq!(
+            ProofVersion::for_timestamp(100, 100),
+            Ok(ProofVersion::Deneb)
+        );
+        assert_eq!(
+            ProofVersion::for_timestamp(101, 100),
+            Ok(ProofVersion::Pectra)
+        );
+        assert_eq!(
+            ProofVersion::for_timestamp(u64::MAX, 100),
+            Ok(ProofVersion::Pectra)
+        );
+    }
+
+    #[test]
+    fn an_unset_fork_timestamp_is_refused() {
+        assert_eq!(
+            ProofVersion::for_timestamp(101, 0),
+            Err(BeaconError::ForkTimestampZero)
+        );
+        assert_eq!(
+            ProofVersion::for_timestamp(0, 0),
+            Err(BeaconError::ForkTimestampZero)
+        );
+    }
+
+    #[test]
+    fn the_state_tree_is_five_levels_for_deneb_and_six_for_pectra() {
+        assert_eq!(ProofVersion::Deneb.state_tree_height(), 5);
+        assert_eq!(ProofVersion::Pectra.state_tree_height(), 6);
+    }
+
+    #[test]
+    fn versions_are_written_in_lower_case() {
+        assert_eq!(
+            serde_json::to_string(&ProofVersion::Pectra).unwrap(),
+            "\"pectra\""
+        );
+        assert_eq!(
+            serde_json::from_str::<ProofVersion>("\"deneb\"").unwrap(),
+            ProofVersion::Deneb
+        );
+    }
+}

@@ -1,19 +1,27 @@
-//! Builds consistent beacon states and their proofs, for tests and devnets: the validators and
-//! balances you give, every other state and header field a fixed dummy leaf. Proofs it returns
-//! pass this crate's verifiers for the chosen fork. The validator and balance lists are sparse
-//! Merkle trees over precomputed zero subtrees, so no 2^40-leaf tree is ever materialised.
+//! Support for tests and devnets: builds a consistent beacon state and block header from the
+//! validators and balances you give, and every proof a pod asks for. The other state and header
+//! fields are fixed dummy leaves, so nothing here describes a real chain; but every proof it
+//! returns passes this crate's verifiers for the chosen fork (Deneb or Pectra).
+//!
+//! The validator list (depth 40) and the balances list (depth 38) are sparse Merkle trees over
+//! precomputed zero subtrees: only the nodes above the given entries are hashed, so a state of a
+//! few thousand validators builds in milliseconds and no 2^40-leaf tree is ever materialised.
+//!
+//! (The module is `generate` rather than `gen`, a reserved word since Rust 2024.)
 
 use crate::error::BeaconError;
 use crate::fork::ProofVersion;
-use crate::merkle::{hash_pair, merkleize_sha256};
+use crate::merkle::{hash_pair, merkle_proof, merkleize_sha256};
 use crate::proofs::{BalanceContainerProof, BalanceProof, StateRootProof};
 use crate::validator::VALIDATOR_FIELDS_LENGTH;
 use crate::{
-    BALANCE_CONTAINER_INDEX, BALANCE_TREE_HEIGHT, STATE_ROOT_INDEX, VALIDATOR_CONTAINER_INDEX,
-    VALIDATOR_TREE_HEIGHT,
+    BALANCE_CONTAINER_INDEX, BALANCE_TREE_HEIGHT, BEACON_BLOCK_HEADER_TREE_HEIGHT,
+    STATE_ROOT_INDEX, VALIDATOR_CONTAINER_INDEX, VALIDATOR_TREE_HEIGHT,
 };
 use alloy_primitives::{Address, B256};
 
+/// A leaf holding `v` little-endian in its first 8 bytes (SSZ `uint64`, and the list-length
+/// mix-in).
 fn le_leaf(v: u64) -> B256 {
     let mut b = [0u8; 32];
     if let Some(d) = b.get_mut(..8) {
@@ -22,7 +30,7 @@ fn le_leaf(v: u64) -> B256 {
     B256::from(b)
 }
 
-/// The eight leaves of a validator container.
+/// The eight leaves of a validator container, in field order (see [`crate::validator`]).
 #[allow(clippy::too_many_arguments)]
 pub fn validator_fields(
     pubkey_hash: B256,
@@ -46,80 +54,92 @@ pub fn validator_fields(
     ]
 }
 
-/// Withdrawal credentials `prefix ‖ 11 zero bytes ‖ pod` (`prefix` 0x01 or 0x02).
+/// Withdrawal credentials `prefix ‖ 11 zero bytes ‖ pod` (`prefix` 0x01 or 0x02 to point at a
+/// pod; any other prefix makes credentials a pod refuses).
 pub fn credentials_for(pod: Address, prefix: u8) -> B256 {
     let mut b = [0u8; 32];
-    b[0] = prefix;
+    if let Some(first) = b.first_mut() {
+        *first = prefix;
+    }
     if let Some(d) = b.get_mut(12..) {
         d.copy_from_slice(pod.as_slice());
     }
     B256::from(b)
 }
 
-/// A placeholder leaf for unused fields: distinct per position, fixed across builds.
-fn dummy(tag: u8, i: u64) -> B256 {
+/// A placeholder leaf for an unused field: distinct per container and position, the same in
+/// every build.
+fn dummy(container: u8, position: usize) -> B256 {
     let mut b = [0u8; 32];
-    b[0] = 0xd0 | (tag & 0x0f);
+    if let Some(first) = b.first_mut() {
+        *first = 0xd0 | (container & 0x0f);
+    }
+    let position = u64::try_from(position).unwrap_or(u64::MAX);
     if let Some(d) = b.get_mut(24..) {
-        d.copy_from_slice(&i.to_be_bytes());
+        d.copy_from_slice(&position.to_be_bytes());
     }
     B256::from(b)
 }
 
-/// A list merkleized to a fixed depth, with every layer kept for proofs.
+fn as_usize(v: u64) -> usize {
+    usize::try_from(v).unwrap_or(usize::MAX)
+}
+
+/// A list merkleized to a fixed depth (without its length mix-in), keeping every layer.
+#[derive(Debug, Clone)]
 struct SparseList {
-    /// `layers[0]` are the leaves; `layers[d]` the nodes at height `d` that are not all-zero
-    /// subtrees (a missing node is `zero[d]`).
+    /// `layers[0]` are the leaves; `layers[d]` the nodes at height `d` over them. A node past the
+    /// end of its layer is the all-zero subtree `zeros[d]`.
     layers: Vec<Vec<B256>>,
+    /// `zeros[d]`: root of a subtree of height `d` with zero leaves.
     zeros: Vec<B256>,
-    root: B256,
 }
 
 impl SparseList {
     fn new(leaves: Vec<B256>, depth: u64) -> Self {
-        let depth = usize::try_from(depth).unwrap_or(0);
+        let depth = as_usize(depth);
         let mut zeros = Vec::with_capacity(depth.saturating_add(1));
-        zeros.push(B256::ZERO);
-        for d in 0..depth {
-            let z = zeros.get(d).copied().unwrap_or_default();
-            zeros.push(hash_pair(&z, &z));
+        let mut z = B256::ZERO;
+        zeros.push(z);
+        for _ in 0..depth {
+            z = hash_pair(&z, &z);
+            zeros.push(z);
         }
-        let mut layers = vec![leaves];
-        for d in 0..depth {
-            let below = layers.last().cloned().unwrap_or_default();
-            let zero = zeros.get(d).copied().unwrap_or_default();
-            let next = below
+        let mut layers = Vec::with_capacity(depth.saturating_add(1));
+        let mut layer = leaves;
+        for zero in zeros.iter().take(depth) {
+            let next = layer
                 .chunks(2)
                 .map(|pair| match pair {
                     [l, r] => hash_pair(l, r),
-                    [l] => hash_pair(l, &zero),
-                    _ => zero,
+                    [l] => hash_pair(l, zero),
+                    _ => *zero,
                 })
                 .collect();
-            layers.push(next);
+            layers.push(std::mem::replace(&mut layer, next));
         }
-        let root = layers
-            .last()
-            .and_then(|l| l.first().copied())
-            .unwrap_or_else(|| zeros.get(depth).copied().unwrap_or_default());
-        Self {
-            layers,
-            zeros,
-            root,
-        }
+        layers.push(layer);
+        Self { layers, zeros }
     }
 
+    fn root(&self) -> B256 {
+        self.layers
+            .last()
+            .and_then(|top| top.first().copied())
+            .or_else(|| self.zeros.last().copied())
+            .unwrap_or_default()
+    }
+
+    /// Siblings of leaf `index` up to the list root (one per level of the depth).
     fn proof(&self, index: u64) -> Vec<B256> {
-        let mut out = Vec::new();
+        let levels = self.layers.len().saturating_sub(1);
+        let mut out = Vec::with_capacity(levels);
         let mut i = index;
-        for (d, layer) in self.layers.iter().enumerate() {
-            if d.saturating_add(1) == self.layers.len() {
-                break;
-            }
+        for (layer, zero) in self.layers.iter().zip(&self.zeros).take(levels) {
             let sibling = usize::try_from(i ^ 1)
                 .ok()
                 .and_then(|s| layer.get(s).copied())
-                .unwrap_or_else(|| self.zeros.get(d).copied().unwrap_or_default());
+                .unwrap_or(*zero);
             out.push(sibling);
             i >>= 1;
         }
@@ -127,102 +147,88 @@ impl SparseList {
     }
 }
 
-/// A fixed-size tree (container fields), all layers kept.
-fn container_proof(leaves: &[B256], index: usize) -> Vec<B256> {
-    let mut out = Vec::new();
-    let mut layer = leaves.to_vec();
-    let mut i = index;
-    while layer.len() > 1 {
-        out.push(layer.get(i ^ 1).copied().unwrap_or_default());
-        layer = layer
-            .chunks_exact(2)
-            .map(|p| match p {
-                [l, r] => hash_pair(l, r),
-                _ => B256::ZERO,
-            })
-            .collect();
-        i >>= 1;
-    }
-    out
-}
-
 /// The inputs of a generated beacon state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BeaconStateBuilder {
-    /// State layout.
+    /// State layout (tree height 5 or 6).
     pub version: ProofVersion,
-    /// Validator containers (8 leaves each), by index.
+    /// Validator containers (8 leaves each, e.g. from [`validator_fields`]), by validator index.
     pub validators: Vec<Vec<B256>>,
-    /// Balances in gwei, by validator index (missing ones are zero).
+    /// Balances in gwei, by validator index; the list may be shorter or longer than
+    /// `validators`.
     pub balances_gwei: Vec<u64>,
 }
 
 /// A generated state: its roots and every proof a pod needs.
+#[derive(Debug, Clone)]
 pub struct BuiltState {
-    /// Root of the beacon block header (what the oracle posts).
+    /// State layout the proofs are for.
+    pub version: ProofVersion,
+    /// Root of the beacon block header (what the beacon-root oracle posts).
     pub block_root: B256,
-    /// Root of the beacon state.
+    /// Root of the beacon state (field 3 of the header).
     pub state_root: B256,
     header: Vec<B256>,
     state: Vec<B256>,
     validators: SparseList,
     validator_count: u64,
     balances: SparseList,
-    balance_leaves: Vec<B256>,
     balance_count: u64,
     pubkey_hashes: Vec<B256>,
 }
 
-fn length_leaf(n: u64) -> B256 {
-    le_leaf(n)
-}
-
 impl BeaconStateBuilder {
-    /// Builds the state, the header and the trees.
+    /// Merkleizes the validators, the balances, the state and the header. Fails on a validator
+    /// without exactly 8 fields.
     pub fn build(&self) -> Result<BuiltState, BeaconError> {
         let mut container_roots = Vec::with_capacity(self.validators.len());
         let mut pubkey_hashes = Vec::with_capacity(self.validators.len());
-        for v in &self.validators {
-            if v.len() != VALIDATOR_FIELDS_LENGTH {
-                return Err(BeaconError::WrongFieldCount(v.len()));
+        for fields in &self.validators {
+            if fields.len() != VALIDATOR_FIELDS_LENGTH {
+                return Err(BeaconError::WrongFieldCount(fields.len()));
             }
-            container_roots.push(merkleize_sha256(v)?);
-            pubkey_hashes.push(v.first().copied().unwrap_or_default());
+            container_roots.push(merkleize_sha256(fields)?);
+            pubkey_hashes.push(fields.first().copied().unwrap_or_default());
         }
         let validator_count = u64::try_from(self.validators.len()).unwrap_or(u64::MAX);
         let validators = SparseList::new(container_roots, VALIDATOR_TREE_HEIGHT);
-        let mut balance_leaves = Vec::new();
-        for chunk in self.balances_gwei.chunks(4) {
-            let mut b = [0u8; 32];
-            for (slot, g) in b.chunks_exact_mut(8).zip(chunk) {
-                slot.copy_from_slice(&g.to_le_bytes());
-            }
-            balance_leaves.push(B256::from(b));
-        }
-        let balances = SparseList::new(balance_leaves.clone(), BALANCE_TREE_HEIGHT);
-        let balance_count = u64::try_from(self.balances_gwei.len()).unwrap_or(u64::MAX);
 
-        let h = usize::try_from(self.version.state_tree_height()).unwrap_or(5);
-        let fields = 1usize << h;
-        let mut state: Vec<B256> = (0..fields)
-            .map(|i| dummy(1, u64::try_from(i).unwrap_or(0)))
+        let balance_leaves = self
+            .balances_gwei
+            .chunks(4)
+            .map(|chunk| {
+                let mut b = [0u8; 32];
+                for (slot, gwei) in b.chunks_exact_mut(8).zip(chunk) {
+                    slot.copy_from_slice(&gwei.to_le_bytes());
+                }
+                B256::from(b)
+            })
             .collect();
-        let vi = usize::try_from(VALIDATOR_CONTAINER_INDEX).unwrap_or(11);
-        let bi = usize::try_from(BALANCE_CONTAINER_INDEX).unwrap_or(12);
-        if let Some(s) = state.get_mut(vi) {
-            *s = hash_pair(&validators.root, &length_leaf(validator_count));
+        let balance_count = u64::try_from(self.balances_gwei.len()).unwrap_or(u64::MAX);
+        let balances = SparseList::new(balance_leaves, BALANCE_TREE_HEIGHT);
+
+        let height = u32::try_from(self.version.state_tree_height()).unwrap_or(u32::MAX);
+        let field_count = 1usize.checked_shl(height).unwrap_or(0);
+        let mut state: Vec<B256> = (0..field_count).map(|i| dummy(1, i)).collect();
+        if let Some(leaf) = state.get_mut(as_usize(VALIDATOR_CONTAINER_INDEX)) {
+            *leaf = hash_pair(&validators.root(), &le_leaf(validator_count));
         }
-        if let Some(s) = state.get_mut(bi) {
-            *s = hash_pair(&balances.root, &length_leaf(balance_count));
+        if let Some(leaf) = state.get_mut(as_usize(BALANCE_CONTAINER_INDEX)) {
+            *leaf = hash_pair(&balances.root(), &le_leaf(balance_count));
         }
         let state_root = merkleize_sha256(&state)?;
-        let mut header: Vec<B256> = (0..8u64).map(|i| dummy(2, i)).collect();
-        let si = usize::try_from(STATE_ROOT_INDEX).unwrap_or(3);
-        if let Some(s) = header.get_mut(si) {
-            *s = state_root;
+
+        let header_leaves = 1usize
+            .checked_shl(u32::try_from(BEACON_BLOCK_HEADER_TREE_HEIGHT).unwrap_or(u32::MAX))
+            .unwrap_or(0);
+        let mut header: Vec<B256> = (0..header_leaves).map(|i| dummy(2, i)).collect();
+        if let Some(leaf) = header.get_mut(as_usize(STATE_ROOT_INDEX)) {
+            *leaf = state_root;
         }
         let block_root = merkleize_sha256(&header)?;
+
         Ok(BuiltState {
+            version: self.version,
             block_root,
             state_root,
             header,
@@ -230,7 +236,6 @@ impl BeaconStateBuilder {
             validators,
             validator_count,
             balances,
-            balance_leaves,
             balance_count,
             pubkey_hashes,
         })
@@ -238,56 +243,63 @@ impl BeaconStateBuilder {
 }
 
 impl BuiltState {
-    /// The state root and its proof against the block root.
+    /// Number of validators in the state.
+    pub fn validator_count(&self) -> u64 {
+        self.validator_count
+    }
+
+    /// The state root and its 3-sibling proof against the block root.
     pub fn state_root_proof(&self) -> StateRootProof {
         StateRootProof {
             beacon_state_root: self.state_root,
-            proof: container_proof(&self.header, usize::try_from(STATE_ROOT_INDEX).unwrap_or(3)),
+            proof: merkle_proof(&self.header, as_usize(STATE_ROOT_INDEX)).unwrap_or_default(),
         }
     }
 
-    /// The fields proof of validator `index` against the state root.
+    /// The fields proof of validator `index` against the state root (41 + H siblings).
     pub fn validator_proof(&self, index: u64) -> Result<Vec<B256>, BeaconError> {
         if index >= self.validator_count {
-            return Err(BeaconError::ValidatorIndexTooLarge(index));
+            return Err(BeaconError::UnknownValidator(index));
         }
         let mut proof = self.validators.proof(index);
-        proof.push(length_leaf(self.validator_count));
-        proof.extend(container_proof(
+        proof.push(le_leaf(self.validator_count));
+        proof.extend(merkle_proof(
             &self.state,
-            usize::try_from(VALIDATOR_CONTAINER_INDEX).unwrap_or(11),
-        ));
+            as_usize(VALIDATOR_CONTAINER_INDEX),
+        )?);
         Ok(proof)
     }
 
-    /// The balances list root and its proof against the block root.
+    /// The balances list root and its (3 + H)-sibling proof against the block root.
     pub fn balance_container_proof(&self) -> BalanceContainerProof {
-        let bi = usize::try_from(BALANCE_CONTAINER_INDEX).unwrap_or(12);
-        let mut proof = container_proof(&self.state, bi);
-        proof.extend(container_proof(
-            &self.header,
-            usize::try_from(STATE_ROOT_INDEX).unwrap_or(3),
-        ));
+        let field = as_usize(BALANCE_CONTAINER_INDEX);
+        let mut proof = merkle_proof(&self.state, field).unwrap_or_default();
+        proof.extend(merkle_proof(&self.header, as_usize(STATE_ROOT_INDEX)).unwrap_or_default());
         BalanceContainerProof {
-            balance_container_root: self.state.get(bi).copied().unwrap_or_default(),
+            balance_container_root: self.state.get(field).copied().unwrap_or_default(),
             proof,
         }
     }
 
-    /// The balance proof of validator `index` against the balances list root.
+    /// The 39-sibling balance proof of validator `index` against the balances list root, with
+    /// the validator's pubkey hash (zero for a balance without a validator).
     pub fn balance_proof(&self, index: u64) -> Result<BalanceProof, BeaconError> {
-        let leaf = usize::try_from(index / 4).unwrap_or(usize::MAX);
+        if index >= self.balance_count {
+            return Err(BeaconError::UnknownValidator(index));
+        }
         let balance_root = self
-            .balance_leaves
-            .get(leaf)
-            .copied()
-            .ok_or(BeaconError::ValidatorIndexTooLarge(index))?;
+            .balances
+            .layers
+            .first()
+            .and_then(|leaves| leaves.get(as_usize(index / 4)).copied())
+            .ok_or(BeaconError::UnknownValidator(index))?;
         let mut proof = self.balances.proof(index / 4);
-        proof.push(length_leaf(self.balance_count));
+        proof.push(le_leaf(self.balance_count));
         Ok(BalanceProof {
-            pubkey_hash: usize::try_from(index)
-                .ok()
-                .and_then(|i| self.pubkey_hashes.get(i).copied())
+            pubkey_hash: self
+                .pubkey_hashes
+                .get(as_usize(index))
+                .copied()
                 .unwrap_or_default(),
             balance_root,
             proof,
@@ -298,71 +310,43 @@ impl BuiltState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{
-        verify_balance_container, verify_state_root, verify_validator_balance,
-        verify_validator_fields,
-    };
 
-    fn state(version: ProofVersion, n: u64) -> (BeaconStateBuilder, BuiltState) {
-        let pod = Address::repeat_byte(0x42);
-        let validators = (0..n)
-            .map(|i| {
-                validator_fields(
-                    B256::from(alloy_primitives::U256::from(i + 1)),
-                    credentials_for(pod, 1),
-                    32_000_000_000,
-                    false,
-                    0,
-                    1,
-                    u64::MAX,
-                    u64::MAX,
-                )
-            })
-            .collect();
-        let balances_gwei = (0..n).map(|i| 32_000_000_000 + i).collect();
-        let b = BeaconStateBuilder {
-            version,
-            validators,
-            balances_gwei,
-        };
-        let built = b.build().unwrap();
-        (b, built)
+    #[test]
+    fn an_empty_list_has_the_zero_subtree_of_its_depth_as_root() {
+        let list = SparseList::new(Vec::new(), 3);
+        let z1 = hash_pair(&B256::ZERO, &B256::ZERO);
+        let z2 = hash_pair(&z1, &z1);
+        assert_eq!(list.root(), hash_pair(&z2, &z2));
     }
 
     #[test]
-    fn generated_proofs_verify_for_deneb_and_pectra_and_only_for_their_fork() {
-        for (version, other) in [
-            (ProofVersion::Deneb, ProofVersion::Pectra),
-            (ProofVersion::Pectra, ProofVersion::Deneb),
-        ] {
-            let (b, s) = state(version, 9);
-            verify_state_root(s.block_root, &s.state_root_proof()).unwrap();
-            let container = s.balance_container_proof();
-            verify_balance_container(version, s.block_root, &container).unwrap();
-            assert!(verify_balance_container(other, s.block_root, &container).is_err());
-            for i in 0..9u64 {
-                let fields = &b.validators[usize::try_from(i).unwrap()];
-                let proof = s.validator_proof(i).unwrap();
-                verify_validator_fields(version, s.state_root, fields, &proof, i).unwrap();
-                assert!(verify_validator_fields(other, s.state_root, fields, &proof, i).is_err());
-                let bp = s.balance_proof(i).unwrap();
-                assert_eq!(
-                    verify_validator_balance(container.balance_container_root, i, &bp).unwrap(),
-                    32_000_000_000 + i
-                );
-                assert_eq!(bp.pubkey_hash, fields[0]);
-            }
+    fn a_sparse_list_has_the_root_of_the_same_leaves_padded_with_zeros() {
+        let leaves: Vec<B256> = (1..=5u8).map(B256::repeat_byte).collect();
+        let list = SparseList::new(leaves.clone(), 4);
+        let mut padded = leaves;
+        padded.resize(16, B256::ZERO);
+        assert_eq!(list.root(), merkleize_sha256(&padded).unwrap());
+        for i in 0..5 {
+            assert_eq!(list.proof(i as u64), merkle_proof(&padded, i).unwrap());
         }
     }
 
     #[test]
-    fn a_thousand_validators_build_and_prove() {
-        let (_, s) = state(ProofVersion::Pectra, 1_000);
-        let container = s.balance_container_proof();
-        let bp = s.balance_proof(999).unwrap();
-        assert_eq!(
-            verify_validator_balance(container.balance_container_root, 999, &bp).unwrap(),
-            32_000_000_999
-        );
+    fn credentials_carry_the_prefix_and_the_pod_address() {
+        let pod = Address::repeat_byte(0xab);
+        let c = credentials_for(pod, 2);
+        assert_eq!(c[0], 2);
+        assert!(c[1..12].iter().all(|b| *b == 0));
+        assert_eq!(&c[12..], pod.as_slice());
+    }
+
+    #[test]
+    fn a_validator_with_seven_fields_is_refused() {
+        let b = BeaconStateBuilder {
+            version: ProofVersion::Deneb,
+            validators: vec![vec![B256::ZERO; 7]],
+            balances_gwei: vec![],
+        };
+        assert!(matches!(b.build(), Err(BeaconError::WrongFieldCount(7))));
     }
 }

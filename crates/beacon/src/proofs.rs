@@ -83,7 +83,20 @@ fn require_len(which: &'static str, proof: &[B256], expected: u64) -> Result<(),
     Ok(())
 }
 
-/// The state root is leaf 3 of the block header.
+/// Generalized index (as EigenPod encodes it) of validator `validator_index`'s container under
+/// the state root: `(11 << 41) | validator_index`, the higher bits naming the state field, the
+/// lower 41 the list position and the length mix-in level.
+pub const fn validator_fields_index(validator_index: u64) -> u64 {
+    (VALIDATOR_CONTAINER_INDEX << (VALIDATOR_TREE_HEIGHT + 1)) | validator_index
+}
+
+/// Generalized index of the balances list root under the block root: `(3 << H) | 12` (108 for
+/// Deneb, 204 for Pectra).
+pub const fn balance_container_index(version: ProofVersion) -> u64 {
+    (STATE_ROOT_INDEX << version.state_tree_height()) | BALANCE_CONTAINER_INDEX
+}
+
+/// The state root is leaf 3 of the block header: exactly 3 siblings.
 pub fn verify_state_root(block_root: B256, p: &StateRootProof) -> Result<(), BeaconError> {
     require_len("state root", &p.proof, BEACON_BLOCK_HEADER_TREE_HEIGHT)?;
     check_root(
@@ -95,7 +108,8 @@ pub fn verify_state_root(block_root: B256, p: &StateRootProof) -> Result<(), Bea
     )
 }
 
-/// The validator's fields are element `validator_index` of `BeaconState.validators`.
+/// The validator's eight fields are element `validator_index` of `BeaconState.validators`:
+/// exactly 41 + H siblings (46 Deneb, 47 Pectra), index [`validator_fields_index`].
 pub fn verify_validator_fields(
     version: ProofVersion,
     state_root: B256,
@@ -113,34 +127,60 @@ pub fn verify_validator_fields(
         .saturating_add(1)
         .saturating_add(version.state_tree_height());
     require_len("validator fields", proof, height)?;
-    let index = (VALIDATOR_CONTAINER_INDEX << (VALIDATOR_TREE_HEIGHT + 1)) | validator_index;
     let leaf = merkleize_sha256(fields)?;
-    check_root(state_root, leaf, index, proof, "validator fields")
+    check_root(
+        state_root,
+        leaf,
+        validator_fields_index(validator_index),
+        proof,
+        "validator fields",
+    )
 }
 
-/// The balance container is field 12 of the state, itself leaf 3 of the block header.
+/// The balances list root is field 12 of the state, itself leaf 3 of the block header: exactly
+/// 3 + H siblings (8 Deneb, 9 Pectra), index [`balance_container_index`].
 pub fn verify_balance_container(
     version: ProofVersion,
     block_root: B256,
     p: &BalanceContainerProof,
 ) -> Result<(), BeaconError> {
-    let h = version.state_tree_height();
     require_len(
         "balance container",
         &p.proof,
-        BEACON_BLOCK_HEADER_TREE_HEIGHT.saturating_add(h),
+        BEACON_BLOCK_HEADER_TREE_HEIGHT.saturating_add(version.state_tree_height()),
     )?;
-    let index = (STATE_ROOT_INDEX << h) | BALANCE_CONTAINER_INDEX;
     check_root(
         block_root,
         p.balance_container_root,
-        index,
+        balance_container_index(version),
         &p.proof,
         "balance container",
     )
 }
 
-/// Proves the leaf holding `validator_index`'s balance and returns that balance in gwei.
+/// Any top-level `BeaconState` field (e.g. [`crate::LATEST_BLOCK_HEADER_INDEX`] in older proof
+/// files) under a state root: exactly H siblings.
+pub fn verify_state_field(
+    version: ProofVersion,
+    state_root: B256,
+    field_index: u64,
+    leaf: B256,
+    proof: &[B256],
+) -> Result<(), BeaconError> {
+    let h = version.state_tree_height();
+    require_len("state field", proof, h)?;
+    if field_index >> h != 0 {
+        return Err(BeaconError::InvalidIndex {
+            index: field_index,
+            siblings: proof.len(),
+        });
+    }
+    check_root(state_root, leaf, field_index, proof, "state field")
+}
+
+/// Proves the leaf holding `validator_index`'s balance (element `validator_index / 4` of the
+/// balances list: exactly 39 siblings, the last the list length) and returns that balance in gwei
+/// (the little-endian `u64` at byte `8 * (validator_index % 4)` of the leaf).
 pub fn verify_validator_balance(
     balance_container_root: B256,
     validator_index: u64,
@@ -170,4 +210,62 @@ pub fn balance_at(balance_root: &B256, validator_index: u64) -> u64 {
         b.copy_from_slice(src);
     }
     u64::from_le_bytes(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_generalized_indices_are_eigenpods() {
+        assert_eq!(validator_fields_index(0), 11 << 41);
+        assert_eq!(validator_fields_index(302_913), (11 << 41) | 302_913);
+        assert_eq!(balance_container_index(ProofVersion::Deneb), 108);
+        assert_eq!(balance_container_index(ProofVersion::Pectra), (3 << 6) | 12);
+    }
+
+    #[test]
+    fn a_balance_is_the_little_endian_word_at_its_slot() {
+        let mut leaf = [0u8; 32];
+        for k in 0..4u64 {
+            let at = (k * 8) as usize;
+            leaf[at..at + 8].copy_from_slice(&(1_000 + k).to_le_bytes());
+        }
+        let leaf = B256::from(leaf);
+        for i in [0u64, 1, 2, 3, 4, 401, 1 << 39] {
+            assert_eq!(balance_at(&leaf, i), 1_000 + i % 4);
+        }
+    }
+
+    #[test]
+    fn a_state_field_index_beyond_the_state_tree_is_refused() {
+        let proof = vec![B256::repeat_byte(1); 5];
+        assert_eq!(
+            verify_state_field(
+                ProofVersion::Deneb,
+                B256::repeat_byte(2),
+                32,
+                B256::ZERO,
+                &proof
+            ),
+            Err(BeaconError::InvalidIndex {
+                index: 32,
+                siblings: 5
+            })
+        );
+        assert!(matches!(
+            verify_state_field(
+                ProofVersion::Pectra,
+                B256::repeat_byte(2),
+                4,
+                B256::ZERO,
+                &proof
+            ),
+            Err(BeaconError::InvalidProofLength {
+                expected: 6,
+                actual: 5,
+                ..
+            })
+        ));
+    }
 }

@@ -1,5 +1,6 @@
 //! The eight leaves of a `Validator` container and how to read them. uint64 fields are
-//! little-endian in the first 8 bytes of their 32-byte leaf.
+//! little-endian in the first 8 bytes of their 32-byte leaf. Every decoder takes the full field
+//! list and refuses any count other than 8 (`WrongFieldCount`).
 
 use crate::error::BeaconError;
 use alloy_primitives::{Address, B256};
@@ -63,22 +64,22 @@ pub fn is_slashed(fields: &[B256]) -> Result<bool, BeaconError> {
     field(fields, VALIDATOR_SLASHED_INDEX).map(|l| !l.is_zero())
 }
 
-/// Field 4.
+/// Field 4: the activation eligibility epoch.
 pub fn activation_eligibility_epoch(fields: &[B256]) -> Result<u64, BeaconError> {
     field(fields, VALIDATOR_ACTIVATION_ELIGIBILITY_EPOCH_INDEX).map(|l| le_u64(&l))
 }
 
-/// Field 5.
+/// Field 5: the activation epoch ([`FAR_FUTURE_EPOCH`] while not yet activated).
 pub fn activation_epoch(fields: &[B256]) -> Result<u64, BeaconError> {
     field(fields, VALIDATOR_ACTIVATION_EPOCH_INDEX).map(|l| le_u64(&l))
 }
 
-/// Field 6.
+/// Field 6: the exit epoch ([`FAR_FUTURE_EPOCH`] unless exiting).
 pub fn exit_epoch(fields: &[B256]) -> Result<u64, BeaconError> {
     field(fields, VALIDATOR_EXIT_EPOCH_INDEX).map(|l| le_u64(&l))
 }
 
-/// Field 7.
+/// Field 7: the withdrawable epoch.
 pub fn withdrawable_epoch(fields: &[B256]) -> Result<u64, BeaconError> {
     field(fields, VALIDATOR_WITHDRAWABLE_EPOCH_INDEX).map(|l| le_u64(&l))
 }
@@ -145,5 +146,33 @@ mod tests {
             pubkey_hash(&[0u8; 47]),
             Err(BeaconError::BadPubkeyLength(47))
         );
+    }
+
+    #[test]
+    fn a_pubkey_hash_is_sha256_of_the_key_padded_with_16_zero_bytes() {
+        // sha256 of 64 zero bytes.
+        assert_eq!(
+            pubkey_hash(&[0u8; 48]).unwrap(),
+            "0xf5a5fd42d16a20302798ef6ed309979b43003d2320d9f0e8ea9831a92759fb4b"
+                .parse::<B256>()
+                .unwrap()
+        );
+        let key = [0xa5u8; 48];
+        let mut h = Sha256::new();
+        h.update(key);
+        h.update([0u8; 16]);
+        assert_eq!(pubkey_hash(&key).unwrap(), B256::from_slice(&h.finalize()));
+        assert_eq!(
+            pubkey_hash(&[0u8; 49]),
+            Err(BeaconError::BadPubkeyLength(49))
+        );
+    }
+
+    #[test]
+    fn the_slashed_flag_is_any_non_zero_leaf() {
+        let mut f = vec![B256::ZERO; 8];
+        assert_eq!(is_slashed(&f), Ok(false));
+        f[VALIDATOR_SLASHED_INDEX] = B256::with_last_byte(1);
+        assert_eq!(is_slashed(&f), Ok(true));
     }
 }
