@@ -144,6 +144,17 @@ pub async fn run(a: TxArgs) -> CliResult {
                 Value::Object(m) if m.contains_key("WithdrawalCredentialProof") => {
                     legacy_fields(&a.action, &text)?
                 }
+                // The proof tool's command line wraps credential proofs with their timestamp.
+                Value::Object(mut m) if m.contains_key("ValidatorProofs") => {
+                    let mut inner = match m.remove("ValidatorProofs") {
+                        Some(Value::Object(inner)) => inner,
+                        _ => return Err("ValidatorProofs must be an object".into()),
+                    };
+                    if let Some(ts) = m.remove("OracleBeaconTimestamp") {
+                        inner.insert("beaconTimestamp".into(), ts);
+                    }
+                    inner
+                }
                 Value::Object(m) => m,
                 _ => return Err(format!("{} must hold a JSON object", path.display())),
             }
