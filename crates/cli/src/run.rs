@@ -80,6 +80,13 @@ pub async fn dev(a: DevArgs) -> CliResult {
     }
     println!("Each holds 10000 of: {}", devnet::TOKENS.join(", "));
     println!("Account (0) governs the devnet and mints its tokens.");
+    println!(
+        "Accounts (7), (8) and (9) are the beacon oracle (2 must agree); `restake beacon simulate` posts roots for a pod."
+    );
+    println!(
+        "Rewards epochs are {} blocks.",
+        restake_core::config::Params::devnet().rewards_epoch_blocks
+    );
     let config = NodeConfig {
         chain_id: devnet::CHAIN_ID,
         block_interval: Duration::from_millis(a.block_time_ms.max(10)),
