@@ -10,6 +10,7 @@ use crate::delegation::QueuedWithdrawalParams;
 use crate::evidence::SignedAttestation;
 use crate::pause::PauseTarget;
 use crate::rewards::{OperatorReward, StrategyAndMultiplier};
+use crate::vault::{VaultAssetInit, VaultParams};
 use alloy_primitives::{Address, B256, Bytes, U256};
 use restake_beacon::{BalanceContainerProof, BalanceProof, StateRootProof, ValidatorProof};
 use restake_primitives::decimal::{u256 as dec, u256_vec as dec_vec};
@@ -318,6 +319,103 @@ pub enum Action {
     ClaimRewards {
         tokens: Vec<Address>,
     },
+    // Liquid restaking vaults
+    CreateVault {
+        symbol: String,
+        assets: Vec<VaultAssetInit>,
+        /// Parameters (default: the documented defaults).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        params: Option<Box<VaultParams>>,
+    },
+    AddVaultOperator {
+        vault: Address,
+        operator: Address,
+        weight_bps: u16,
+    },
+    DepositIntoVault {
+        vault: Address,
+        token: Address,
+        #[serde(with = "dec")]
+        amount: U256,
+        #[serde(with = "dec", default)]
+        min_shares_out: U256,
+        /// Latest block timestamp to execute at; 0 for none.
+        #[serde(default)]
+        deadline: u64,
+    },
+    RequestRedeem {
+        vault: Address,
+        #[serde(with = "dec")]
+        shares: U256,
+        token: Address,
+    },
+    FinalizeRedeemRequests {
+        vault: Address,
+        max_requests: u32,
+    },
+    ClaimRedeem {
+        vault: Address,
+        request_id: u64,
+    },
+    InstantRedeem {
+        vault: Address,
+        #[serde(with = "dec")]
+        shares: U256,
+        token: Address,
+        #[serde(with = "dec", default)]
+        min_amount_out: U256,
+    },
+    RestakeVaultAssets {
+        vault: Address,
+        token: Address,
+        #[serde(with = "dec")]
+        amount: U256,
+        /// The node delegator (default: routed by target weights).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        delegator: Option<u32>,
+    },
+    QueueVaultWithdrawal {
+        vault: Address,
+        delegator: u32,
+        token: Address,
+        #[serde(with = "dec")]
+        deposit_shares: U256,
+    },
+    CompleteVaultWithdrawal {
+        vault: Address,
+        withdrawal_root: B256,
+    },
+    RedelegateVaultDelegator {
+        vault: Address,
+        delegator: u32,
+    },
+    UpdateVaultAssetRate {
+        vault: Address,
+        token: Address,
+        #[serde(with = "dec")]
+        rate_wad: U256,
+    },
+    SetVaultPaused {
+        vault: Address,
+        #[serde(with = "restake_primitives::decimal::u64_str")]
+        paused: u64,
+    },
+    SetVaultRoles {
+        vault: Address,
+        admin: Address,
+        pauser: Address,
+        manager: Address,
+    },
+    QueueVaultParams {
+        vault: Address,
+        params: Box<VaultParams>,
+    },
+    ApplyVaultParams {
+        vault: Address,
+    },
+    HarvestVaultRewards {
+        vault: Address,
+    },
     // Permissions
     AddPendingAdmin {
         account: Address,
@@ -414,6 +512,23 @@ impl Action {
             Self::SetOperatorAvsSplit { .. } => "setOperatorAvsSplit",
             Self::SetRewardsRecipient { .. } => "setRewardsRecipient",
             Self::ClaimRewards { .. } => "claimRewards",
+            Self::CreateVault { .. } => "createVault",
+            Self::AddVaultOperator { .. } => "addVaultOperator",
+            Self::DepositIntoVault { .. } => "depositIntoVault",
+            Self::RequestRedeem { .. } => "requestRedeem",
+            Self::FinalizeRedeemRequests { .. } => "finalizeRedeemRequests",
+            Self::ClaimRedeem { .. } => "claimRedeem",
+            Self::InstantRedeem { .. } => "instantRedeem",
+            Self::RestakeVaultAssets { .. } => "restakeVaultAssets",
+            Self::QueueVaultWithdrawal { .. } => "queueVaultWithdrawal",
+            Self::CompleteVaultWithdrawal { .. } => "completeVaultWithdrawal",
+            Self::RedelegateVaultDelegator { .. } => "redelegateVaultDelegator",
+            Self::UpdateVaultAssetRate { .. } => "updateVaultAssetRate",
+            Self::SetVaultPaused { .. } => "setVaultPaused",
+            Self::SetVaultRoles { .. } => "setVaultRoles",
+            Self::QueueVaultParams { .. } => "queueVaultParams",
+            Self::ApplyVaultParams { .. } => "applyVaultParams",
+            Self::HarvestVaultRewards { .. } => "harvestVaultRewards",
             Self::AddPendingAdmin { .. } => "addPendingAdmin",
             Self::RemovePendingAdmin { .. } => "removePendingAdmin",
             Self::AcceptAdmin { .. } => "acceptAdmin",

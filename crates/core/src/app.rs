@@ -21,6 +21,7 @@ use crate::rewards;
 use crate::state::StateWrite;
 use crate::strategy_manager as sm;
 use crate::tokens;
+use crate::vault;
 use alloy_primitives::{Address, U256};
 use restake_primitives::OperatorSet;
 use serde::{Deserialize, Serialize};
@@ -417,6 +418,81 @@ pub fn dispatch(ex: &mut Exec<'_>, sender: Address, action: &Action) -> Result<(
             rewards::set_rewards_recipient(ex, sender, *recipient)
         }
         A::ClaimRewards { tokens } => rewards::claim_rewards(ex, sender, tokens),
+        A::CreateVault {
+            symbol,
+            assets,
+            params,
+        } => vault::create_vault(ex, sender, symbol, assets, params.as_deref()).map(drop),
+        A::AddVaultOperator {
+            vault: v,
+            operator,
+            weight_bps,
+        } => vault::add_vault_operator(ex, sender, *v, *operator, *weight_bps),
+        A::DepositIntoVault {
+            vault: v,
+            token,
+            amount,
+            min_shares_out,
+            deadline,
+        } => vault::deposit_into_vault(ex, sender, *v, *token, *amount, *min_shares_out, *deadline)
+            .map(drop),
+        A::RequestRedeem {
+            vault: v,
+            shares,
+            token,
+        } => vault::request_redeem(ex, sender, *v, *shares, *token).map(drop),
+        A::FinalizeRedeemRequests {
+            vault: v,
+            max_requests,
+        } => vault::finalize_redeem_requests(ex, *v, *max_requests).map(drop),
+        A::ClaimRedeem {
+            vault: v,
+            request_id,
+        } => vault::claim_redeem(ex, sender, *v, *request_id),
+        A::InstantRedeem {
+            vault: v,
+            shares,
+            token,
+            min_amount_out,
+        } => vault::instant_redeem(ex, sender, *v, *shares, *token, *min_amount_out).map(drop),
+        A::RestakeVaultAssets {
+            vault: v,
+            token,
+            amount,
+            delegator,
+        } => vault::restake_vault_assets(ex, sender, *v, *token, *amount, *delegator),
+        A::QueueVaultWithdrawal {
+            vault: v,
+            delegator,
+            token,
+            deposit_shares,
+        } => vault::queue_vault_withdrawal(ex, sender, *v, *delegator, *token, *deposit_shares)
+            .map(drop),
+        A::CompleteVaultWithdrawal {
+            vault: v,
+            withdrawal_root,
+        } => vault::complete_vault_withdrawal(ex, *v, *withdrawal_root),
+        A::RedelegateVaultDelegator {
+            vault: v,
+            delegator,
+        } => vault::redelegate_vault_delegator(ex, sender, *v, *delegator),
+        A::UpdateVaultAssetRate {
+            vault: v,
+            token,
+            rate_wad,
+        } => vault::update_vault_asset_rate(ex, sender, *v, *token, *rate_wad),
+        A::SetVaultPaused { vault: v, paused } => vault::set_vault_paused(ex, sender, *v, *paused),
+        A::SetVaultRoles {
+            vault: v,
+            admin,
+            pauser,
+            manager,
+        } => vault::set_vault_roles(ex, sender, *v, *admin, *pauser, *manager),
+        A::QueueVaultParams { vault: v, params } => {
+            vault::queue_vault_params(ex, sender, *v, params).map(drop)
+        }
+        A::ApplyVaultParams { vault: v } => vault::apply_vault_params(ex, *v),
+        A::HarvestVaultRewards { vault: v } => vault::harvest_vault_rewards(ex, *v),
         A::PostBeaconRoot {
             timestamp,
             block_root,

@@ -13,6 +13,7 @@ use crate::rewards::RewardsError;
 use crate::state::StateError;
 use crate::strategy_manager::StrategyManagerError;
 use crate::tokens::TokenError;
+use crate::vault::VaultError;
 use restake_primitives::math::MathError;
 use restake_primitives::signature::SignatureError;
 use thiserror::Error;
@@ -65,6 +66,9 @@ pub enum Error {
     /// Rewards.
     #[error("rewards: {0}")]
     Rewards(#[from] RewardsError),
+    /// Liquid restaking vaults.
+    #[error("vault: {0}")]
+    Vault(#[from] VaultError),
 }
 
 impl Error {
@@ -87,6 +91,7 @@ impl Error {
             Self::Pod(_) => 13000,
             Self::Oracle(_) => 14000,
             Self::Rewards(_) => 15000,
+            Self::Vault(_) => 16000,
         }
     }
 
@@ -109,6 +114,7 @@ impl Error {
             Self::Pod(e) => format!("{e:?}"),
             Self::Oracle(e) => format!("{e:?}"),
             Self::Rewards(e) => format!("{e:?}"),
+            Self::Vault(e) => format!("{e:?}"),
         };
         inner
             .split(|c: char| !c.is_ascii_alphanumeric())

@@ -373,4 +373,131 @@ pub enum Event {
         #[serde(with = "dec")]
         amount: U256,
     },
+    // Liquid restaking vaults
+    VaultCreated {
+        vault: Address,
+        id: u64,
+        lrt: Address,
+        admin: Address,
+    },
+    VaultOperatorAdded {
+        vault: Address,
+        operator: Address,
+        delegator: Address,
+        index: u32,
+        weight_bps: u16,
+    },
+    VaultDeposit {
+        vault: Address,
+        depositor: Address,
+        token: Address,
+        #[serde(with = "dec")]
+        amount: U256,
+        #[serde(with = "dec")]
+        value: U256,
+        #[serde(with = "dec")]
+        shares: U256,
+    },
+    VaultFeeCharged {
+        vault: Address,
+        #[serde(with = "dec")]
+        shares: U256,
+        #[serde(with = "dec")]
+        value: U256,
+        #[serde(with = "dec")]
+        high_water_mark: U256,
+    },
+    RedeemRequested {
+        vault: Address,
+        request_id: u64,
+        owner: Address,
+        #[serde(with = "dec")]
+        shares: U256,
+        token: Address,
+        #[serde(with = "dec")]
+        rate_at_request: U256,
+    },
+    RedeemFinalized {
+        vault: Address,
+        request_id: u64,
+        token: Address,
+        #[serde(with = "dec")]
+        amount: U256,
+        #[serde(with = "dec")]
+        rate_applied: U256,
+    },
+    RedeemClaimed {
+        vault: Address,
+        request_id: u64,
+        owner: Address,
+        token: Address,
+        #[serde(with = "dec")]
+        amount: U256,
+    },
+    InstantRedeemed {
+        vault: Address,
+        owner: Address,
+        #[serde(with = "dec")]
+        shares: U256,
+        token: Address,
+        #[serde(with = "dec")]
+        amount: U256,
+        fee_bps: u16,
+    },
+    VaultRestaked {
+        vault: Address,
+        delegator: Address,
+        operator: Address,
+        token: Address,
+        #[serde(with = "dec")]
+        amount: U256,
+        #[serde(with = "dec")]
+        shares: U256,
+    },
+    VaultWithdrawalQueued {
+        vault: Address,
+        delegator: Address,
+        withdrawal_root: B256,
+    },
+    VaultWithdrawalCompleted {
+        vault: Address,
+        delegator: Address,
+        withdrawal_root: B256,
+        token: Address,
+        #[serde(with = "dec")]
+        amount: U256,
+    },
+    VaultAssetRateUpdated {
+        vault: Address,
+        token: Address,
+        #[serde(with = "dec")]
+        old_rate: U256,
+        #[serde(with = "dec")]
+        new_rate: U256,
+        is_override: bool,
+    },
+    VaultPausedSet {
+        vault: Address,
+        paused: u64,
+    },
+    VaultRolesSet {
+        vault: Address,
+        admin: Address,
+        pauser: Address,
+        manager: Address,
+    },
+    VaultParamsQueued {
+        vault: Address,
+        effective_at_block: u32,
+    },
+    VaultParamsApplied {
+        vault: Address,
+    },
+    VaultRewardsHarvested {
+        vault: Address,
+        delegator: Address,
+        token: Address,
+        #[serde(with = "dec")]
+        amount: U256,
+    },
 }

@@ -18,6 +18,8 @@
 //!   [`share_manager`]: one interface over token-pool and beacon-chain ETH shares.
 //! - [`rewards`]: AVS rewards computed on the ledger: epoch distribution by slashable stake,
 //!   operator commission, reward-per-share indices for delegators, claims.
+//! - [`vault`]: the liquid restaking vault (an LRT): multi-LST deposits priced from the core's
+//!   own books, node delegators per operator, FIFO redemptions, instant exits, fees.
 //! - [`permissions`], [`pause`]: delegated permissions and emergency switches.
 //! - [`shares`]: the exact share math under slashing.
 //!
@@ -64,6 +66,7 @@ pub mod strategy_manager;
 pub mod tokens;
 pub mod tx;
 pub mod typed_data;
+pub mod vault;
 pub mod views;
 
 pub use action::Action;

@@ -15,6 +15,7 @@ use crate::delegation::QueuedWithdrawalParams;
 use crate::evidence::SignedAttestation;
 use crate::pause::PauseTarget;
 use crate::typed_data::{Domain, Struct, StructType, Ty, Val, signing_hash, typed_data_json};
+use crate::vault::VaultParams;
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use restake_primitives::signature::{SignatureError, recover_signer};
 use serde::{Deserialize, Serialize};
@@ -246,6 +247,56 @@ const OPERATOR_REWARD: StructType = StructType {
     name: "OperatorReward",
     fields: operator_reward_fields,
 };
+
+fn vault_asset_fields() -> Vec<(&'static str, Ty)> {
+    vec![("token", Ty::Address), ("rateWad", Ty::Uint(256))]
+}
+const VAULT_ASSET: StructType = StructType {
+    name: "VaultAsset",
+    fields: vault_asset_fields,
+};
+
+fn vault_params_fields() -> Vec<(&'static str, Ty)> {
+    vec![
+        ("minDepositValue", Ty::Uint(256)),
+        ("totalCapValue", Ty::Uint(256)),
+        ("assetCaps", arr(Ty::Uint(256))),
+        ("operatorCapBps", Ty::Uint(16)),
+        ("feeBps", Ty::Uint(16)),
+        ("treasury", Ty::Address),
+        ("cooldownBlocks", Ty::Uint(32)),
+        ("instantFeeMinBps", Ty::Uint(16)),
+        ("instantFeeMaxBps", Ty::Uint(16)),
+        ("bufferTargetBps", Ty::Uint(16)),
+        ("bufferFloorBps", Ty::Uint(16)),
+        ("maxRateStepBps", Ty::Uint(16)),
+        ("maxRateAgeBlocks", Ty::Uint(32)),
+        ("paramDelayBlocks", Ty::Uint(32)),
+    ]
+}
+const VAULT_PARAMS: StructType = StructType {
+    name: "VaultParams",
+    fields: vault_params_fields,
+};
+
+fn vault_params(p: &VaultParams) -> Val {
+    VAULT_PARAMS.value(vec![
+        Val::Uint(p.min_deposit_value),
+        Val::Uint(p.total_cap_value),
+        uints(&p.asset_caps),
+        uint(p.operator_cap_bps),
+        uint(p.fee_bps),
+        addr(p.treasury),
+        uint(p.cooldown_blocks),
+        uint(p.instant_fee_min_bps),
+        uint(p.instant_fee_max_bps),
+        uint(p.buffer_target_bps),
+        uint(p.buffer_floor_bps),
+        uint(p.max_rate_step_bps),
+        uint(p.max_rate_age_blocks),
+        uint(p.param_delay_blocks),
+    ])
+}
 
 fn state_root_fields() -> Vec<(&'static str, Ty)> {
     vec![
@@ -806,6 +857,144 @@ pub fn typed_action(from: Address, nonce: u64, action: &Action) -> Struct {
             .field("split", Ty::Uint(16), uint(*split)),
         A::SetRewardsRecipient { recipient } => s.field("recipient", Ty::Address, addr(*recipient)),
         A::ClaimRewards { tokens } => s.field("tokens", arr(Ty::Address), addrs(tokens)),
+        A::CreateVault {
+            symbol,
+            assets,
+            params,
+        } => s
+            .field("symbol", Ty::String, Val::String(symbol.clone()))
+            .field(
+                "assets",
+                arr(Ty::Struct(VAULT_ASSET)),
+                Val::Array(
+                    assets
+                        .iter()
+                        .map(|a| VAULT_ASSET.value(vec![addr(a.token), Val::Uint(a.rate_wad)]))
+                        .collect(),
+                ),
+            )
+            .field(
+                "params",
+                Ty::Struct(VAULT_PARAMS),
+                vault_params(params.as_deref().unwrap_or(&VaultParams::default())),
+            ),
+        A::AddVaultOperator {
+            vault,
+            operator,
+            weight_bps,
+        } => s
+            .field("vault", Ty::Address, addr(*vault))
+            .field("operator", Ty::Address, addr(*operator))
+            .field("weightBps", Ty::Uint(16), uint(*weight_bps)),
+        A::DepositIntoVault {
+            vault,
+            token,
+            amount,
+            min_shares_out,
+            deadline,
+        } => s
+            .field("vault", Ty::Address, addr(*vault))
+            .field("token", Ty::Address, addr(*token))
+            .field("amount", Ty::Uint(256), Val::Uint(*amount))
+            .field("minSharesOut", Ty::Uint(256), Val::Uint(*min_shares_out))
+            .field("deadline", Ty::Uint(64), uint(*deadline)),
+        A::RequestRedeem {
+            vault,
+            shares,
+            token,
+        } => s
+            .field("vault", Ty::Address, addr(*vault))
+            .field("shares", Ty::Uint(256), Val::Uint(*shares))
+            .field("token", Ty::Address, addr(*token)),
+        A::FinalizeRedeemRequests {
+            vault,
+            max_requests,
+        } => s.field("vault", Ty::Address, addr(*vault)).field(
+            "maxRequests",
+            Ty::Uint(32),
+            uint(*max_requests),
+        ),
+        A::ClaimRedeem { vault, request_id } => s.field("vault", Ty::Address, addr(*vault)).field(
+            "requestId",
+            Ty::Uint(64),
+            uint(*request_id),
+        ),
+        A::InstantRedeem {
+            vault,
+            shares,
+            token,
+            min_amount_out,
+        } => s
+            .field("vault", Ty::Address, addr(*vault))
+            .field("shares", Ty::Uint(256), Val::Uint(*shares))
+            .field("token", Ty::Address, addr(*token))
+            .field("minAmountOut", Ty::Uint(256), Val::Uint(*min_amount_out)),
+        A::RestakeVaultAssets {
+            vault,
+            token,
+            amount,
+            delegator,
+        } => s
+            .field("vault", Ty::Address, addr(*vault))
+            .field("token", Ty::Address, addr(*token))
+            .field("amount", Ty::Uint(256), Val::Uint(*amount))
+            // Absent (routed by weight) signs as 2^64 - 1, which no index can be.
+            .field(
+                "delegator",
+                Ty::Uint(64),
+                uint(delegator.map_or(u64::MAX, u64::from)),
+            ),
+        A::QueueVaultWithdrawal {
+            vault,
+            delegator,
+            token,
+            deposit_shares,
+        } => s
+            .field("vault", Ty::Address, addr(*vault))
+            .field("delegator", Ty::Uint(32), uint(*delegator))
+            .field("token", Ty::Address, addr(*token))
+            .field("depositShares", Ty::Uint(256), Val::Uint(*deposit_shares)),
+        A::CompleteVaultWithdrawal {
+            vault,
+            withdrawal_root,
+        } => s.field("vault", Ty::Address, addr(*vault)).field(
+            "withdrawalRoot",
+            Ty::Bytes32,
+            Val::Bytes32(*withdrawal_root),
+        ),
+        A::RedelegateVaultDelegator { vault, delegator } => s
+            .field("vault", Ty::Address, addr(*vault))
+            .field("delegator", Ty::Uint(32), uint(*delegator)),
+        A::UpdateVaultAssetRate {
+            vault,
+            token,
+            rate_wad,
+        } => s
+            .field("vault", Ty::Address, addr(*vault))
+            .field("token", Ty::Address, addr(*token))
+            .field("rateWad", Ty::Uint(256), Val::Uint(*rate_wad)),
+        A::SetVaultPaused { vault, paused } => {
+            s.field("vault", Ty::Address, addr(*vault))
+                .field("paused", Ty::Uint(64), uint(*paused))
+        }
+        A::SetVaultRoles {
+            vault,
+            admin,
+            pauser,
+            manager,
+        } => s
+            .field("vault", Ty::Address, addr(*vault))
+            .field("admin", Ty::Address, addr(*admin))
+            .field("pauser", Ty::Address, addr(*pauser))
+            .field("manager", Ty::Address, addr(*manager)),
+        A::QueueVaultParams { vault, params } => s.field("vault", Ty::Address, addr(*vault)).field(
+            "params",
+            Ty::Struct(VAULT_PARAMS),
+            vault_params(params),
+        ),
+        A::ApplyVaultParams { vault } | A::HarvestVaultRewards { vault } => {
+            s.field("vault", Ty::Address, addr(*vault))
+        }
         A::AddPendingAdmin { account, admin }
         | A::RemovePendingAdmin { account, admin }
         | A::RemoveAdmin { account, admin } => s

@@ -11,6 +11,7 @@
 )]
 
 pub mod beacon;
+pub mod vault;
 
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use restake_core::allocation::{AllocateParams, CreateSetParams, RegistrationPolicy};
