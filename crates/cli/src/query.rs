@@ -62,6 +62,19 @@ pub enum QueryCmd {
         #[command(flatten)]
         common: Common,
     },
+    /// A liquid restaking vault (by its account or LRT token): books, rate, pending exits; with
+    /// `--account`, that holder's shares, value and requests.
+    Vault {
+        /// Vault or LRT address.
+        address: String,
+        /// A holder to show.
+        #[arg(long)]
+        account: Option<String>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Every vault with its total assets, supply and rate.
+    Vaults(Common),
     /// A receipt by transaction hash.
     Receipt {
         /// Transaction hash.
@@ -403,6 +416,102 @@ pub async fn run(q: QueryCmd) -> CliResult {
             let mut rows = vec![vec!["TOKEN".into(), "SYMBOL".into(), "CLAIMABLE".into()]];
             for x in v["claimable"].as_array().into_iter().flatten() {
                 rows.push(vec![s(&x["token"]), s(&x["symbol"]), s(&x["amount"])]);
+            }
+            table(&rows);
+        }
+        QueryCmd::Vault {
+            address,
+            account,
+            common,
+        } => {
+            let (_, v) = call(
+                &common,
+                "restake_getVault",
+                vec![json!(address), json!(account)],
+            )
+            .await?;
+            if common.json || v.is_null() {
+                return print_json(&v);
+            }
+            println!("vault         {}", s(&v["address"]));
+            println!("lrt           {} ({})", s(&v["lrt"]), s(&v["symbol"]));
+            println!("total assets  {} wei", s(&v["books"]["totalAssets"]));
+            println!("total supply  {}", s(&v["books"]["totalSupply"]));
+            println!(
+                "rate          {} (wei per share, 1e18 = 1.0)",
+                s(&v["rate"])
+            );
+            println!("paused        {}", s(&v["paused"]));
+            let mut rows = vec![vec![
+                "TOKEN".into(),
+                "RATE".into(),
+                "IDLE".into(),
+                "DELEGATED".into(),
+                "QUEUED".into(),
+                "ESCROW".into(),
+                "VALUE".into(),
+            ]];
+            let holdings = v["books"]["assets"].as_array().cloned().unwrap_or_default();
+            for (a, h) in v["assets"].as_array().into_iter().flatten().zip(holdings) {
+                rows.push(vec![
+                    s(&a["token"]),
+                    s(&a["rateWad"]),
+                    s(&h["idle"]),
+                    s(&h["delegated"]),
+                    s(&h["queued"]),
+                    s(&a["escrow"]),
+                    s(&h["value"]),
+                ]);
+            }
+            table(&rows);
+            let mut rows = vec![vec!["DELEGATOR".into(), "OPERATOR".into(), "VALUE".into()]];
+            let values = v["books"]["delegatorValues"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            for (d, val) in v["delegators"].as_array().into_iter().flatten().zip(values) {
+                rows.push(vec![s(&d["account"]), s(&d["operator"]), s(&val)]);
+            }
+            table(&rows);
+            println!(
+                "pending exits {}",
+                v["pendingRequests"].as_array().map_or(0, Vec::len)
+            );
+            if let Some(h) = v.get("holder") {
+                println!("holder        {}", s(&h["account"]));
+                println!("  shares      {}", s(&h["shares"]));
+                println!("  value       {} wei", s(&h["value"]));
+                for r in h["requests"].as_array().into_iter().flatten() {
+                    println!(
+                        "  request {}  {}  shares {}  payout {}",
+                        s(&r["id"]),
+                        s(&r["status"]),
+                        s(&r["shares"]),
+                        s(&r["payout"])
+                    );
+                }
+            }
+        }
+        QueryCmd::Vaults(common) => {
+            let (_, v) = call(&common, "restake_getVaults", vec![]).await?;
+            if common.json {
+                return print_json(&v);
+            }
+            let mut rows = vec![vec![
+                "VAULT".into(),
+                "SYMBOL".into(),
+                "TOTAL ASSETS".into(),
+                "SUPPLY".into(),
+                "RATE".into(),
+            ]];
+            for x in v.as_array().into_iter().flatten() {
+                rows.push(vec![
+                    s(&x["vault"]),
+                    s(&x["symbol"]),
+                    s(&x["totalAssets"]),
+                    s(&x["totalSupply"]),
+                    s(&x["rate"]),
+                ]);
             }
             table(&rows);
         }

@@ -80,6 +80,7 @@ const VAULT: &[u8] = b"vt/v/";
 const COUNT: &[u8] = b"vt/n";
 const REQUEST: &[u8] = b"vt/r/";
 const LAST_DEPOSIT: &[u8] = b"vt/ld/";
+const OWNER_REQUEST: &[u8] = b"vt/o/";
 
 /// Vault failures.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -491,6 +492,23 @@ pub trait VaultRead: StateRead {
             .collect()
     }
 
+    /// Ids of an owner's requests not yet claimed, oldest first.
+    fn open_requests_of(&self, vault: &Address, owner: &Address) -> Result<Vec<u64>, StateError>
+    where
+        Self: Sized,
+    {
+        let prefix = key(OWNER_REQUEST, &[vault.as_slice(), owner.as_slice()]);
+        Ok(self
+            .scan_prefix(&prefix)?
+            .into_iter()
+            .filter_map(|(k, _)| {
+                k.get(prefix.len()..)
+                    .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                    .map(u64::from_be_bytes)
+            })
+            .collect())
+    }
+
     /// A redemption request.
     fn redeem_request(&self, vault: &Address, id: u64) -> Result<Option<RedeemRequest>, StateError>
     where
@@ -503,6 +521,13 @@ impl<T: StateRead + ?Sized> VaultRead for T {}
 
 fn request_key(vault: &Address, id: u64) -> Vec<u8> {
     key(REQUEST, &[vault.as_slice(), &id.to_be_bytes()])
+}
+
+fn owner_request_key(vault: &Address, owner: &Address, id: u64) -> Vec<u8> {
+    key(
+        OWNER_REQUEST,
+        &[vault.as_slice(), owner.as_slice(), &id.to_be_bytes()],
+    )
 }
 
 fn require_vault<R: StateRead>(s: &R, address: &Address) -> Result<Vault, Error> {
@@ -1036,6 +1061,7 @@ pub fn request_redeem(
         payout: U256::ZERO,
     };
     ex.state.put(request_key(&vault, id), &req);
+    ex.state.put_flag(owner_request_key(&vault, &sender, id));
     save(ex, &v);
     ex.emit(Event::RedeemRequested {
         vault,
@@ -1146,6 +1172,8 @@ pub fn claim_redeem(
     tokens::move_tokens(ex, &req.token, &vault, &sender, req.payout)?;
     req.status = RequestStatus::Claimed;
     ex.state.put(request_key(&vault, request_id), &req);
+    ex.state
+        .delete(&owner_request_key(&vault, &sender, request_id));
     save(ex, &v);
     ex.emit(Event::RedeemClaimed {
         vault,

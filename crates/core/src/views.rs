@@ -9,6 +9,7 @@ use crate::pods::{self, Pod, PodRead, ValidatorInfo};
 use crate::pool::PoolRead;
 use crate::share_manager;
 use crate::state::StateRead;
+use crate::vault;
 use alloy_primitives::{Address, B256, U256};
 use restake_primitives::decimal::u256 as dec;
 use restake_primitives::math::{div_wad, mul_wad};
@@ -313,5 +314,121 @@ pub fn pod<R: StateRead>(s: &R, address: &Address) -> Result<Option<PodView>, Er
             .saturating_mul(U256::from(pods::GWEI)),
         validators,
         pod,
+    }))
+}
+
+/// Everything about a liquid restaking vault: its configuration, its books as the core reports
+/// them now, the rate, the next exits in the queue and, if asked, one holder's position.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VaultView {
+    /// Configuration, assets with idle and escrow, node delegators, queue pointers.
+    #[serde(flatten)]
+    pub vault: vault::Vault,
+    /// The LRT's symbol.
+    pub symbol: String,
+    /// Per-asset holdings, per-delegator value, `A` and `S`.
+    pub books: vault::Books,
+    /// `(A + V) · 1e18 / (S + V)`: ETH-wei per LRT share, WAD.
+    #[serde(with = "dec")]
+    pub rate: U256,
+    /// Whether each node delegator is still delegated to its configured operator.
+    pub delegators_in_place: Vec<bool>,
+    /// Pending requests from the head of the queue (at most 100), each with the block it may
+    /// be finalized at.
+    pub pending_requests: Vec<PendingRedeem>,
+    /// The asked-for holder's LRT balance and requests (when an account was given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holder: Option<VaultHolder>,
+}
+
+/// A pending redemption and when its cooldown ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingRedeem {
+    /// The request.
+    #[serde(flatten)]
+    pub request: vault::RedeemRequest,
+    /// First block it may be finalized at (liquidity permitting).
+    pub finalizable_at_block: u32,
+}
+
+/// One holder's view of a vault.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VaultHolder {
+    /// The holder.
+    pub account: Address,
+    /// LRT shares held.
+    #[serde(with = "dec")]
+    pub shares: U256,
+    /// What they are worth now, in ETH-wei (`shares · rate`, rounded down).
+    #[serde(with = "dec")]
+    pub value: U256,
+    /// Its requests not yet claimed.
+    pub requests: Vec<vault::RedeemRequest>,
+}
+
+/// The vault at `address` (its account or its LRT token) as of block `now`.
+pub fn vault<R: StateRead>(
+    s: &R,
+    address: &Address,
+    holder: Option<&Address>,
+    now: u32,
+) -> Result<Option<VaultView>, Error> {
+    use crate::tokens::TokensRead;
+    use vault::VaultRead;
+    let v = match s.vault(address)? {
+        Some(v) => v,
+        None => match s.vaults()?.into_iter().find(|v| v.lrt == *address) {
+            Some(v) => v,
+            None => return Ok(None),
+        },
+    };
+    let books = vault::books(s, &v, now)?;
+    let rate = books.rate()?;
+    let mut delegators_in_place = Vec::with_capacity(v.delegators.len());
+    for d in &v.delegators {
+        delegators_in_place.push(s.delegated_to(&d.account)? == Some(d.operator));
+    }
+    let mut pending_requests = Vec::new();
+    let mut id = v.finalize_head;
+    while id < v.next_request && pending_requests.len() < 100 {
+        if let Some(r) = s.redeem_request(&v.address, id)? {
+            let finalizable_at_block = r.requested_at.saturating_add(v.params.cooldown_blocks);
+            pending_requests.push(PendingRedeem {
+                request: r,
+                finalizable_at_block,
+            });
+        }
+        id = id.saturating_add(1);
+    }
+    let holder = match holder {
+        None => None,
+        Some(account) => {
+            let shares = s.balance_of(&v.lrt, account)?;
+            let mut requests = Vec::new();
+            for i in s.open_requests_of(&v.address, account)? {
+                if let Some(r) = s.redeem_request(&v.address, i)? {
+                    requests.push(r);
+                }
+            }
+            Some(VaultHolder {
+                account: *account,
+                value: mul_wad(shares, rate)?,
+                shares,
+                requests,
+            })
+        }
+    };
+    let symbol = s.token(&v.lrt)?.map(|t| t.symbol).unwrap_or_default();
+    Ok(Some(VaultView {
+        vault: v,
+        symbol,
+        books,
+        rate,
+        delegators_in_place,
+        pending_requests,
+        holder,
     }))
 }

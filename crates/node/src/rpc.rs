@@ -173,6 +173,17 @@ pub trait RestakeApi {
     /// Rewards submissions (all, or one AVS's), with how much each has distributed.
     #[method(name = "getRewardsSubmissions")]
     fn get_rewards_submissions(&self, avs: Option<Address>) -> RpcResult<Vec<rewards::Submission>>;
+    /// A liquid restaking vault (by its account or its LRT token): configuration, books from
+    /// the core's state, rate, pending exits and, with `account`, that holder's position.
+    #[method(name = "getVault")]
+    fn get_vault(
+        &self,
+        vault: Address,
+        account: Option<Address>,
+    ) -> RpcResult<Option<views::VaultView>>;
+    /// Every vault: address, LRT, symbol, total assets, supply and rate.
+    #[method(name = "getVaults")]
+    fn get_vaults(&self) -> RpcResult<Vec<Value>>;
     /// A state value with a Merkle proof against the state root at `height` (default latest).
     #[method(name = "getProof")]
     fn get_proof(&self, key: Bytes, height: Option<u64>) -> RpcResult<Value>;
@@ -375,6 +386,36 @@ impl RestakeApiServer for Api {
             .into_iter()
             .filter(|s| avs.is_none_or(|a| s.operator_set.avs == a))
             .collect())
+    }
+
+    fn get_vault(
+        &self,
+        vault: Address,
+        account: Option<Address>,
+    ) -> RpcResult<Option<views::VaultView>> {
+        let now = u32::try_from(self.height()).unwrap_or(u32::MAX);
+        views::vault(&self.view()?, &vault, account.as_ref(), now).map_err(internal)
+    }
+
+    fn get_vaults(&self) -> RpcResult<Vec<Value>> {
+        use restake_core::vault::VaultRead;
+        let view = self.view()?;
+        let now = u32::try_from(self.height()).unwrap_or(u32::MAX);
+        let mut out = Vec::new();
+        for v in view.vaults().map_err(internal)? {
+            let Some(full) = views::vault(&view, &v.address, None, now).map_err(internal)? else {
+                continue;
+            };
+            out.push(json!({
+                "vault": v.address,
+                "lrt": v.lrt,
+                "symbol": full.symbol,
+                "totalAssets": full.books.total_assets.to_string(),
+                "totalSupply": full.books.total_supply.to_string(),
+                "rate": full.rate.to_string(),
+            }));
+        }
+        Ok(out)
     }
 
     fn get_beacon_root(&self, timestamp: u64) -> RpcResult<Option<B256>> {
