@@ -20,6 +20,7 @@ use restake_core::delegation::QueuedWithdrawalParams;
 use restake_core::evidence::SignedAttestation;
 use restake_core::pause::PauseTarget;
 use restake_core::tx::{Transaction, TxError};
+use restake_core::vault::{VaultAssetInit, VaultParams};
 use restake_primitives::signature::SignatureError;
 use serde_json::{Value, json};
 
@@ -274,6 +275,118 @@ fn samples() -> Vec<Action> {
         Action::ClaimRewards {
             tokens: vec![a(3), a(4)],
         },
+        Action::CreateVault {
+            symbol: "rsETH".into(),
+            assets: vec![
+                VaultAssetInit {
+                    token: a(3),
+                    rate_wad: U256::from(10u64).pow(U256::from(18)),
+                },
+                VaultAssetInit {
+                    token: a(4),
+                    rate_wad: U256::from(1_100_000_000_000_000_000u128),
+                },
+            ],
+            params: None,
+        },
+        Action::CreateVault {
+            symbol: "ezETH".into(),
+            assets: vec![VaultAssetInit {
+                token: a(3),
+                rate_wad: U256::from(1u64),
+            }],
+            params: Some(Box::new(VaultParams {
+                asset_caps: vec![U256::from(5u64)],
+                treasury: a(8),
+                cooldown_blocks: 100_800,
+                param_delay_blocks: 201_600,
+                ..VaultParams::default()
+            })),
+        },
+        Action::AddVaultOperator {
+            vault: a(9),
+            operator: a(2),
+            weight_bps: 5_000,
+        },
+        Action::DepositIntoVault {
+            vault: a(9),
+            token: a(3),
+            amount: U256::from(10u64).pow(U256::from(18)),
+            min_shares_out: U256::from(999u64),
+            deadline: 1_700_000_000,
+        },
+        Action::RequestRedeem {
+            vault: a(9),
+            shares: U256::from(7u64),
+            token: a(4),
+        },
+        Action::FinalizeRedeemRequests {
+            vault: a(9),
+            max_requests: 25,
+        },
+        Action::ClaimRedeem {
+            vault: a(9),
+            request_id: 3,
+        },
+        Action::InstantRedeem {
+            vault: a(9),
+            shares: U256::from(5u64),
+            token: a(3),
+            min_amount_out: U256::from(4u64),
+        },
+        Action::RestakeVaultAssets {
+            vault: a(9),
+            token: a(3),
+            amount: U256::from(6u64),
+            delegator: None,
+        },
+        Action::RestakeVaultAssets {
+            vault: a(9),
+            token: a(3),
+            amount: U256::from(6u64),
+            delegator: Some(0),
+        },
+        Action::QueueVaultWithdrawal {
+            vault: a(9),
+            delegator: 1,
+            token: a(4),
+            deposit_shares: U256::from(8u64),
+        },
+        Action::CompleteVaultWithdrawal {
+            vault: a(9),
+            withdrawal_root: B256::repeat_byte(0x44),
+        },
+        Action::RedelegateVaultDelegator {
+            vault: a(9),
+            delegator: 1,
+        },
+        Action::UpdateVaultAssetRate {
+            vault: a(9),
+            token: a(4),
+            rate_wad: U256::from(1_101_000_000_000_000_000u128),
+        },
+        Action::SetVaultPaused {
+            vault: a(9),
+            paused: 0b10_0001,
+        },
+        Action::SetVaultRoles {
+            vault: a(9),
+            admin: a(1),
+            pauser: a(2),
+            manager: a(3),
+        },
+        Action::QueueVaultParams {
+            vault: a(9),
+            params: Box::new(VaultParams {
+                fee_bps: 500,
+                treasury: a(8),
+                cooldown_blocks: 10,
+                param_delay_blocks: 10,
+                ..VaultParams::default()
+            }),
+        },
+        Action::ApplyVaultParams { vault: a(9) },
+        Action::HarvestVaultRewards { vault: a(9) },
     ]
 }
 
