@@ -1,0 +1,121 @@
+//! Entering the vault.
+use super::*;
+
+/// `depositIntoVault` action.
+///
+/// Rules:
+/// 1. Deposits are not paused (bit 0); the token is an asset; `deadline` is 0 or not before the
+///    block time; the asset's rate is not older than `maxRateAgeBlocks` (when set).
+/// 2. The protocol fee is charged first; the price comes from the books *before* the tokens
+///    move, so the deposit never dilutes itself.
+/// 3. `value = ⌊amount · rate / 1e18⌋ ≥ minDepositValue`; `shares = ⌊value · (S + V) / (A + V)⌋`
+///    is positive and at least `minSharesOut`.
+/// 4. After the deposit the asset's holding is within its cap and `A` within the total cap.
+/// 5. The tokens move from the sender to the vault (idle); the shares are minted to the sender.
+#[allow(clippy::too_many_arguments)]
+pub fn deposit_into_vault(
+    ex: &mut Exec<'_>,
+    sender: Address,
+    vault: Address,
+    token: Address,
+    amount: U256,
+    min_shares_out: U256,
+    deadline: u64,
+) -> Result<U256, Error> {
+    let mut v = require_vault(&ex.state, &vault)?;
+    v.require_not_paused(PAUSED_DEPOSITS)?;
+    let i = v.asset_index(&token)?;
+    if deadline != 0 && deadline < ex.block.timestamp {
+        return Err(VaultError::DeadlinePassed {
+            deadline,
+            now: ex.block.timestamp,
+        }
+        .into());
+    }
+    let asset = v
+        .assets
+        .get(i)
+        .cloned()
+        .ok_or(VaultError::UnknownAsset(token))?;
+    let max_age = v.params.max_rate_age_blocks;
+    if max_age != 0 && ex.block.number.saturating_sub(asset.rate_block) > max_age {
+        return Err(VaultError::StaleRate {
+            token,
+            set_at: asset.rate_block,
+            max_age,
+        }
+        .into());
+    }
+    let b = accrue_fee(ex, &mut v)?;
+    let value = value_of(amount, asset.rate_wad)?;
+    if value < v.params.min_deposit_value || value.is_zero() {
+        return Err(VaultError::BelowMinimumDeposit {
+            value,
+            min: v.params.min_deposit_value,
+        }
+        .into());
+    }
+    let shares = b.shares_for(value)?;
+    if shares.is_zero() {
+        return Err(VaultError::ZeroOutput.into());
+    }
+    if shares < min_shares_out {
+        return Err(VaultError::SlippageShares {
+            shares,
+            min: min_shares_out,
+        }
+        .into());
+    }
+    let holding_after = math::add(b.assets.get(i).map(|h| h.total).unwrap_or_default(), amount)?;
+    if let Some(cap) = v.params.asset_caps.get(i)
+        && holding_after > *cap
+    {
+        return Err(VaultError::CapExceeded {
+            cap: "asset",
+            after: holding_after,
+            limit: *cap,
+        }
+        .into());
+    }
+    let total_after = math::add(b.total_assets, value)?;
+    if total_after > v.params.total_cap_value {
+        return Err(VaultError::CapExceeded {
+            cap: "total",
+            after: total_after,
+            limit: v.params.total_cap_value,
+        }
+        .into());
+    }
+    tokens::move_tokens(ex, &token, &sender, &vault, amount)?;
+    let a = v.asset_mut(i)?;
+    a.idle = math::add(a.idle, amount)?;
+    mint_lrt(ex, &v, sender, shares)?;
+    ex.state.put(
+        key(LAST_DEPOSIT, &[vault.as_slice(), sender.as_slice()]),
+        &ex.block.number,
+    );
+    save(ex, &v);
+    ex.emit(Event::VaultDeposit {
+        vault,
+        depositor: sender,
+        token,
+        amount,
+        value,
+        shares,
+    });
+    Ok(shares)
+}
+
+pub(super) fn require_not_same_block(
+    ex: &Exec<'_>,
+    vault: &Address,
+    who: &Address,
+) -> Result<(), Error> {
+    let last: Option<u32> = ex
+        .state
+        .get(&key(LAST_DEPOSIT, &[vault.as_slice(), who.as_slice()]))?;
+    if last == Some(ex.block.number) {
+        return Err(VaultError::SameBlockRedeem(*who).into());
+    }
+    Ok(())
+}
