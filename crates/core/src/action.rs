@@ -416,6 +416,34 @@ pub enum Action {
     HarvestVaultRewards {
         vault: Address,
     },
+    CreateVaultPod {
+        vault: Address,
+        delegator: u32,
+    },
+    StartVaultCheckpoint {
+        vault: Address,
+        delegator: u32,
+        beacon_timestamp: u64,
+    },
+    DepositValidatorsIntoVault {
+        vault: Address,
+        delegator: u32,
+        recipient: Address,
+        #[serde(with = "dec", default)]
+        min_shares_out: U256,
+        beacon_timestamp: u64,
+        #[serde(alias = "StateRootProof")]
+        state_root_proof: Box<StateRootProof>,
+        #[serde(alias = "ValidatorIndices")]
+        validator_indices: Vec<u64>,
+        #[serde(
+            alias = "ValidatorFieldsProofs",
+            with = "restake_beacon::json::proof_list"
+        )]
+        validator_fields_proofs: Vec<Vec<B256>>,
+        #[serde(alias = "ValidatorFields")]
+        validator_fields: Vec<Vec<B256>>,
+    },
     // Permissions
     AddPendingAdmin {
         account: Address,
@@ -529,6 +557,9 @@ impl Action {
             Self::QueueVaultParams { .. } => "queueVaultParams",
             Self::ApplyVaultParams { .. } => "applyVaultParams",
             Self::HarvestVaultRewards { .. } => "harvestVaultRewards",
+            Self::CreateVaultPod { .. } => "createVaultPod",
+            Self::StartVaultCheckpoint { .. } => "startVaultCheckpoint",
+            Self::DepositValidatorsIntoVault { .. } => "depositValidatorsIntoVault",
             Self::AddPendingAdmin { .. } => "addPendingAdmin",
             Self::RemovePendingAdmin { .. } => "removePendingAdmin",
             Self::AcceptAdmin { .. } => "acceptAdmin",

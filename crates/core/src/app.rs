@@ -493,6 +493,39 @@ pub fn dispatch(ex: &mut Exec<'_>, sender: Address, action: &Action) -> Result<(
         }
         A::ApplyVaultParams { vault: v } => vault::apply_vault_params(ex, *v),
         A::HarvestVaultRewards { vault: v } => vault::harvest_vault_rewards(ex, *v),
+        A::CreateVaultPod {
+            vault: v,
+            delegator,
+        } => vault::create_vault_pod(ex, sender, *v, *delegator).map(drop),
+        A::StartVaultCheckpoint {
+            vault: v,
+            delegator,
+            beacon_timestamp,
+        } => vault::start_vault_checkpoint(ex, sender, *v, *delegator, *beacon_timestamp),
+        A::DepositValidatorsIntoVault {
+            vault: v,
+            delegator,
+            recipient,
+            min_shares_out,
+            beacon_timestamp,
+            state_root_proof,
+            validator_indices,
+            validator_fields_proofs,
+            validator_fields,
+        } => vault::deposit_validators_into_vault(
+            ex,
+            sender,
+            *v,
+            *delegator,
+            *recipient,
+            *min_shares_out,
+            *beacon_timestamp,
+            state_root_proof,
+            validator_indices,
+            validator_fields_proofs,
+            validator_fields,
+        )
+        .map(drop),
         A::PostBeaconRoot {
             timestamp,
             block_root,

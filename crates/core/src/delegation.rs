@@ -835,6 +835,27 @@ pub fn complete_queued_withdrawal(
     root: B256,
     receive_as_tokens: bool,
 ) -> Result<(), Error> {
+    complete(ex, sender, root, receive_as_tokens.then_some(sender))
+}
+
+/// Completes a withdrawal as tokens paid to `recipient` instead of the withdrawer (the vault's
+/// native exits pay the redeeming holder straight from the pod).
+pub(crate) fn complete_queued_withdrawal_to(
+    ex: &mut Exec<'_>,
+    sender: Address,
+    root: B256,
+    recipient: Address,
+) -> Result<(), Error> {
+    complete(ex, sender, root, Some(recipient))
+}
+
+/// `recipient`: `Some` completes as tokens paid to it, `None` as shares.
+fn complete(
+    ex: &mut Exec<'_>,
+    sender: Address,
+    root: B256,
+    recipient: Option<Address>,
+) -> Result<(), Error> {
     pause::require_not_paused(
         &ex.state,
         PauseTarget::DelegationManager,
@@ -882,8 +903,8 @@ pub fn complete_queued_withdrawal(
         if amount.is_zero() {
             continue;
         }
-        if receive_as_tokens {
-            share_manager::withdraw_shares_as_tokens(ex, w.staker, *strategy, amount)?;
+        if let Some(to) = recipient {
+            share_manager::withdraw_shares_as_tokens(ex, w.staker, to, *strategy, amount)?;
         } else {
             let (prev, added) = share_manager::add_shares(ex, w.staker, *strategy, amount)?;
             let new_sf = ex

@@ -493,6 +493,16 @@ pub enum Event {
     VaultParamsApplied {
         vault: Address,
     },
+    VaultValidatorsDeposited {
+        vault: Address,
+        delegator: Address,
+        recipient: Address,
+        validators: u32,
+        #[serde(with = "dec")]
+        value: U256,
+        #[serde(with = "dec")]
+        shares: U256,
+    },
     VaultRewardsHarvested {
         vault: Address,
         delegator: Address,

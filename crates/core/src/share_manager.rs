@@ -82,17 +82,19 @@ pub(crate) fn remove_deposit_shares(
     }
 }
 
-/// Pays shares out as tokens (or, for ETH, as a payout instruction from the staker's pod).
+/// Pays shares out as tokens to `recipient` (or, for ETH, as a payout instruction from the
+/// staker's pod to `recipient`).
 pub(crate) fn withdraw_shares_as_tokens(
     ex: &mut Exec<'_>,
     staker: Address,
+    recipient: Address,
     strategy: Address,
     shares: U256,
 ) -> Result<(), Error> {
     if is_eth(&strategy) {
-        pods::withdraw_shares_as_tokens(ex, staker, staker, shares)
+        pods::withdraw_shares_as_tokens(ex, staker, recipient, shares)
     } else {
-        strategy_manager::withdraw_shares_as_tokens(ex, staker, strategy, shares).map(drop)
+        strategy_manager::withdraw_shares_as_tokens(ex, recipient, strategy, shares).map(drop)
     }
 }
 

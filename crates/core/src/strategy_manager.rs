@@ -463,10 +463,10 @@ pub(crate) fn remove_deposit_shares(
     Ok(remaining)
 }
 
-/// Pays `shares` of `strategy` out as tokens to `staker` (withdrawals completed as tokens).
+/// Pays `shares` of `strategy` out as tokens to `recipient` (withdrawals completed as tokens).
 pub(crate) fn withdraw_shares_as_tokens(
     ex: &mut Exec<'_>,
-    staker: Address,
+    recipient: Address,
     strategy: Address,
     shares: U256,
 ) -> Result<U256, Error> {
@@ -475,7 +475,7 @@ pub(crate) fn withdraw_shares_as_tokens(
         PauseTarget::Pool(strategy),
         pool::PAUSED_WITHDRAWALS,
     )?;
-    pool::withdraw(ex, strategy, staker, shares)
+    pool::withdraw(ex, strategy, recipient, shares)
 }
 
 /// Files slashed shares in the `(set, slash id, strategy)` bucket, to be flushed by anyone.

@@ -995,6 +995,53 @@ pub fn typed_action(from: Address, nonce: u64, action: &Action) -> Struct {
         A::ApplyVaultParams { vault } | A::HarvestVaultRewards { vault } => {
             s.field("vault", Ty::Address, addr(*vault))
         }
+        A::CreateVaultPod { vault, delegator } => s
+            .field("vault", Ty::Address, addr(*vault))
+            .field("delegator", Ty::Uint(32), uint(*delegator)),
+        A::StartVaultCheckpoint {
+            vault,
+            delegator,
+            beacon_timestamp,
+        } => s
+            .field("vault", Ty::Address, addr(*vault))
+            .field("delegator", Ty::Uint(32), uint(*delegator))
+            .field("beaconTimestamp", Ty::Uint(64), uint(*beacon_timestamp)),
+        A::DepositValidatorsIntoVault {
+            vault,
+            delegator,
+            recipient,
+            min_shares_out,
+            beacon_timestamp,
+            state_root_proof,
+            validator_indices,
+            validator_fields_proofs,
+            validator_fields,
+        } => s
+            .field("vault", Ty::Address, addr(*vault))
+            .field("delegator", Ty::Uint(32), uint(*delegator))
+            .field("recipient", Ty::Address, addr(*recipient))
+            .field("minSharesOut", Ty::Uint(256), Val::Uint(*min_shares_out))
+            .field("beaconTimestamp", Ty::Uint(64), uint(*beacon_timestamp))
+            .field(
+                "stateRootProof",
+                Ty::Struct(STATE_ROOT_PROOF),
+                state_root_value(state_root_proof),
+            )
+            .field(
+                "validatorIndices",
+                arr(Ty::Uint(64)),
+                Val::Array(validator_indices.iter().map(|i| uint(*i)).collect()),
+            )
+            .field(
+                "validatorFieldsProofs",
+                arr(arr(Ty::Bytes32)),
+                Val::Array(validator_fields_proofs.iter().map(|p| words(p)).collect()),
+            )
+            .field(
+                "validatorFields",
+                arr(arr(Ty::Bytes32)),
+                Val::Array(validator_fields.iter().map(|f| words(f)).collect()),
+            ),
         A::AddPendingAdmin { account, admin }
         | A::RemovePendingAdmin { account, admin }
         | A::RemoveAdmin { account, admin } => s

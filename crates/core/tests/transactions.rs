@@ -387,6 +387,29 @@ fn samples() -> Vec<Action> {
         },
         Action::ApplyVaultParams { vault: a(9) },
         Action::HarvestVaultRewards { vault: a(9) },
+        Action::CreateVaultPod {
+            vault: a(9),
+            delegator: 2,
+        },
+        Action::StartVaultCheckpoint {
+            vault: a(9),
+            delegator: 0,
+            beacon_timestamp: 1_750_000_024,
+        },
+        Action::DepositValidatorsIntoVault {
+            vault: a(9),
+            delegator: 0,
+            recipient: a(5),
+            min_shares_out: U256::from(31u64),
+            beacon_timestamp: 1_750_000_036,
+            state_root_proof: Box::new(restake_beacon::StateRootProof {
+                beacon_state_root: B256::repeat_byte(0x41),
+                proof: vec![B256::repeat_byte(0x42)],
+            }),
+            validator_indices: vec![11],
+            validator_fields_proofs: vec![vec![B256::repeat_byte(0x43), B256::repeat_byte(0x44)]],
+            validator_fields: vec![vec![B256::repeat_byte(0x45); 8]],
+        },
     ]
 }
 

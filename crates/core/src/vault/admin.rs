@@ -5,7 +5,8 @@ use super::*;
 ///
 /// Rules:
 /// 1. `symbol` is free in the asset ledger; 1–8 assets, each a token with a token pool, no
-///    repeats, each with a non-zero rate.
+///    repeats, each with a non-zero rate. Native ETH is the asset whose `token` is the
+///    beacon-chain ETH strategy address, at rate exactly 1e18.
 /// 2. Parameters default as documented; `treasury` defaults to the sender, `cooldownBlocks` and
 ///    `paramDelayBlocks` to the core's withdrawal delay; then they must hold their bounds.
 /// 3. The vault gets the next number and its derived account; its LRT (18 decimals) is
@@ -33,10 +34,18 @@ pub fn create_vault(
             }
             .into());
         }
-        let strategy = ex
-            .state
-            .strategy_for_token(&a.token)?
-            .ok_or(VaultError::InvalidAssets("an asset has no token pool"))?;
+        let strategy = if is_native(&a.token) {
+            if a.rate_wad != WAD {
+                return Err(
+                    VaultError::NativeAsset("native ETH is valued 1:1 (rateWad 1e18)").into(),
+                );
+            }
+            BEACON_CHAIN_ETH_STRATEGY
+        } else {
+            ex.state
+                .strategy_for_token(&a.token)?
+                .ok_or(VaultError::InvalidAssets("an asset has no token pool"))?
+        };
         list.push(VaultAsset {
             token: a.token,
             strategy,
@@ -155,6 +164,9 @@ pub fn update_vault_asset_rate(
         .into());
     }
     let i = v.asset_index(&token)?;
+    if is_native(&token) {
+        return Err(VaultError::NativeAsset("native ETH is valued 1:1; its rate is fixed").into());
+    }
     if rate_wad.is_zero() {
         return Err(VaultError::InvalidParam {
             name: "rateWad",

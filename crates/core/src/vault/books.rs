@@ -69,6 +69,17 @@ impl Books {
     }
 }
 
+/// Tokens (or wei, for native ETH: one share is one wei) that `shares` of `strategy` stand for.
+fn underlying<R: StateRead>(s: &R, strategy: &Address, shares: U256) -> Result<U256, Error> {
+    if *strategy == BEACON_CHAIN_ETH_STRATEGY {
+        return Ok(shares);
+    }
+    match s.pool(strategy)? {
+        Some(pool) => Ok(pool.shares_to_underlying(shares)?),
+        None => Ok(U256::ZERO),
+    }
+}
+
 /// Computes the books of `v` from the core's state at block `now`.
 pub fn books<R: StateRead>(s: &R, v: &Vault, now: u32) -> Result<Books, Error> {
     let mut assets: Vec<AssetHolding> = v
@@ -83,25 +94,24 @@ pub fn books<R: StateRead>(s: &R, v: &Vault, now: u32) -> Result<Books, Error> {
     for d in &v.delegators {
         let mut dv = U256::ZERO;
         for (a, h) in v.assets.iter().zip(assets.iter_mut()) {
-            let Some(pool) = s.pool(&a.strategy)? else {
-                continue;
-            };
             let w = s.withdrawable_shares(&d.account, &a.strategy)?;
-            let units = pool.shares_to_underlying(w)?;
+            let units = underlying(s, &a.strategy, w)?;
             h.delegated = math::add(h.delegated, units)?;
             dv = math::add(dv, value_of(units, a.rate_wad)?)?;
         }
         for q in delegation::queued_withdrawals(s, &d.account, now)? {
+            // A withdrawal earmarked for a native redemption already belongs to its holder.
+            if s.earmarked_for(&q.withdrawal_root)?.is_some() {
+                continue;
+            }
             for (strategy, shares) in q.withdrawal.strategies.iter().zip(&q.shares) {
                 let Some(i) = v.assets.iter().position(|a| a.strategy == *strategy) else {
                     continue;
                 };
-                let (Some(a), Some(h), Some(pool)) =
-                    (v.assets.get(i), assets.get_mut(i), s.pool(strategy)?)
-                else {
+                let (Some(a), Some(h)) = (v.assets.get(i), assets.get_mut(i)) else {
                     continue;
                 };
-                let units = pool.shares_to_underlying(*shares)?;
+                let units = underlying(s, strategy, *shares)?;
                 h.queued = math::add(h.queued, units)?;
                 dv = math::add(dv, value_of(units, a.rate_wad)?)?;
             }

@@ -25,6 +25,11 @@ pub fn deposit_into_vault(
     let mut v = require_vault(&ex.state, &vault)?;
     v.require_not_paused(PAUSED_DEPOSITS)?;
     let i = v.asset_index(&token)?;
+    if is_native(&token) {
+        return Err(
+            VaultError::NativeAsset("deposit validators with depositValidatorsIntoVault").into(),
+        );
+    }
     if deadline != 0 && deadline < ex.block.timestamp {
         return Err(VaultError::DeadlinePassed {
             deadline,

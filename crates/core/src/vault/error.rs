@@ -166,6 +166,17 @@ pub enum VaultError {
         /// When the pending change lands.
         effective_at: Option<u32>,
     },
+    /// The operation does not apply to native ETH (or needs it).
+    #[error("native ETH: {0}")]
+    NativeAsset(&'static str),
+    /// The withdrawal is reserved for a native redemption request.
+    #[error("withdrawal {root} pays redemption request {request}; claimRedeem completes it")]
+    EarmarkedWithdrawal {
+        /// The core withdrawal.
+        root: B256,
+        /// The request it pays.
+        request: u64,
+    },
     /// Nothing to harvest.
     #[error("the node delegators have no rewards in the vault's assets")]
     NothingToHarvest,

@@ -38,6 +38,7 @@ pub fn request_redeem(
         requested_at: ex.block.number,
         status: RequestStatus::Pending,
         payout: U256::ZERO,
+        core_withdrawal: None,
     };
     ex.state.put(request_key(&vault, id), &req);
     ex.state.put_flag(owner_request_key(&vault, &sender, id));
@@ -62,6 +63,9 @@ pub fn request_redeem(
 ///    `value = ⌊shares · min(r_request, r) / 1e18⌋`, `payout = ⌊value · 1e18 / rate_token⌋`;
 ///    if idle tokens of its asset cannot cover the payout, stop (no request is ever skipped).
 ///    Otherwise burn its shares, move the payout from idle to escrow, mark it finalized.
+///    Native ETH: the first node delegator whose withdrawable ETH shares cover `value` queues
+///    the deposit shares worth at most `value` (`divWad(divWad(value, k), sf)`); the withdrawal
+///    is earmarked for the request and leaves `A`. No such delegator: stop.
 /// 4. At least one request must be finalized.
 pub fn finalize_redeem_requests(
     ex: &mut Exec<'_>,
@@ -92,13 +96,24 @@ pub fn finalize_redeem_requests(
         let i = v.asset_index(&req.token)?;
         let applied = rate.min(req.rate_at_request);
         let value = mul_div(req.shares, applied, WAD, Rounding::Down)?;
-        let a = v.asset_mut(i)?;
-        let payout = mul_div(value, WAD, a.rate_wad, Rounding::Down)?;
-        if payout > a.idle {
-            break;
-        }
-        a.idle = math::sub(a.idle, payout)?;
-        a.escrow = math::add(a.escrow, payout)?;
+        let payout = if is_native(&req.token) {
+            // Native ETH leaves through a core withdrawal of a node delegator's ETH shares,
+            // paid from its pod to the owner at the claim.
+            let Some((root, payout)) = native::queue_native_exit(ex, &v, id, value)? else {
+                break;
+            };
+            req.core_withdrawal = Some(root);
+            payout
+        } else {
+            let a = v.asset_mut(i)?;
+            let payout = mul_div(value, WAD, a.rate_wad, Rounding::Down)?;
+            if payout > a.idle {
+                break;
+            }
+            a.idle = math::sub(a.idle, payout)?;
+            a.escrow = math::add(a.escrow, payout)?;
+            payout
+        };
         burn_lrt(ex, &v, vault, req.shares)?;
         req.status = RequestStatus::Finalized;
         req.payout = payout;
@@ -125,6 +140,9 @@ pub fn finalize_redeem_requests(
 /// Rules:
 /// 1. Claims are not paused (bit 3); the request exists, belongs to the sender and is finalized.
 /// 2. Its payout moves from the vault's escrow to the sender; the request is marked claimed.
+/// 3. Native ETH: the request's core withdrawal is completed (after the core's delay) with the
+///    node delegator's pod paying the sender (`PodPayout`); slashing up to the end of the delay
+///    reaches it, as it reaches every queued withdrawal.
 pub fn claim_redeem(
     ex: &mut Exec<'_>,
     sender: Address,
@@ -145,10 +163,16 @@ pub fn claim_redeem(
         }
         .into());
     }
-    let i = v.asset_index(&req.token)?;
-    let a = v.asset_mut(i)?;
-    a.escrow = math::sub(a.escrow, req.payout)?;
-    tokens::move_tokens(ex, &req.token, &vault, &sender, req.payout)?;
+    let amount = match req.core_withdrawal {
+        Some(root) => native::pay_native_exit(ex, &v, root, sender)?,
+        None => {
+            let i = v.asset_index(&req.token)?;
+            let a = v.asset_mut(i)?;
+            a.escrow = math::sub(a.escrow, req.payout)?;
+            tokens::move_tokens(ex, &req.token, &vault, &sender, req.payout)?;
+            req.payout
+        }
+    };
     req.status = RequestStatus::Claimed;
     ex.state.put(request_key(&vault, request_id), &req);
     ex.state
@@ -159,7 +183,7 @@ pub fn claim_redeem(
         request_id,
         owner: sender,
         token: req.token,
-        amount: req.payout,
+        amount,
     });
     Ok(())
 }
@@ -216,6 +240,11 @@ pub fn instant_redeem(
     let mut v = require_vault(&ex.state, &vault)?;
     v.require_not_paused(PAUSED_INSTANT)?;
     let i = v.asset_index(&token)?;
+    if is_native(&token) {
+        return Err(
+            VaultError::NativeAsset("no idle ETH to exit from at once; use requestRedeem").into(),
+        );
+    }
     require_not_same_block(ex, &vault, &sender)?;
     let b = accrue_fee(ex, &mut v)?;
     let gross = mul_div(shares, b.rate()?, WAD, Rounding::Down)?;

@@ -42,9 +42,9 @@ use crate::strategy_manager;
 use crate::tokens::{self, TokensRead};
 use alloy_primitives::{Address, B256, U256, keccak256};
 use borsh::{BorshDeserialize, BorshSerialize};
-use restake_primitives::WAD;
 use restake_primitives::decimal::u256 as dec;
 use restake_primitives::math::{self, MathError, Rounding, mul_div};
+use restake_primitives::{BEACON_CHAIN_ETH_STRATEGY, WAD};
 use serde::{Deserialize, Serialize};
 
 mod admin;
@@ -52,6 +52,7 @@ mod books;
 mod deposit;
 mod error;
 mod exit;
+mod native;
 mod restaking;
 
 pub use admin::{
@@ -66,6 +67,7 @@ pub use error::VaultError;
 pub use exit::{
     claim_redeem, finalize_redeem_requests, instant_fee_bps, instant_redeem, request_redeem,
 };
+pub use native::{create_vault_pod, deposit_validators_into_vault, start_vault_checkpoint};
 pub use restaking::{
     complete_vault_withdrawal, harvest_vault_rewards, queue_vault_withdrawal,
     redelegate_vault_delegator, restake_vault_assets,
@@ -104,6 +106,7 @@ const COUNT: &[u8] = b"vt/n";
 const REQUEST: &[u8] = b"vt/r/";
 const LAST_DEPOSIT: &[u8] = b"vt/ld/";
 const OWNER_REQUEST: &[u8] = b"vt/o/";
+const EARMARKED: &[u8] = b"vt/e/";
 
 /// Tunable parameters (JSON defaults in brackets follow the reference design's suggestions).
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
@@ -243,6 +246,11 @@ pub struct Vault {
     pub finalize_head: u64,
 }
 
+/// Whether an asset is native ETH (beacon-chain ETH shares through the node delegators' pods).
+pub fn is_native(token: &Address) -> bool {
+    *token == BEACON_CHAIN_ETH_STRATEGY
+}
+
 impl Vault {
     fn asset_index(&self, token: &Address) -> Result<usize, VaultError> {
         self.assets
@@ -321,9 +329,13 @@ pub struct RedeemRequest {
     pub requested_at: u32,
     /// Where it is.
     pub status: RequestStatus,
-    /// Tokens paid (set at finalization).
+    /// Tokens paid (set at finalization); for native ETH, the core withdrawal's payout as of
+    /// finalization (slashing until the core delay ends can still lower it).
     #[serde(with = "dec")]
     pub payout: U256,
+    /// Native ETH only: the core withdrawal queued for this request, paid from the pod to the
+    /// owner by `claimRedeem`.
+    pub core_withdrawal: Option<B256>,
 }
 
 /// Typed reads of vaults.
@@ -362,6 +374,14 @@ pub trait VaultRead: StateRead {
                     .map(u64::from_be_bytes)
             })
             .collect())
+    }
+
+    /// The request a core withdrawal of a node delegator was queued for (native exits).
+    fn earmarked_for(&self, root: &B256) -> Result<Option<u64>, StateError>
+    where
+        Self: Sized,
+    {
+        self.get(&key(EARMARKED, &[root.as_slice()]))
     }
 
     /// A redemption request.

@@ -57,6 +57,12 @@ pub fn restake_vault_assets(
     v.require_not_paused(PAUSED_RESTAKING)?;
     v.require(sender, v.manager, "manager")?;
     let i = v.asset_index(&token)?;
+    if is_native(&token) {
+        return Err(VaultError::NativeAsset(
+            "validators restake through depositValidatorsIntoVault",
+        )
+        .into());
+    }
     let asset = v
         .assets
         .get(i)
@@ -155,6 +161,11 @@ pub fn queue_vault_withdrawal(
         .cloned()
         .ok_or(VaultError::UnknownDelegator(delegator))?;
     let i = v.asset_index(&token)?;
+    if is_native(&token) {
+        return Err(
+            VaultError::NativeAsset("native ETH leaves only through redemption requests").into(),
+        );
+    }
     let strategy = v.assets.get(i).map(|a| a.strategy).unwrap_or_default();
     let roots = delegation::queue_withdrawals(
         ex,
@@ -193,6 +204,22 @@ pub fn complete_vault_withdrawal(
     let Some(d) = v.delegators.iter().find(|d| d.account == w.staker).cloned() else {
         return Err(VaultError::NotVaultWithdrawal(root).into());
     };
+    if let Some(request) = ex.state.earmarked_for(&root)? {
+        return Err(VaultError::EarmarkedWithdrawal { root, request }.into());
+    }
+    // ETH shares forced out by an undelegation go back to the delegator as shares: its pod pays
+    // only redemptions.
+    if w.strategies.contains(&BEACON_CHAIN_ETH_STRATEGY) {
+        delegation::complete_queued_withdrawal(ex, d.account, root, false)?;
+        ex.emit(Event::VaultWithdrawalCompleted {
+            vault,
+            delegator: d.account,
+            withdrawal_root: root,
+            token: BEACON_CHAIN_ETH_STRATEGY,
+            amount: U256::ZERO,
+        });
+        return Ok(());
+    }
     let mut before = Vec::with_capacity(v.assets.len());
     for a in &v.assets {
         before.push(ex.state.balance_of(&a.token, &d.account)?);

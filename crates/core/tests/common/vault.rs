@@ -24,7 +24,41 @@ pub struct VaultChain {
 impl VaultChain {
     /// The standard vault with default parameters except `adjust`.
     pub fn new(adjust: impl FnOnce(&mut VaultParams)) -> Self {
-        let mut c = Chain::new();
+        let c = Chain::new();
+        let assets = vec![
+            VaultAssetInit {
+                token: c.token("stETH"),
+                rate_wad: WAD,
+            },
+            VaultAssetInit {
+                token: c.token("rETH"),
+                rate_wad: U256::from(RETH_RATE),
+            },
+        ];
+        Self::with_assets(c, assets, adjust)
+    }
+
+    /// A vault over stETH and native ETH.
+    pub fn native(adjust: impl FnOnce(&mut VaultParams)) -> Self {
+        let c = Chain::new();
+        let assets = vec![
+            VaultAssetInit {
+                token: c.token("stETH"),
+                rate_wad: WAD,
+            },
+            VaultAssetInit {
+                token: restake_primitives::BEACON_CHAIN_ETH_STRATEGY,
+                rate_wad: WAD,
+            },
+        ];
+        Self::with_assets(c, assets, adjust)
+    }
+
+    pub fn with_assets(
+        mut c: Chain,
+        assets: Vec<VaultAssetInit>,
+        adjust: impl FnOnce(&mut VaultParams),
+    ) -> Self {
         let mut params = VaultParams {
             treasury: ADMIN,
             ..VaultParams::default()
@@ -34,16 +68,7 @@ impl VaultChain {
             ADMIN,
             Action::CreateVault {
                 symbol: LRT.into(),
-                assets: vec![
-                    VaultAssetInit {
-                        token: c.token("stETH"),
-                        rate_wad: WAD,
-                    },
-                    VaultAssetInit {
-                        token: c.token("rETH"),
-                        rate_wad: U256::from(RETH_RATE),
-                    },
-                ],
+                assets,
                 params: Some(Box::new(params)),
             },
         );
@@ -208,5 +233,93 @@ impl VaultChain {
         self.c.allocate(op, VAULT_AVS, 1, "stETH", magnitude);
         self.c.allocate(op, VAULT_AVS, 1, "rETH", magnitude);
         self.c.advance(2);
+    }
+}
+
+impl VaultChain {
+    /// Creates the pod of node delegator `i`; returns its address.
+    pub fn create_pod(&mut self, i: u32) -> Address {
+        let vault = self.vault;
+        self.c.ok(
+            ADMIN,
+            Action::CreateVaultPod {
+                vault,
+                delegator: i,
+            },
+        );
+        restake_core::pods::pod_address(&self.delegator(i as usize))
+    }
+
+    /// The manager deposits `indices` of `sim` through node delegator `i`, minting for
+    /// `recipient`; the oracle posts the root first.
+    pub fn deposit_validators_action(
+        &mut self,
+        i: u32,
+        recipient: Address,
+        sim: &super::beacon::BeaconSim,
+        indices: &[u64],
+    ) -> Action {
+        let built = sim.build();
+        let ts = self.c.beacon_ts();
+        self.c.post_root(ts, built.block_root);
+        let Action::VerifyWithdrawalCredentials {
+            state_root_proof,
+            validator_indices,
+            validator_fields_proofs,
+            validator_fields,
+            ..
+        } = self.c.credentials_action(ts, sim, &built, indices)
+        else {
+            unreachable!()
+        };
+        Action::DepositValidatorsIntoVault {
+            vault: self.vault,
+            delegator: i,
+            recipient,
+            min_shares_out: U256::ZERO,
+            beacon_timestamp: ts,
+            state_root_proof: Box::new(state_root_proof),
+            validator_indices,
+            validator_fields_proofs,
+            validator_fields,
+        }
+    }
+
+    /// A whole checkpoint of node delegator `i`'s pod against `sim`, started by the manager.
+    pub fn checkpoint(
+        &mut self,
+        i: u32,
+        sim: &super::beacon::BeaconSim,
+        pod_balance_wei: U256,
+        indices: &[u64],
+    ) {
+        self.c.advance(1);
+        let built = sim.build();
+        let ts = self.c.beacon_ts();
+        let pod = restake_core::pods::pod_address(&self.delegator(i as usize));
+        self.c.post_root(ts, built.block_root);
+        self.c.post_pod_balance(pod, ts, pod_balance_wei, 0);
+        let vault = self.vault;
+        self.c.ok(
+            ADMIN,
+            Action::StartVaultCheckpoint {
+                vault,
+                delegator: i,
+                beacon_timestamp: ts,
+            },
+        );
+        if !indices.is_empty() {
+            self.c.ok(
+                Address::repeat_byte(0xCC),
+                Action::VerifyCheckpointProofs {
+                    pod,
+                    balance_container_proof: built.balance_container_proof(),
+                    proofs: indices
+                        .iter()
+                        .map(|x| built.balance_proof(*x).unwrap())
+                        .collect(),
+                },
+            );
+        }
     }
 }
