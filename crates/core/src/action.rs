@@ -420,6 +420,22 @@ pub enum Action {
         vault: Address,
         delegator: u32,
     },
+    PostVaultBond {
+        vault: Address,
+        delegator: u32,
+        #[serde(with = "dec")]
+        shares: U256,
+    },
+    RequestVaultBondWithdrawal {
+        vault: Address,
+        delegator: u32,
+        #[serde(with = "dec")]
+        shares: U256,
+    },
+    WithdrawVaultBond {
+        vault: Address,
+        delegator: u32,
+    },
     StartVaultCheckpoint {
         vault: Address,
         delegator: u32,
@@ -558,6 +574,9 @@ impl Action {
             Self::ApplyVaultParams { .. } => "applyVaultParams",
             Self::HarvestVaultRewards { .. } => "harvestVaultRewards",
             Self::CreateVaultPod { .. } => "createVaultPod",
+            Self::PostVaultBond { .. } => "postVaultBond",
+            Self::RequestVaultBondWithdrawal { .. } => "requestVaultBondWithdrawal",
+            Self::WithdrawVaultBond { .. } => "withdrawVaultBond",
             Self::StartVaultCheckpoint { .. } => "startVaultCheckpoint",
             Self::DepositValidatorsIntoVault { .. } => "depositValidatorsIntoVault",
             Self::AddPendingAdmin { .. } => "addPendingAdmin",

@@ -497,6 +497,20 @@ pub fn dispatch(ex: &mut Exec<'_>, sender: Address, action: &Action) -> Result<(
             vault: v,
             delegator,
         } => vault::create_vault_pod(ex, sender, *v, *delegator).map(drop),
+        A::PostVaultBond {
+            vault: v,
+            delegator,
+            shares,
+        } => vault::post_vault_bond(ex, sender, *v, *delegator, *shares),
+        A::RequestVaultBondWithdrawal {
+            vault: v,
+            delegator,
+            shares,
+        } => vault::request_vault_bond_withdrawal(ex, sender, *v, *delegator, *shares),
+        A::WithdrawVaultBond {
+            vault: v,
+            delegator,
+        } => vault::withdraw_vault_bond(ex, sender, *v, *delegator).map(drop),
         A::StartVaultCheckpoint {
             vault: v,
             delegator,

@@ -503,6 +503,35 @@ pub enum Event {
         #[serde(with = "dec")]
         shares: U256,
     },
+    VaultBondPosted {
+        vault: Address,
+        operator: Address,
+        #[serde(with = "dec")]
+        shares: U256,
+        #[serde(with = "dec")]
+        bond: U256,
+    },
+    VaultBondUnlocking {
+        vault: Address,
+        operator: Address,
+        #[serde(with = "dec")]
+        shares: U256,
+        unlock_at: u32,
+    },
+    VaultBondWithdrawn {
+        vault: Address,
+        operator: Address,
+        #[serde(with = "dec")]
+        shares: U256,
+    },
+    VaultBondBurned {
+        vault: Address,
+        operator: Address,
+        #[serde(with = "dec")]
+        shares: U256,
+        #[serde(with = "dec")]
+        loss: U256,
+    },
     VaultRewardsHarvested {
         vault: Address,
         delegator: Address,

@@ -995,9 +995,22 @@ pub fn typed_action(from: Address, nonce: u64, action: &Action) -> Struct {
         A::ApplyVaultParams { vault } | A::HarvestVaultRewards { vault } => {
             s.field("vault", Ty::Address, addr(*vault))
         }
-        A::CreateVaultPod { vault, delegator } => s
+        A::CreateVaultPod { vault, delegator } | A::WithdrawVaultBond { vault, delegator } => s
             .field("vault", Ty::Address, addr(*vault))
             .field("delegator", Ty::Uint(32), uint(*delegator)),
+        A::PostVaultBond {
+            vault,
+            delegator,
+            shares,
+        }
+        | A::RequestVaultBondWithdrawal {
+            vault,
+            delegator,
+            shares,
+        } => s
+            .field("vault", Ty::Address, addr(*vault))
+            .field("delegator", Ty::Uint(32), uint(*delegator))
+            .field("shares", Ty::Uint(256), Val::Uint(*shares)),
         A::StartVaultCheckpoint {
             vault,
             delegator,

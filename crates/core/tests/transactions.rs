@@ -391,6 +391,20 @@ fn samples() -> Vec<Action> {
             vault: a(9),
             delegator: 2,
         },
+        Action::PostVaultBond {
+            vault: a(9),
+            delegator: 1,
+            shares: U256::from(2u64) * U256::from(10u64).pow(U256::from(18)),
+        },
+        Action::RequestVaultBondWithdrawal {
+            vault: a(9),
+            delegator: 1,
+            shares: U256::from(10u64).pow(U256::from(18)),
+        },
+        Action::WithdrawVaultBond {
+            vault: a(9),
+            delegator: 1,
+        },
         Action::StartVaultCheckpoint {
             vault: a(9),
             delegator: 0,

@@ -916,3 +916,143 @@ fn lrt_shares_are_an_ordinary_token_and_redeemable_by_whoever_holds_them() {
         VaultError::RequestNotClaimable { .. }
     ));
 }
+
+// ---------------------------------------------------------------------------------------------
+// First-loss bonds
+
+/// 100 stETH from Alice restaked through operator A, who holds 10 LRT and bonds `bond` of them;
+/// A's stake is slashable.
+fn bonded(bond: U256) -> VaultChain {
+    let mut v = VaultChain::new(|p| p.fee_bps = 0);
+    v.deposit(ALICE, "stETH", eth(100));
+    v.deposit(OP_A, "stETH", eth(10));
+    let vault = v.vault;
+    if !bond.is_zero() {
+        v.c.ok(
+            OP_A,
+            Action::PostVaultBond {
+                vault,
+                delegator: 0,
+                shares: bond,
+            },
+        );
+    }
+    v.restake("stETH", eth(110), Some(0));
+    v.allocate_for_slashing(OP_A, WAD.to::<u64>());
+    v
+}
+
+fn bond_of(v: &VaultChain, i: usize) -> U256 {
+    v.state().delegators[i].bond
+}
+
+#[test]
+fn a_first_loss_bond_is_burned_before_holders_lose() {
+    let mut v = bonded(eth(10));
+    // 5% of A's stake is slashed: 5.5 stETH of 110.
+    v.c.slash(VAULT_AVS, OP_A, 1, "stETH", wad(5, 100));
+    assert!(v.rate() < WAD, "the loss shows before it is settled");
+    // The next priced action settles it from the bond: the rate is back to 1.0.
+    v.c.advance(1);
+    v.deposit(BOB, "stETH", eth(1));
+    let r = v.rate();
+    assert!(r >= WAD && r <= WAD + U256::from(1), "rate {r}");
+    // 5.5 ETH of loss at the pre-loss rate of 1.0 burned 5.5 shares of the bond.
+    let burned = eth(10) - bond_of(&v, 0);
+    assert!(
+        burned >= wad(55, 10) && burned <= wad(55, 10) + U256::from(2),
+        "{burned}"
+    );
+}
+
+#[test]
+fn a_bond_smaller_than_the_loss_is_burned_whole_and_the_rest_is_shared() {
+    let mut v = bonded(eth(2));
+    v.c.slash(VAULT_AVS, OP_A, 1, "stETH", wad(10, 100));
+    v.c.advance(1);
+    v.deposit(BOB, "stETH", eth(1));
+    assert_eq!(bond_of(&v, 0), U256::ZERO);
+    // 11 lost, 2 covered: holders share 9 over 108 remaining shares (+ Bob's 1).
+    let b = v.books();
+    assert_eq!(b.total_assets, eth(100));
+    assert!(v.rate() < WAD);
+}
+
+#[test]
+fn losses_before_a_bond_is_posted_are_not_charged_to_it() {
+    let mut v = bonded(U256::ZERO);
+    v.c.slash(VAULT_AVS, OP_A, 1, "stETH", wad(5, 100));
+    v.c.advance(1);
+    let vault = v.vault;
+    v.c.ok(
+        OP_A,
+        Action::PostVaultBond {
+            vault,
+            delegator: 0,
+            shares: eth(10),
+        },
+    );
+    v.c.advance(1);
+    v.deposit(BOB, "stETH", eth(1));
+    assert_eq!(bond_of(&v, 0), eth(10));
+}
+
+#[test]
+fn a_bond_stays_at_risk_until_its_cooldown_ends() {
+    let mut v = bonded(eth(10));
+    let vault = v.vault;
+    v.c.ok(
+        OP_A,
+        Action::RequestVaultBondWithdrawal {
+            vault,
+            delegator: 0,
+            shares: eth(10),
+        },
+    );
+    let early = Action::WithdrawVaultBond {
+        vault,
+        delegator: 0,
+    };
+    assert!(matches!(
+        vault_err(v.c.fails(OP_A, early.clone())),
+        VaultError::BondLocked { .. }
+    ));
+    // A slash while unlocking still burns the bond.
+    v.c.slash(VAULT_AVS, OP_A, 1, "stETH", wad(5, 100));
+    v.c.advance(cooldown(&v));
+    let before = v.lrt_balance(OP_A);
+    v.c.ok(OP_A, early);
+    let got = v.lrt_balance(OP_A) - before;
+    assert!(got < eth(5) && got > eth(4), "{got}");
+    assert_eq!(bond_of(&v, 0), U256::ZERO);
+}
+
+#[test]
+fn only_the_delegators_operator_posts_or_withdraws_its_bond() {
+    let mut v = bonded(eth(1));
+    let vault = v.vault;
+    for a in [
+        Action::PostVaultBond {
+            vault,
+            delegator: 0,
+            shares: eth(1),
+        },
+        Action::RequestVaultBondWithdrawal {
+            vault,
+            delegator: 0,
+            shares: eth(1),
+        },
+        Action::WithdrawVaultBond {
+            vault,
+            delegator: 0,
+        },
+    ] {
+        // Operator B runs delegator 1, not 0.
+        for who in [EVE, OP_B] {
+            assert!(matches!(
+                vault_err(v.c.fails(who, a.clone())),
+                VaultError::NotAuthorized { .. }
+            ));
+        }
+    }
+}

@@ -5,7 +5,7 @@
 //!
 //! - a failed action changes nothing;
 //! - supply: the LRT supply is every holder's balance, the vault's own balance is exactly the
-//!   shares of pending requests, and supply grows only by deposits and fee mints;
+//!   shares of pending requests plus the operators' first-loss bonds, and supply grows only by deposits and fee mints;
 //! - solvency: per asset the vault's ledger balance covers idle plus escrow, and escrow is
 //!   exactly the unclaimed payouts of finalized requests;
 //! - decomposition: `A` equals the sum, per asset, of idle and of the node delegators'
@@ -105,6 +105,21 @@ enum Op {
     Redelegate {
         delegator: u32,
     },
+    OperatorDeposit {
+        op: usize,
+        amount: U256,
+    },
+    PostBond {
+        op: usize,
+        bps: u16,
+    },
+    RequestBond {
+        op: usize,
+        bps: u16,
+    },
+    WithdrawBond {
+        op: usize,
+    },
     Advance {
         blocks: u32,
     },
@@ -144,6 +159,10 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(from, to, bps)| Op::TransferLrt { from, to, bps }),
         1 => (0u32..2).prop_map(|delegator| Op::ForceUndelegate { delegator }),
         1 => (0u32..2).prop_map(|delegator| Op::Redelegate { delegator }),
+        1 => (0usize..2, amount()).prop_map(|(op, amount)| Op::OperatorDeposit { op, amount }),
+        1 => (0usize..2, bps.clone()).prop_map(|(op, bps)| Op::PostBond { op, bps }),
+        1 => (0usize..2, bps.clone()).prop_map(|(op, bps)| Op::RequestBond { op, bps }),
+        1 => (0usize..2).prop_map(|op| Op::WithdrawBond { op }),
         4 => (1u32..25).prop_map(|blocks| Op::Advance { blocks }),
     ]
 }
@@ -359,6 +378,39 @@ impl Sim {
                     delegator: *delegator,
                 },
             ),
+            Op::OperatorDeposit { op, amount } => (
+                [OP_A, OP_B][*op],
+                Action::DepositIntoVault {
+                    vault,
+                    token: token(0),
+                    amount: *amount,
+                    min_shares_out: U256::ZERO,
+                    deadline: 0,
+                },
+            ),
+            Op::PostBond { op, bps } => (
+                [OP_A, OP_B][*op],
+                Action::PostVaultBond {
+                    vault,
+                    delegator: *op as u32,
+                    shares: part(v.lrt_balance([OP_A, OP_B][*op]), *bps),
+                },
+            ),
+            Op::RequestBond { op, bps } => (
+                [OP_A, OP_B][*op],
+                Action::RequestVaultBondWithdrawal {
+                    vault,
+                    delegator: *op as u32,
+                    shares: part(v.state().delegators[*op].bond, *bps),
+                },
+            ),
+            Op::WithdrawBond { op } => (
+                [OP_A, OP_B][*op],
+                Action::WithdrawVaultBond {
+                    vault,
+                    delegator: *op as u32,
+                },
+            ),
             Op::Advance { .. } => return None,
         })
     }
@@ -411,7 +463,10 @@ impl Sim {
         let rate = b.rate().unwrap();
         let mark = self.v.state().high_water_mark;
         // The rate an action is judged against: after the fee charge, if one happened.
-        let reference = if mark != before.mark {
+        let charged = events
+            .iter()
+            .any(|e| matches!(e, Event::VaultFeeCharged { .. }));
+        let reference = if mark != before.mark || charged {
             mark.min(before.rate)
         } else {
             before.rate
@@ -444,7 +499,17 @@ impl Sim {
                     let value =
                         vault::value_of(*amount, self.v.state().assets[a].rate_wad).unwrap();
                     let by_request = req.shares * req.rate_at_request / WAD;
-                    let by_now = req.shares * before.rate / WAD;
+                    // A bond burned in the same action restores the rate first; otherwise the
+                    // finalizing rate is at most the rate before the action.
+                    let burned = events
+                        .iter()
+                        .any(|e| matches!(e, Event::VaultBondBurned { .. }));
+                    let r_fin = if burned {
+                        rate.max(before.rate)
+                    } else {
+                        before.rate
+                    };
+                    let by_now = req.shares * r_fin / WAD;
                     if value > by_request || value > by_now {
                         return Err(format!("payout {value} above min({by_request}, {by_now})"));
                     }
@@ -461,6 +526,10 @@ impl Sim {
                 | Op::Instant { .. }
                 | Op::Donate { .. }
                 | Op::TransferLrt { .. }
+                | Op::OperatorDeposit { .. }
+                | Op::PostBond { .. }
+                | Op::RequestBond { .. }
+                | Op::WithdrawBond { .. }
         );
         if user_action && rate < reference {
             return Err(format!("{op:?} lowered the rate {reference} -> {rate}"));
@@ -513,6 +582,8 @@ impl Sim {
         let mut holders: Vec<Address> = USERS.iter().map(|u| addr(*u)).collect();
         holders.push(v.vault);
         holders.push(ADMIN);
+        holders.push(OP_A);
+        holders.push(OP_B);
         let sum: U256 = holders
             .iter()
             .map(|h| v.lrt_balance(*h))
@@ -525,8 +596,14 @@ impl Sim {
             .iter()
             .filter(|r| r.status == RequestStatus::Pending)
             .fold(U256::ZERO, |a, r| a + r.shares);
-        if v.lrt_balance(v.vault) != pending {
-            return Err("vault LRT balance is not the pending shares".into());
+        let bonds = st.delegators.iter().fold(U256::ZERO, |a, d| a + d.bond);
+        if v.lrt_balance(v.vault) != pending + bonds {
+            return Err("vault LRT balance is not the pending shares plus the bonds".into());
+        }
+        for d in &st.delegators {
+            if d.bond_unlocking > d.bond {
+                return Err("more bond unlocking than bonded".into());
+            }
         }
         // FIFO.
         for r in &requests {

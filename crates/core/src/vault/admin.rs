@@ -126,10 +126,15 @@ pub fn add_vault_operator(
     let index = u32::try_from(v.delegators.len()).map_err(|_| MathError::Overflow)?;
     let account = delegator_address(&vault, index);
     delegation::delegate_to(ex, account, operator, None, 0, B256::ZERO)?;
+    let assets = v.assets.len();
     v.delegators.push(NodeDelegator {
         account,
         operator,
         weight_bps,
+        bond: U256::ZERO,
+        bond_unlocking: U256::ZERO,
+        unlock_at: 0,
+        tracked: vec![U256::ZERO; assets],
     });
     save(ex, &v);
     ex.emit(Event::VaultOperatorAdded {

@@ -36,6 +36,9 @@ pub struct Books {
     /// Value restaked or queued through each node delegator.
     #[serde(with = "restake_primitives::decimal::u256_vec")]
     pub delegator_values: Vec<U256>,
+    /// Per node delegator, per asset: units delegated or queued (earmarked exits excluded).
+    #[serde(skip)]
+    pub delegator_units: Vec<Vec<U256>>,
     /// Value of idle assets.
     #[serde(with = "dec")]
     pub idle_value: U256,
@@ -91,13 +94,16 @@ pub fn books<R: StateRead>(s: &R, v: &Vault, now: u32) -> Result<Books, Error> {
         })
         .collect();
     let mut delegator_values = Vec::with_capacity(v.delegators.len());
+    let mut delegator_units = Vec::with_capacity(v.delegators.len());
     for d in &v.delegators {
         let mut dv = U256::ZERO;
+        let mut du = Vec::with_capacity(v.assets.len());
         for (a, h) in v.assets.iter().zip(assets.iter_mut()) {
             let w = s.withdrawable_shares(&d.account, &a.strategy)?;
             let units = underlying(s, &a.strategy, w)?;
             h.delegated = math::add(h.delegated, units)?;
             dv = math::add(dv, value_of(units, a.rate_wad)?)?;
+            du.push(units);
         }
         for q in delegation::queued_withdrawals(s, &d.account, now)? {
             // A withdrawal earmarked for a native redemption already belongs to its holder.
@@ -114,9 +120,13 @@ pub fn books<R: StateRead>(s: &R, v: &Vault, now: u32) -> Result<Books, Error> {
                 let units = underlying(s, strategy, *shares)?;
                 h.queued = math::add(h.queued, units)?;
                 dv = math::add(dv, value_of(units, a.rate_wad)?)?;
+                if let Some(u) = du.get_mut(i) {
+                    *u = math::add(*u, units)?;
+                }
             }
         }
         delegator_values.push(dv);
+        delegator_units.push(du);
     }
     let mut total_assets = U256::ZERO;
     let mut idle_value = U256::ZERO;
@@ -130,6 +140,7 @@ pub fn books<R: StateRead>(s: &R, v: &Vault, now: u32) -> Result<Books, Error> {
     Ok(Books {
         assets,
         delegator_values,
+        delegator_units,
         idle_value,
         total_assets,
         total_supply,
@@ -140,6 +151,7 @@ pub fn books<R: StateRead>(s: &R, v: &Vault, now: u32) -> Result<Books, Error> {
 /// books after the charge.
 pub(super) fn accrue_fee(ex: &mut Exec<'_>, v: &mut Vault) -> Result<Books, Error> {
     let mut b = books(&ex.state, v, ex.block.number)?;
+    settle_losses(ex, v, &mut b)?;
     let r = b.rate()?;
     if r <= v.high_water_mark {
         return Ok(b);
@@ -236,6 +248,57 @@ pub(super) fn validate_params(
     }
     if !p.asset_caps.is_empty() && p.asset_caps.len() != assets {
         return bad("assetCaps", "one cap per asset, or none");
+    }
+    Ok(())
+}
+
+/// Covers losses from first-loss bonds. For each node delegator, the value of its shortfall
+/// against the units it held at the vault's last look (slashing: AVS or beacon chain) is paid
+/// by burning the operator's bonded shares that restore the rate of before the loss (rounded
+/// up), as far as the bond goes; what it cannot cover stays with all holders. Then every delegator's holding is
+/// recorded as the new reference.
+pub(super) fn settle_losses(ex: &mut Exec<'_>, v: &mut Vault, b: &mut Books) -> Result<(), Error> {
+    for (i, d) in v.delegators.iter_mut().enumerate() {
+        let actual = b.delegator_units.get(i).cloned().unwrap_or_default();
+        let mut loss = U256::ZERO;
+        for ((a, now), before) in v.assets.iter().zip(&actual).zip(&d.tracked) {
+            if now < before {
+                loss = math::add(loss, value_of(math::sub(*before, *now)?, a.rate_wad)?)?;
+            }
+        }
+        d.tracked = actual;
+        if loss.is_zero() || d.bond.is_zero() {
+            continue;
+        }
+        // The shares whose burning brings the rate back to where it stood before the loss:
+        // `loss · (S + V) / (A_before + V)`, with `A_before = A + loss`.
+        let worth = mul_div(
+            loss,
+            math::add(b.total_supply, VIRTUAL)?,
+            math::add(math::add(b.total_assets, loss)?, VIRTUAL)?,
+            Rounding::Up,
+        )?;
+        let burned = worth.min(d.bond);
+        d.bond = math::sub(d.bond, burned)?;
+        d.bond_unlocking = d.bond_unlocking.min(d.bond);
+        tokens::destroy(ex, v.lrt, v.address, burned)?;
+        b.total_supply = math::sub(b.total_supply, burned)?;
+        ex.emit(Event::VaultBondBurned {
+            vault: v.address,
+            operator: d.operator,
+            shares: burned,
+            loss,
+        });
+    }
+    Ok(())
+}
+
+/// Records every node delegator's current holding as the reference for [`settle_losses`]
+/// (after the vault itself moved value in or out of the core).
+pub(super) fn refresh_tracked(ex: &Exec<'_>, v: &mut Vault) -> Result<(), Error> {
+    let b = books(&ex.state, v, ex.block.number)?;
+    for (d, units) in v.delegators.iter_mut().zip(b.delegator_units) {
+        d.tracked = units;
     }
     Ok(())
 }

@@ -177,6 +177,14 @@ pub enum VaultError {
         /// The request it pays.
         request: u64,
     },
+    /// No bond is unlocking, or not yet.
+    #[error("bond not withdrawable: {unlocking} unlocking, at block {unlock_at}")]
+    BondLocked {
+        /// Shares unlocking.
+        unlocking: U256,
+        /// When they unlock.
+        unlock_at: u32,
+    },
     /// Nothing to harvest.
     #[error("the node delegators have no rewards in the vault's assets")]
     NothingToHarvest,

@@ -131,6 +131,7 @@ pub fn finalize_redeem_requests(
     if done == 0 {
         return Err(VaultError::NothingToFinalize.into());
     }
+    refresh_tracked(ex, &mut v)?;
     save(ex, &v);
     Ok(done)
 }

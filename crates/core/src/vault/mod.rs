@@ -48,6 +48,7 @@ use restake_primitives::{BEACON_CHAIN_ETH_STRATEGY, WAD};
 use serde::{Deserialize, Serialize};
 
 mod admin;
+mod bond;
 mod books;
 mod deposit;
 mod error;
@@ -59,8 +60,9 @@ pub use admin::{
     add_vault_operator, apply_vault_params, create_vault, queue_vault_params, set_vault_paused,
     set_vault_roles, update_vault_asset_rate,
 };
+pub use bond::{post_vault_bond, request_vault_bond_withdrawal, withdraw_vault_bond};
 pub use books::{AssetHolding, Books, books, value_of};
-use books::{accrue_fee, burn_lrt, mint_lrt, validate_params};
+use books::{accrue_fee, burn_lrt, mint_lrt, refresh_tracked, validate_params};
 pub use deposit::deposit_into_vault;
 use deposit::require_not_same_block;
 pub use error::VaultError;
@@ -209,6 +211,19 @@ pub struct NodeDelegator {
     pub operator: Address,
     /// Target weight for routing deposits (relative).
     pub weight_bps: u16,
+    /// LRT shares the operator posted as a first-loss bond (held by the vault), burned first
+    /// when this delegator's stake loses value.
+    #[serde(with = "dec")]
+    pub bond: U256,
+    /// Part of the bond the operator asked to withdraw; still at risk until `unlockAt`.
+    #[serde(with = "dec")]
+    pub bond_unlocking: U256,
+    /// Block from which the unlocking part may be withdrawn.
+    pub unlock_at: u32,
+    /// Per asset, the units (delegated + queued) this delegator held after the vault's last
+    /// look: a shortfall since then is a loss (slashing) that the bond covers first.
+    #[serde(with = "restake_primitives::decimal::u256_vec")]
+    pub tracked: Vec<U256>,
 }
 
 /// A vault's stored configuration and books.

@@ -162,6 +162,7 @@ pub fn deposit_validators_into_vault(
         .into());
     }
     mint_lrt(ex, &v, recipient, shares)?;
+    refresh_tracked(ex, &mut v)?;
     save(ex, &v);
     ex.emit(Event::VaultValidatorsDeposited {
         vault,

@@ -76,7 +76,7 @@ pub fn restake_vault_assets(
         }
         .into());
     }
-    let b = books(&ex.state, &v, ex.block.number)?;
+    let b = accrue_fee(ex, &mut v)?;
     let value = value_of(amount, asset.rate_wad)?;
     let di = match delegator {
         Some(d) => {
@@ -125,6 +125,7 @@ pub fn restake_vault_assets(
     tokens::move_tokens(ex, &token, &vault, &d.account, amount)?;
     let shares =
         strategy_manager::deposit_into_strategy(ex, d.account, asset.strategy, token, amount)?;
+    refresh_tracked(ex, &mut v)?;
     save(ex, &v);
     ex.emit(Event::VaultRestaked {
         vault,
@@ -152,7 +153,7 @@ pub fn queue_vault_withdrawal(
     token: Address,
     deposit_shares: U256,
 ) -> Result<B256, Error> {
-    let v = require_vault(&ex.state, &vault)?;
+    let mut v = require_vault(&ex.state, &vault)?;
     v.require_not_paused(PAUSED_RESTAKING)?;
     v.require(sender, v.manager, "manager")?;
     let d = v
@@ -167,6 +168,7 @@ pub fn queue_vault_withdrawal(
         );
     }
     let strategy = v.assets.get(i).map(|a| a.strategy).unwrap_or_default();
+    accrue_fee(ex, &mut v)?;
     let roots = delegation::queue_withdrawals(
         ex,
         d.account,
@@ -176,6 +178,8 @@ pub fn queue_vault_withdrawal(
         }],
     )?;
     let root = roots.first().copied().unwrap_or_default();
+    refresh_tracked(ex, &mut v)?;
+    save(ex, &v);
     ex.emit(Event::VaultWithdrawalQueued {
         vault,
         delegator: d.account,
@@ -207,6 +211,7 @@ pub fn complete_vault_withdrawal(
     if let Some(request) = ex.state.earmarked_for(&root)? {
         return Err(VaultError::EarmarkedWithdrawal { root, request }.into());
     }
+    accrue_fee(ex, &mut v)?;
     // ETH shares forced out by an undelegation go back to the delegator as shares: its pod pays
     // only redemptions.
     if w.strategies.contains(&BEACON_CHAIN_ETH_STRATEGY) {
@@ -218,6 +223,8 @@ pub fn complete_vault_withdrawal(
             token: BEACON_CHAIN_ETH_STRATEGY,
             amount: U256::ZERO,
         });
+        refresh_tracked(ex, &mut v)?;
+        save(ex, &v);
         return Ok(());
     }
     let mut before = Vec::with_capacity(v.assets.len());
@@ -242,6 +249,7 @@ pub fn complete_vault_withdrawal(
             amount: received,
         });
     }
+    refresh_tracked(ex, &mut v)?;
     save(ex, &v);
     Ok(())
 }
@@ -258,14 +266,18 @@ pub fn redelegate_vault_delegator(
     vault: Address,
     delegator: u32,
 ) -> Result<(), Error> {
-    let v = require_vault(&ex.state, &vault)?;
+    let mut v = require_vault(&ex.state, &vault)?;
     v.require(sender, v.manager, "manager")?;
     let d = v
         .delegators
         .get(usize::try_from(delegator).map_err(|_| MathError::Overflow)?)
         .cloned()
         .ok_or(VaultError::UnknownDelegator(delegator))?;
-    delegation::delegate_to(ex, d.account, d.operator, None, 0, B256::ZERO)
+    accrue_fee(ex, &mut v)?;
+    delegation::delegate_to(ex, d.account, d.operator, None, 0, B256::ZERO)?;
+    refresh_tracked(ex, &mut v)?;
+    save(ex, &v);
+    Ok(())
 }
 
 /// `harvestVaultRewards` action (anyone).
