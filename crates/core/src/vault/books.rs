@@ -95,12 +95,32 @@ pub fn books<R: StateRead>(s: &R, v: &Vault, now: u32) -> Result<Books, Error> {
         .collect();
     let mut delegator_values = Vec::with_capacity(v.delegators.len());
     let mut delegator_units = Vec::with_capacity(v.delegators.len());
+    // Each pool once, not once per delegator.
+    let mut pools = Vec::with_capacity(v.assets.len());
+    for a in &v.assets {
+        pools.push(if a.strategy == BEACON_CHAIN_ETH_STRATEGY {
+            None
+        } else {
+            s.pool(&a.strategy)?
+        });
+    }
     for d in &v.delegators {
         let mut dv = U256::ZERO;
         let mut du = Vec::with_capacity(v.assets.len());
-        for (a, h) in v.assets.iter().zip(assets.iter_mut()) {
-            let w = s.withdrawable_shares(&d.account, &a.strategy)?;
-            let units = underlying(s, &a.strategy, w)?;
+        let op = s.delegated_to(&d.account)?;
+        for ((a, h), pool) in v.assets.iter().zip(assets.iter_mut()).zip(&pools) {
+            let deposit = crate::share_manager::deposit_shares(s, &d.account, &a.strategy)?;
+            let units = if deposit.is_zero() {
+                U256::ZERO
+            } else {
+                let k = s.deposit_scaling_factor(&d.account, &a.strategy)?;
+                let sf = s.slashing_factor(&d.account, op.as_ref(), &a.strategy)?;
+                let w = crate::shares::calc_withdrawable(k, deposit, sf)?;
+                match pool {
+                    Some(p) => p.shares_to_underlying(w)?,
+                    None => w,
+                }
+            };
             h.delegated = math::add(h.delegated, units)?;
             dv = math::add(dv, value_of(units, a.rate_wad)?)?;
             du.push(units);
