@@ -100,6 +100,43 @@ fn a_vault_takes_deposits_restakes_and_pays_an_exit_through_the_node() {
         ],
     );
     assert_eq!(u(&events(&r, "VaultDeposit")[0]["shares"]), eth(10));
+    // The preview is the execution: simulating Bob's deposit shows the shares it then mints.
+    let tokens = rt
+        .block_on(client.call("restake_getTokens", vec![]))
+        .unwrap();
+    let reth = tokens
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["symbol"] == "rETH")
+        .unwrap()["token"]
+        .clone();
+    let deposit = json!({"type": "depositIntoVault", "vault": vault, "token": reth, "amount": eth(10).to_string()});
+    let sim = rt
+        .block_on(client.call(
+            "restake_simulateTransaction",
+            vec![json!({"from": bob, "action": deposit})],
+        ))
+        .unwrap();
+    assert_eq!(sim["status"], "success", "{sim:#}");
+    let previewed = sim["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "VaultDeposit")
+        .unwrap()["shares"]
+        .clone();
+    assert_eq!(u(&previewed), eth(11));
+    let too_much =
+        json!({"type": "depositIntoVault", "vault": vault, "token": reth, "amount": "1"});
+    let sim = rt
+        .block_on(client.call(
+            "restake_simulateTransaction",
+            vec![json!({"from": bob, "action": too_much})],
+        ))
+        .unwrap();
+    assert_eq!(sim["status"], "failed");
+    assert_eq!(sim["error"]["name"], "BelowMinimumDeposit");
     let r = node.tx(
         BOB,
         "depositIntoVault",

@@ -82,6 +82,16 @@ pub struct PrepareRequest {
     pub nonce: Option<u64>,
 }
 
+/// `restake_simulateTransaction` parameters.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SimulateRequest {
+    /// Sender.
+    pub from: Address,
+    /// Action to run.
+    pub action: Action,
+}
+
 /// `restake_prepareTransaction` result.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -128,6 +138,11 @@ pub trait RestakeApi {
     /// A receipt, once the transaction is in a block.
     #[method(name = "getTransactionReceipt")]
     fn get_transaction_receipt(&self, hash: B256) -> RpcResult<Option<Receipt>>;
+    /// Runs an action as `from` on the latest state, as the next block would, without signing
+    /// or committing anything: the status, events and error a transaction would get now (the
+    /// preview of a vault deposit or redemption, of a withdrawal's payout, ...).
+    #[method(name = "simulateTransaction")]
+    fn simulate_transaction(&self, request: SimulateRequest) -> RpcResult<Value>;
     /// Registered tokens.
     #[method(name = "getTokens")]
     fn get_tokens(&self) -> RpcResult<Vec<Value>>;
@@ -279,6 +294,33 @@ impl RestakeApiServer for Api {
 
     fn get_transaction_receipt(&self, hash: B256) -> RpcResult<Option<Receipt>> {
         read_receipt(&self.node.store, &hash).map_err(internal)
+    }
+
+    fn simulate_transaction(&self, request: SimulateRequest) -> RpcResult<Value> {
+        let view = self.view()?;
+        let head = self.node.head.borrow().clone();
+        let interval = self.node.config.block_interval.as_secs().max(1);
+        let block = restake_core::BlockContext {
+            number: u32::try_from(head.height.saturating_add(1)).unwrap_or(u32::MAX),
+            timestamp: head.timestamp.saturating_add(interval),
+            chain_id: self.node.config.chain_id,
+        };
+        let mut ex = restake_core::exec::Exec::new(&view, block);
+        let outcome = restake_core::app::dispatch(&mut ex, request.from, &request.action);
+        Ok(match outcome {
+            Ok(()) => json!({
+                "status": "success",
+                "blockNumber": block.number,
+                "events": ex.events(),
+                "error": null,
+            }),
+            Err(e) => json!({
+                "status": "failed",
+                "blockNumber": block.number,
+                "events": [],
+                "error": restake_core::block::ReceiptError::from(&e),
+            }),
+        })
     }
 
     fn get_tokens(&self) -> RpcResult<Vec<Value>> {
