@@ -33,6 +33,10 @@ pub struct TxArgs {
     /// Send without waiting for the receipt; print the transaction hash.
     #[arg(long)]
     no_wait: bool,
+    /// Do not sign or send: run the action on the latest state and print what it would do
+    /// (`restake_simulateTransaction`).
+    #[arg(long)]
+    simulate: bool,
     /// A JSON file whose top-level fields join the action (e.g. a proof file in EigenLayer's
     /// layout for `verifyWithdrawalCredentials` or `verifyCheckpointProofs`); fields given on
     /// the command line win.
@@ -161,6 +165,22 @@ pub async fn run(a: TxArgs) -> CliResult {
         }
     };
     let action = build_action(&client, &a.action, &a.fields, base).await?;
+    if a.simulate {
+        let request = json!({ "from": w.address(), "action": action });
+        let v = client
+            .call("restake_simulateTransaction", vec![request])
+            .await
+            .map_err(|e| e.to_string())?;
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?
+        );
+        return if v["status"] == "success" {
+            Ok(())
+        } else {
+            Err("the action would fail".into())
+        };
+    }
     let chain_id = client.chain_id().await.map_err(|e| e.to_string())?;
     let nonce = client.nonce(w.address()).await.map_err(|e| e.to_string())?;
     let tx = w.sign(action, nonce, chain_id);

@@ -148,6 +148,21 @@ fn a_vault_takes_deposits_restakes_and_pays_an_exit_through_the_node() {
     );
     assert_eq!(u(&events(&r, "VaultDeposit")[0]["shares"]), eth(11));
 
+    // `restake tx --simulate` previews without sending.
+    let out = node.cli(&[
+        "tx",
+        "requestRedeem",
+        &format!("vault={vault}"),
+        &format!("shares={}", eth(1)),
+        "token=@stETH",
+        "--key",
+        ALICE,
+        "--simulate",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let preview: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(preview["status"], "success");
+    assert_eq!(balance(&node, alice, "rsETH"), eth(10), "nothing was sent");
     // The manager restakes 15 stETH... of which only 10 are idle: refused with a clear error.
     let (ok, receipt) = node.tx_receipt(
         ADMIN,
