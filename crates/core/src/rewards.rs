@@ -851,7 +851,17 @@ pub fn distribute_epoch(ex: &mut Exec<'_>, epoch: u64) -> Result<(), Error> {
             continue;
         }
         let last = epoch.saturating_add(1) == end;
-        let slice = epoch_slice(sub.amount, sub.duration_epochs, sub.distributed, last)?;
+        let slice = if sub.operator_rewards.is_empty() {
+            epoch_slice(sub.amount, sub.duration_epochs, sub.distributed, last)?
+        } else {
+            // The sum of the operators' own slices: rounding each one apart can leave the
+            // last epoch with more than `amount − distributed` of a pooled slice.
+            let mut total = U256::ZERO;
+            for r in &sub.operator_rewards {
+                total = math::add(total, directed_pool(r.amount, sub.duration_epochs, last)?)?;
+            }
+            total
+        };
         let paid = distribute_slice(ex, &sub, epoch, slice)?;
         let dust = math::sub(slice, paid)?;
         add_to(ex, key(DUST, &[sub.token.as_slice()]), dust)?;
@@ -862,6 +872,21 @@ pub fn distribute_epoch(ex: &mut Exec<'_>, epoch: u64) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// An operator-directed amount's slice for one epoch: `⌊amount / duration⌋`, and in the last
+/// epoch the rest, `amount − ⌊amount / duration⌋ · (duration − 1)`.
+fn directed_pool(amount: U256, duration: u32, last: bool) -> Result<U256, Error> {
+    let per_epoch = amount
+        .checked_div(U256::from(duration.max(1)))
+        .ok_or(MathError::DivisionByZero)?;
+    if !last {
+        return Ok(per_epoch);
+    }
+    let done = per_epoch
+        .checked_mul(U256::from(duration.saturating_sub(1)))
+        .ok_or(MathError::Overflow)?;
+    Ok(math::sub(amount, done)?)
 }
 
 /// `⌊amount / duration⌋`, and in the last epoch whatever is left.
@@ -937,18 +962,7 @@ fn distribute_slice(
                 == sub
                     .start_epoch
                     .saturating_add(u64::from(sub.duration_epochs));
-            let share_done = r
-                .amount
-                .checked_div(U256::from(sub.duration_epochs.max(1)))
-                .ok_or(MathError::DivisionByZero)?;
-            let pool = if last {
-                math::sub(
-                    r.amount,
-                    share_done.saturating_mul(U256::from(sub.duration_epochs.saturating_sub(1))),
-                )?
-            } else {
-                share_done
-            };
+            let pool = directed_pool(r.amount, sub.duration_epochs, last)?;
             let parts = weights(&ex.state, sub, &r.operator, block)?;
             let w = parts
                 .iter()

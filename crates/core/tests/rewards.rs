@@ -580,3 +580,56 @@ fn only_pausers_pause_rewards_and_paused_claims_are_refused() {
     );
     assert_eq!(claim(&mut c, alice, "rETH"), eth(90));
 }
+
+#[test]
+fn operator_directed_remainders_are_paid_per_operator_and_the_last_epoch_never_underflows() {
+    // 5 and 5 over 3 epochs: each operator gets 1, 1, 3. Pooled, the last epoch would have held
+    // only 10 − 2·3 = 4 of the 6 the operators are owed (a chain-halting underflow before).
+    let mut c = world(&[OP, OP2]);
+    let alice = addr(10);
+    c.deposit(alice, "stETH", eth(10));
+    c.delegate(alice, OP);
+    c.deposit(addr(11), "stETH", eth(10));
+    c.delegate(addr(11), OP2);
+    let start = current_epoch(&c) + 1;
+    let strategies_and_multipliers = sm(&c, &["stETH"]);
+    let token = c.token("cbETH");
+    let mut ops = [OP, OP2];
+    ops.sort();
+    c.ok(
+        AVS,
+        Action::CreateRewardsSubmission {
+            avs: None,
+            operator_set_id: 1,
+            strategies_and_multipliers,
+            token,
+            amount: U256::ZERO,
+            operator_rewards: ops
+                .iter()
+                .map(|o| OperatorReward {
+                    operator: *o,
+                    amount: U256::from(5u64),
+                })
+                .collect(),
+            start_epoch: start,
+            duration_epochs: 3,
+        },
+    );
+    for _ in 0..4 {
+        next_epoch(&mut c);
+    }
+    let sub = &c.state.submissions().unwrap()[0];
+    assert_eq!(sub.distributed, U256::from(10u64));
+    // Whatever the split, every wei is someone's or dust.
+    let dust = c.state.rewards_dust(&token).unwrap();
+    let held: U256 = [OP, OP2]
+        .iter()
+        .map(|o| {
+            c.state
+                .reward_unsettled(o, &c.strategy("stETH"), &token)
+                .unwrap()
+        })
+        .fold(U256::ZERO, |a, x| a + x);
+    let accrued = c.state.accrued(&OP, &token).unwrap() + c.state.accrued(&OP2, &token).unwrap();
+    assert_eq!(accrued + held + dust, U256::from(10u64));
+}
