@@ -193,8 +193,11 @@ pub fn queue_vault_withdrawal(
 /// Rules:
 /// 1. The root is a pending withdrawal of one of the vault's node delegators (queued by the
 ///    manager or forced by an undelegation).
-/// 2. It completes as tokens to the node delegator (as `completeQueuedWithdrawal`: after the
+/// 2. It is not earmarked for a native redemption (`claimRedeem` completes those).
+/// 3. It completes as tokens to the node delegator (as `completeQueuedWithdrawal`: after the
 ///    delay, at the slashed payout); every token received moves to the vault's idle balance.
+///    A withdrawal of ETH shares (forced out by an undelegation) completes as shares instead,
+///    back into the node delegator: its pod pays only redemptions.
 pub fn complete_vault_withdrawal(
     ex: &mut Exec<'_>,
     vault: Address,
