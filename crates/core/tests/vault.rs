@@ -1056,3 +1056,57 @@ fn only_the_delegators_operator_posts_or_withdraws_its_bond() {
         }
     }
 }
+
+#[test]
+fn multi_asset_arbitrage_around_a_lagging_rate_earns_nothing() {
+    let mut v = VaultChain::new(|p| p.fee_bps = 0);
+    v.deposit(ALICE, "stETH", eth(100));
+    v.c.advance(1);
+    // rETH's market rate rose 1% but the vault's report lags: EVE deposits rETH at the old rate
+    // and asks for stETH right away, hoping to take the difference once the report lands.
+    let shares = v.deposit(EVE, "rETH", eth(10));
+    v.c.advance(1);
+    let id = v.request(EVE, shares, "stETH");
+    v.set_rate(
+        ADMIN,
+        "rETH",
+        U256::from(RETH_RATE) + U256::from(RETH_RATE) / U256::from(100),
+    )
+    .unwrap();
+    v.c.advance(cooldown(&v));
+    v.finalize(1);
+    // Paid at the request's rate: exactly the 11 ETH of value she brought, not the 11.11.
+    let paid = v.request_of(id).payout;
+    assert!(paid <= eth(11), "{paid}");
+    assert!(paid + U256::from(2) >= eth(11));
+}
+
+#[test]
+fn completing_core_withdrawals_never_depends_on_deposits() {
+    let mut v = VaultChain::new(|_| {});
+    v.deposit(ALICE, "stETH", eth(10));
+    v.restake("stETH", eth(10), Some(0));
+    let root = v.queue(0, "stETH", eth(10));
+    // Deposits paused and a zero total cap queued and applied: completion still works.
+    let vault = v.vault;
+    let mut p = v.state().params.clone();
+    p.total_cap_value = U256::ZERO;
+    v.c.ok(
+        ADMIN,
+        Action::QueueVaultParams {
+            vault,
+            params: Box::new(p.clone()),
+        },
+    );
+    v.c.ok(
+        ADMIN,
+        Action::SetVaultPaused {
+            vault,
+            paused: 1 << vault::PAUSED_DEPOSITS,
+        },
+    );
+    v.c.advance(p.param_delay_blocks + 1);
+    v.c.ok(BOB, Action::ApplyVaultParams { vault });
+    v.complete(root);
+    assert_eq!(v.books().assets[0].idle, eth(10));
+}
