@@ -10,6 +10,7 @@ mod beacon;
 mod bench;
 mod keys;
 mod query;
+mod risk;
 mod run;
 mod tx;
 
@@ -45,6 +46,9 @@ enum Command {
     /// Native restaking on a devnet: simulate a beacon state for a pod and write proof files.
     #[command(subcommand)]
     Beacon(beacon::BeaconCmd),
+    /// Security analysis of a restaking graph: attacks, slack, worst-case loss.
+    #[command(subcommand)]
+    Risk(risk::RiskCmd),
 }
 
 fn main() -> ExitCode {
@@ -69,6 +73,7 @@ fn main() -> ExitCode {
             Command::Query(q) => query::run(q).await,
             Command::Bench(a) => bench::run(a).await,
             Command::Beacon(b) => beacon::run(b).await,
+            Command::Risk(r) => risk::run(r),
         }
     });
     match result {

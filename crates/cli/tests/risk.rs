@@ -1,0 +1,94 @@
+//! The offline analyser's public contract: `restake risk analyze --input CASE.json [--psi P]
+//! --json` on every DR24 vector through the real binary, and clear failures on bad input.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    missing_docs
+)]
+
+use serde_json::Value;
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_restake");
+
+fn vectors() -> Vec<Value> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/vectors/risk/dr24.json"
+    );
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    v["cases"].as_array().unwrap().clone()
+}
+
+fn analyze(case: &Value, psi: Option<&str>) -> (bool, Value, String) {
+    let dir = std::env::temp_dir().join(format!("restake-risk-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("{}.json", case["id"].as_str().unwrap_or("case")));
+    std::fs::write(&file, serde_json::to_string(case).unwrap()).unwrap();
+    let mut cmd = Command::new(BIN);
+    cmd.args([
+        "risk",
+        "analyze",
+        "--input",
+        file.to_str().unwrap(),
+        "--json",
+    ]);
+    if let Some(p) = psi {
+        cmd.args(["--psi", p]);
+    }
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (out.status.success(), json, stderr)
+}
+
+#[test]
+fn every_dr24_vector_gives_the_papers_numbers_through_the_cli() {
+    for case in vectors() {
+        let e = &case["expect"];
+        let psi = e["R"].as_object().and_then(|r| r.keys().next().cloned());
+        let (ok, r, err) = analyze(&case, psi.as_deref());
+        assert!(ok, "{}: {err}", case["id"]);
+        assert_eq!(r["secure"], e["secure"], "{}", case["id"]);
+        for field in ["maxAttackProfit", "gammaStar", "gammaCert", "witness"] {
+            assert!(r.get(field).is_some(), "{} lacks {field}", case["id"]);
+        }
+        if let Some(g) = e["gamma_star"].as_str() {
+            assert_eq!(r["gammaStar"], g, "{}", case["id"]);
+        }
+        if let Some(g) = e["gamma_cert"].as_str() {
+            assert_eq!(r["gammaCert"], g, "{}", case["id"]);
+        }
+        if let Some(p) = &psi {
+            assert_eq!(r["worstCaseLoss"], e["R"][p], "{}", case["id"]);
+        }
+    }
+}
+
+#[test]
+fn bad_graphs_fail_with_a_clear_message_and_no_output() {
+    let bad = [
+        (
+            r#"{"services":[],"validators":[{"id":"a","stake":"0"}]}"#,
+            "zero stake",
+        ),
+        (
+            r#"{"services":[],"validators":[{"id":"a","stake":"-1"}]}"#,
+            "negative",
+        ),
+        (
+            r#"{"services":[{"id":"x","pfc":"1","validators":["b"]}],"validators":[{"id":"a","stake":"1"}]}"#,
+            "unknown validator",
+        ),
+        (r#"{"services": "nope"}"#, "input"),
+    ];
+    for (text, expect) in bad {
+        let case: Value = serde_json::from_str(text).unwrap();
+        let (ok, out, err) = analyze(&case, None);
+        assert!(!ok, "{text} was accepted");
+        assert_eq!(out, Value::Null);
+        assert!(err.contains(expect), "{text}: {err}");
+    }
+}
