@@ -122,9 +122,12 @@ pub struct Report {
     pub gamma_bracket: Option<[Option<String>; 2]>,
     /// The most profitable attack when insecure, else the coalition attaining `γ*`.
     pub witness: Witness,
-    /// With a shock size: the worst-case loss.
+    /// With a shock size: `R_ψ` as a fraction of total stake (`"p/q"`), exact or the bound.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub worst_case_loss: Option<LossReport>,
+    pub worst_case_loss: Option<String>,
+    /// With a shock size: how `worstCaseLoss` comes about (the shock, the attack after it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worst_case: Option<LossReport>,
     /// Per service.
     pub services: Vec<ServiceReport>,
 }
@@ -435,6 +438,7 @@ pub fn analyze(g: &Graph, opts: &Options) -> Result<Report, RiskError> {
         gamma_bracket: None,
         witness: Witness::default(),
         worst_case_loss: None,
+        worst_case: None,
         services,
     };
     let mut gamma: Option<Frac> = None;
@@ -513,7 +517,9 @@ pub fn analyze(g: &Graph, opts: &Options) -> Result<Report, RiskError> {
     report.gamma_star = gamma.map(|g| g.minus_one());
 
     if let Some(psi) = opts.psi {
-        report.worst_case_loss = Some(worst_case_loss(g, psi, gamma, opts)?);
+        let loss = worst_case_loss(g, psi, gamma, opts)?;
+        report.worst_case_loss = loss.worst_case_loss.clone();
+        report.worst_case = Some(loss);
     }
     Ok(report)
 }

@@ -8,7 +8,8 @@
 //! model and conventions are Durvasula & Roughgarden's (`docs/risk.md`).
 //!
 //! Modules: [`number`] (exact rationals), [`graph`] (the JSON input, validated and rescaled to
-//! integers), [`flow`] (minimum cuts), [`analysis`] (the answers).
+//! integers), [`flow`] (minimum cuts), [`analysis`] (the answers), [`elastic`] (Bar-Zur & Eyal's
+//! elastic model: minimum stake of symmetric networks, attacks and robustness of small ones).
 
 #![cfg_attr(
     test,
@@ -22,6 +23,7 @@
 )]
 
 pub mod analysis;
+pub mod elastic;
 pub mod error;
 pub mod flow;
 pub mod graph;

@@ -195,10 +195,10 @@ proptest! {
         }).unwrap();
         let a = run(small);
         let b = run(small + extra);
-        let la = Frac::parse(a.worst_case_loss.as_ref().unwrap().worst_case_loss.as_ref().unwrap()).unwrap();
-        let lb = Frac::parse(b.worst_case_loss.as_ref().unwrap().worst_case_loss.as_ref().unwrap()).unwrap();
+        let la = Frac::parse(a.worst_case_loss.as_ref().unwrap()).unwrap();
+        let lb = Frac::parse(b.worst_case_loss.as_ref().unwrap()).unwrap();
         prop_assert!(la.cmp_frac(&lb) != Ordering::Greater, "a bigger shock lost less");
-        if let Some(bound) = a.worst_case_loss.as_ref().unwrap().slack_bound.as_ref().filter(|_| small > 0) {
+        if let Some(bound) = a.worst_case.as_ref().unwrap().slack_bound.as_ref().filter(|_| small > 0) {
             let bound = Frac::parse(bound).unwrap();
             prop_assert!(la.cmp_frac(&bound) == Ordering::Less, "R_ψ {:?} not below (1+1/γ)ψ {:?}", la, bound);
         }

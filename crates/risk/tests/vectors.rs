@@ -54,7 +54,7 @@ fn tv1_a_zero_slack_network_loses_everything_to_a_one_percent_shock() {
             r.eigenlayer_condition_max_e.as_deref(),
             e["eigenlayer_condition_max_e"].as_str()
         );
-        let loss = r.worst_case_loss.unwrap();
+        let loss = r.worst_case.unwrap();
         assert!(loss.exact);
         assert_eq!(loss.worst_case_loss.as_deref(), e["R"]["1/100"].as_str());
         // shock {a}, then attack ({x}, {b})
@@ -63,7 +63,7 @@ fn tv1_a_zero_slack_network_loses_everything_to_a_one_percent_shock() {
         assert_eq!(loss.attack.validators, vec!["b"]);
     }
     for r in both(&g, Some("1/200")) {
-        let loss = r.worst_case_loss.unwrap();
+        let loss = r.worst_case.unwrap();
         assert_eq!(loss.worst_case_loss.as_deref(), e["R"]["1/200"].as_str());
         assert!(loss.shock.is_empty());
     }
@@ -80,7 +80,7 @@ fn tv2_a_ten_percent_slack_bounds_the_loss_below_eleven_percent() {
         // γ* is attained by ({x}, {a, b}), ratio 11/10.
         assert_eq!(r.witness.services, vec!["x"]);
         assert_eq!(r.witness.validators, vec!["a", "b"]);
-        let loss = r.worst_case_loss.unwrap();
+        let loss = r.worst_case.unwrap();
         assert_eq!(loss.worst_case_loss.as_deref(), e["R"]["1/100"].as_str());
         assert_eq!(loss.shock, vec!["a"]);
         assert_eq!(loss.attack.validators, vec!["b"]);
@@ -99,7 +99,7 @@ fn tv3_removing_one_validator_opens_the_single_attack_on_everything() {
             r.eigenlayer_condition_max_e.as_deref(),
             e["eigenlayer_condition_max_e"].as_str()
         );
-        let loss = r.worst_case_loss.unwrap();
+        let loss = r.worst_case.unwrap();
         assert_eq!(
             loss.worst_case_loss.as_deref(),
             e["total_loss_fraction_including_shock"].as_str()
