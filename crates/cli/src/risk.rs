@@ -16,6 +16,38 @@ use std::path::PathBuf;
 pub enum RiskCmd {
     /// Analyse one graph from a JSON file: security, slack, certificate, worst-case loss.
     Analyze(AnalyzeArgs),
+    /// The elastic model (Bar-Zur & Eyal): the minimum stake of a symmetric network
+    /// (`--symmetric`), or the best attack and robustness of a small network (`--input`).
+    Elastic(ElasticArgs),
+}
+
+/// `restake risk elastic` options.
+#[derive(Args)]
+pub struct ElasticArgs {
+    /// A network: `{"services":[{"id","pfc","theta"}],"validators":[{"id","stake","allocations":{"<service>":"<amount>"}}]}`.
+    #[arg(long, conflicts_with = "symmetric")]
+    input: Option<PathBuf>,
+    /// A fully symmetric network instead: `n` validators and `n` services.
+    #[arg(long)]
+    symmetric: bool,
+    /// Validators and services of the symmetric network.
+    #[arg(long, default_value_t = 10)]
+    n: u64,
+    /// Attack threshold `θ` (`p/q` or decimal).
+    #[arg(long, default_value = "1/2")]
+    theta: String,
+    /// Restaking degree `d` (allocations `dσ/n`).
+    #[arg(long, default_value = "1")]
+    degree: String,
+    /// Byzantine services (slashing all their allocations).
+    #[arg(long, default_value_t = 0)]
+    byzantine: u64,
+    /// Profit from corrupting one service.
+    #[arg(long, default_value = "1")]
+    pfc: String,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
 }
 
 /// `restake risk analyze` options.
@@ -42,6 +74,7 @@ pub struct AnalyzeArgs {
 pub fn run(cmd: RiskCmd) -> CliResult {
     match cmd {
         RiskCmd::Analyze(a) => analyze_file(a),
+        RiskCmd::Elastic(a) => elastic(a),
     }
 }
 
@@ -118,6 +151,120 @@ fn analyze_file(a: AnalyzeArgs) -> CliResult {
             l.shock,
             l.attack.services
         );
+    }
+    Ok(())
+}
+
+fn frac(s: &str, what: &str) -> Result<Frac, String> {
+    Frac::parse(s).map_err(|e| format!("--{what}: {e}"))
+}
+
+fn elastic(a: ElasticArgs) -> CliResult {
+    use restake_risk::elastic::{Elastic, max_attack_profit, robustness, symmetric_min_stake};
+    use serde_json::{Value, json};
+    let out = if a.symmetric || a.input.is_none() {
+        let min = symmetric_min_stake(
+            a.n,
+            frac(&a.theta, "theta")?,
+            frac(&a.degree, "degree")?,
+            a.byzantine,
+            frac(&a.pfc, "pfc")?,
+        )
+        .map_err(|e| e.to_string())?;
+        json!({
+            "model": "elastic-symmetric",
+            "n": a.n, "theta": a.theta, "degree": a.degree, "byzantine": a.byzantine, "pfc": a.pfc,
+            "minStake": min.map(|m| m.render()),
+        })
+    } else {
+        let path = a.input.as_ref().ok_or("--input or --symmetric")?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let v: Value = serde_json::from_str(&text).map_err(|e| format!("input: {e}"))?;
+        let services = v["services"]
+            .as_array()
+            .ok_or("input: services must be a list")?;
+        let validators = v["validators"]
+            .as_array()
+            .ok_or("input: validators must be a list")?;
+        let num = |x: &Value, what: &str| -> Result<Frac, String> {
+            x.as_str()
+                .ok_or_else(|| format!("input: {what} must be a string number"))
+                .and_then(|s| Frac::parse(s).map_err(|e| format!("input: {what}: {e}")))
+        };
+        let mut pfc = Vec::new();
+        let mut theta = Vec::new();
+        let mut ids = Vec::new();
+        for s in services {
+            ids.push(s["id"].as_str().ok_or("input: service id")?.to_string());
+            let p = num(&s["pfc"], "pfc")?;
+            let t = num(&s["theta"], "theta")?;
+            if p.den != alloy_primitives::U256::from(1) {
+                return Err("input: elastic prizes must be integers (use smaller units)".into());
+            }
+            if t.num.is_zero() || t.num > t.den {
+                return Err("input: theta must be in (0, 1]".into());
+            }
+            pfc.push(p.num);
+            theta.push((t.num, t.den));
+        }
+        let mut stake = Vec::new();
+        let mut alloc = Vec::new();
+        for val in validators {
+            let s = num(&val["stake"], "stake")?;
+            if s.num.is_zero() || s.den != alloy_primitives::U256::from(1) {
+                return Err("input: stakes must be positive integers (use smaller units)".into());
+            }
+            let mut row = vec![alloy_primitives::U256::ZERO; ids.len()];
+            if let Some(m) = val["allocations"].as_object() {
+                for (svc, amount) in m {
+                    let j = ids
+                        .iter()
+                        .position(|x| x == svc)
+                        .ok_or_else(|| format!("input: unknown service {svc:?}"))?;
+                    let w = num(amount, "allocation")?;
+                    if w.den != alloy_primitives::U256::from(1) || w.num > s.num {
+                        return Err("input: allocations are integers at most the stake".into());
+                    }
+                    if let Some(x) = row.get_mut(j) {
+                        *x = w.num;
+                    }
+                }
+            }
+            stake.push(s.num);
+            alloc.push(row);
+        }
+        let e = Elastic {
+            stake,
+            pfc,
+            theta,
+            alloc,
+        };
+        let best = max_attack_profit(&e).map_err(|e| e.to_string())?;
+        let profit = best.map(|(neg, p)| {
+            format!(
+                "{}{}",
+                if neg && !p.num.is_zero() { "-" } else { "" },
+                p.render()
+            )
+        });
+        let secure = best.is_none_or(|(neg, p)| neg || p.num.is_zero());
+        json!({
+            "model": "elastic",
+            "secure": secure,
+            "maxAttackProfit": profit,
+            "robustness": robustness(&e).map_err(|e| e.to_string())?.render(),
+        })
+    };
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
+        );
+    } else if let Some(obj) = out.as_object() {
+        for (k, v) in obj {
+            println!("{k:<16} {v}");
+        }
     }
     Ok(())
 }

@@ -92,3 +92,57 @@ fn bad_graphs_fail_with_a_clear_message_and_no_output() {
         assert!(err.contains(expect), "{text}: {err}");
     }
 }
+
+#[test]
+fn the_elastic_command_answers_ev1_and_the_symmetric_table() {
+    let dir = std::env::temp_dir().join(format!("restake-elastic-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("ev1.json");
+    let all = r#"{"a":"2","b":"2","c":"2"}"#;
+    std::fs::write(
+        &file,
+        format!(
+            r#"{{"services":[{{"id":"a","pfc":"1","theta":"1/2"}},{{"id":"b","pfc":"1","theta":"1/2"}},{{"id":"c","pfc":"1","theta":"1/2"}}],
+               "validators":[{{"id":"x","stake":"2","allocations":{all}}},{{"id":"y","stake":"2","allocations":{all}}},{{"id":"z","stake":"2","allocations":{all}}}]}}"#
+        ),
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args([
+            "risk",
+            "elastic",
+            "--input",
+            file.to_str().unwrap(),
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["secure"], true);
+    assert_eq!(v["maxAttackProfit"], "-1");
+    assert_eq!(v["robustness"], "1/3");
+    let out = Command::new(BIN)
+        .args([
+            "risk",
+            "elastic",
+            "--symmetric",
+            "--n",
+            "10",
+            "--theta",
+            "1/2",
+            "--degree",
+            "5",
+            "--byzantine",
+            "2",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["minStake"], Value::Null, "no finite stake suffices");
+}
