@@ -19,6 +19,35 @@ pub enum RiskCmd {
     /// The elastic model (Bar-Zur & Eyal): the minimum stake of a symmetric network
     /// (`--symmetric`), or the best attack and robustness of a small network (`--input`).
     Elastic(ElasticArgs),
+    /// Cascades: the rounds after a given shock (`--shock a,b`), or the loss distribution over
+    /// random shocks (`--trials N --failure p/q`).
+    Simulate(SimulateArgs),
+}
+
+/// `restake risk simulate` options.
+#[derive(Args)]
+pub struct SimulateArgs {
+    /// The graph (DR24 case format).
+    #[arg(long)]
+    input: PathBuf,
+    /// Validators destroyed by the shock, comma-separated ids.
+    #[arg(long, value_delimiter = ',')]
+    shock: Vec<String>,
+    /// Monte Carlo: number of random shocks.
+    #[arg(long)]
+    trials: Option<u32>,
+    /// Monte Carlo: probability that each validator fails (`p/q` or decimal).
+    #[arg(long, default_value = "1/100")]
+    failure: String,
+    /// Monte Carlo: generator seed (same seed, same report).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Monte Carlo: value-at-risk level.
+    #[arg(long, default_value = "95/100")]
+    level: String,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
 }
 
 /// `restake risk elastic` options.
@@ -75,6 +104,7 @@ pub fn run(cmd: RiskCmd) -> CliResult {
     match cmd {
         RiskCmd::Analyze(a) => analyze_file(a),
         RiskCmd::Elastic(a) => elastic(a),
+        RiskCmd::Simulate(a) => simulate(a),
     }
 }
 
@@ -264,6 +294,49 @@ fn elastic(a: ElasticArgs) -> CliResult {
     } else if let Some(obj) = out.as_object() {
         for (k, v) in obj {
             println!("{k:<16} {v}");
+        }
+    }
+    Ok(())
+}
+
+fn simulate(a: SimulateArgs) -> CliResult {
+    use restake_risk::cascade::{FaultModel, monte_carlo, simulate};
+    let text = std::fs::read_to_string(&a.input)
+        .map_err(|e| format!("cannot read {}: {e}", a.input.display()))?;
+    let graph = Graph::from_json_str(&text).map_err(|e| e.to_string())?;
+    let out = if let Some(trials) = a.trials {
+        let model = FaultModel {
+            validator_failure: frac(&a.failure, "failure")?,
+            trials,
+            seed: a.seed,
+            level: frac(&a.level, "level")?,
+        };
+        serde_json::to_value(
+            monte_carlo(&graph, &model, &Options::default()).map_err(|e| e.to_string())?,
+        )
+    } else {
+        let mut shock = Vec::new();
+        for id in &a.shock {
+            let i = graph
+                .validator_ids
+                .iter()
+                .position(|v| v == id)
+                .ok_or_else(|| format!("--shock: unknown validator {id:?}"))?;
+            shock.push(i);
+        }
+        serde_json::to_value(
+            simulate(&graph, &shock, &Options::default()).map_err(|e| e.to_string())?,
+        )
+    }
+    .map_err(|e| e.to_string())?;
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
+        );
+    } else if let Some(obj) = out.as_object() {
+        for (k, v) in obj {
+            println!("{k:<24} {v}");
         }
     }
     Ok(())

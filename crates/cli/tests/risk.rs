@@ -146,3 +146,45 @@ fn the_elastic_command_answers_ev1_and_the_symmetric_table() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["minStake"], Value::Null, "no finite stake suffices");
 }
+
+#[test]
+fn simulate_shows_the_cascade_after_a_shock() {
+    let case = vectors().into_iter().find(|c| c["id"] == "TV1").unwrap();
+    let dir = std::env::temp_dir().join(format!("restake-sim-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("tv1.json");
+    std::fs::write(&file, serde_json::to_string(&case).unwrap()).unwrap();
+    let out = Command::new(BIN)
+        .args([
+            "risk",
+            "simulate",
+            "--input",
+            file.to_str().unwrap(),
+            "--shock",
+            "a",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["totalLoss"], "1");
+    assert_eq!(v["rounds"][0]["validators"][0], "b");
+    let bad = Command::new(BIN)
+        .args([
+            "risk",
+            "simulate",
+            "--input",
+            file.to_str().unwrap(),
+            "--shock",
+            "zz",
+        ])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown validator"));
+}

@@ -9,7 +9,8 @@
 //!
 //! Modules: [`number`] (exact rationals), [`graph`] (the JSON input, validated and rescaled to
 //! integers), [`flow`] (minimum cuts), [`analysis`] (the answers), [`elastic`] (Bar-Zur & Eyal's
-//! elastic model: minimum stake of symmetric networks, attacks and robustness of small ones).
+//! elastic model: minimum stake of symmetric networks, attacks and robustness of small ones),
+//! [`cascade`] (round-by-round cascades after a shock, Monte-Carlo loss distributions).
 
 #![cfg_attr(
     test,
@@ -23,6 +24,7 @@
 )]
 
 pub mod analysis;
+pub mod cascade;
 pub mod elastic;
 pub mod error;
 pub mod flow;

@@ -7,6 +7,7 @@
     clippy::indexing_slicing,
     clippy::arithmetic_side_effects,
     clippy::panic,
+    clippy::cast_possible_truncation,
     missing_docs
 )]
 
