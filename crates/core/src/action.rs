@@ -224,6 +224,18 @@ pub enum Action {
         wads_to_slash: Vec<U256>,
         description: String,
     },
+    SetOperatorSetRiskProfile {
+        /// The set's AVS (default: the sender).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        avs: Option<Address>,
+        operator_set_id: u32,
+        #[serde(with = "dec")]
+        pfc_low: U256,
+        #[serde(with = "dec")]
+        pfc_high: U256,
+        #[serde(with = "dec")]
+        alpha_wad: U256,
+    },
     SlashWithEquivocationProof {
         avs: Address,
         operator_set_id: u32,
@@ -544,6 +556,7 @@ impl Action {
             Self::ClearDeallocationQueue { .. } => "clearDeallocationQueue",
             Self::SlashOperator { .. } => "slashOperator",
             Self::SlashWithEquivocationProof { .. } => "slashWithEquivocationProof",
+            Self::SetOperatorSetRiskProfile { .. } => "setOperatorSetRiskProfile",
             Self::CreatePod {} => "createPod",
             Self::SetProofSubmitter { .. } => "setProofSubmitter",
             Self::VerifyWithdrawalCredentials { .. } => "verifyWithdrawalCredentials",

@@ -18,6 +18,7 @@ use crate::pause;
 use crate::permissions;
 use crate::pods;
 use crate::rewards;
+use crate::risk_profile;
 use crate::state::StateWrite;
 use crate::strategy_manager as sm;
 use crate::tokens;
@@ -418,6 +419,22 @@ pub fn dispatch(ex: &mut Exec<'_>, sender: Address, action: &Action) -> Result<(
             rewards::set_rewards_recipient(ex, sender, *recipient)
         }
         A::ClaimRewards { tokens } => rewards::claim_rewards(ex, sender, tokens),
+        A::SetOperatorSetRiskProfile {
+            avs,
+            operator_set_id,
+            pfc_low,
+            pfc_high,
+            alpha_wad,
+        } => risk_profile::set_risk_profile(
+            ex,
+            sender,
+            OperatorSet::new(avs.unwrap_or(sender), *operator_set_id),
+            risk_profile::RiskProfile {
+                pfc_low: *pfc_low,
+                pfc_high: *pfc_high,
+                alpha_wad: *alpha_wad,
+            },
+        ),
         A::CreateVault {
             symbol,
             assets,

@@ -10,6 +10,7 @@ use crate::permissions::PermissionError;
 use crate::pods::PodError;
 use crate::pool::PoolError;
 use crate::rewards::RewardsError;
+use crate::risk_profile::RiskProfileError;
 use crate::state::StateError;
 use crate::strategy_manager::StrategyManagerError;
 use crate::tokens::TokenError;
@@ -69,6 +70,9 @@ pub enum Error {
     /// Liquid restaking vaults.
     #[error("vault: {0}")]
     Vault(#[from] VaultError),
+    /// Operator-set risk profiles.
+    #[error("risk profile: {0}")]
+    RiskProfile(#[from] RiskProfileError),
 }
 
 impl Error {
@@ -92,6 +96,7 @@ impl Error {
             Self::Oracle(_) => 14000,
             Self::Rewards(_) => 15000,
             Self::Vault(_) => 16000,
+            Self::RiskProfile(_) => 17000,
         }
     }
 
@@ -115,6 +120,7 @@ impl Error {
             Self::Oracle(e) => format!("{e:?}"),
             Self::Rewards(e) => format!("{e:?}"),
             Self::Vault(e) => format!("{e:?}"),
+            Self::RiskProfile(e) => format!("{e:?}"),
         };
         inner
             .split(|c: char| !c.is_ascii_alphanumeric())

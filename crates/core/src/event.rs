@@ -532,6 +532,15 @@ pub enum Event {
         #[serde(with = "dec")]
         loss: U256,
     },
+    OperatorSetRiskProfileSet {
+        operator_set: OperatorSet,
+        #[serde(with = "dec")]
+        pfc_low: U256,
+        #[serde(with = "dec")]
+        pfc_high: U256,
+        #[serde(with = "dec")]
+        alpha_wad: U256,
+    },
     VaultRewardsHarvested {
         vault: Address,
         delegator: Address,

@@ -18,6 +18,8 @@
 //!   [`share_manager`]: one interface over token-pool and beacon-chain ETH shares.
 //! - [`rewards`]: AVS rewards computed on the ledger: epoch distribution by slashable stake,
 //!   operator commission, reward-per-share indices for delegators, claims.
+//! - [`risk_profile`]: what AVSs declare about their operator sets' profit from corruption and
+//!   attack threshold, for the node's risk report.
 //! - [`vault`]: the liquid restaking vault (an LRT): multi-LST deposits priced from the core's
 //!   own books, node delegators per operator, FIFO redemptions, instant exits, fees.
 //! - [`permissions`], [`pause`]: delegated permissions and emergency switches.
@@ -59,6 +61,7 @@ pub mod permissions;
 pub mod pods;
 pub mod pool;
 pub mod rewards;
+pub mod risk_profile;
 pub mod share_manager;
 pub mod shares;
 pub mod state;

@@ -857,6 +857,18 @@ pub fn typed_action(from: Address, nonce: u64, action: &Action) -> Struct {
             .field("split", Ty::Uint(16), uint(*split)),
         A::SetRewardsRecipient { recipient } => s.field("recipient", Ty::Address, addr(*recipient)),
         A::ClaimRewards { tokens } => s.field("tokens", arr(Ty::Address), addrs(tokens)),
+        A::SetOperatorSetRiskProfile {
+            avs,
+            operator_set_id,
+            pfc_low,
+            pfc_high,
+            alpha_wad,
+        } => s
+            .field("avs", Ty::Address, addr(avs.unwrap_or(from)))
+            .field("operatorSetId", Ty::Uint(32), uint(*operator_set_id))
+            .field("pfcLow", Ty::Uint(256), Val::Uint(*pfc_low))
+            .field("pfcHigh", Ty::Uint(256), Val::Uint(*pfc_high))
+            .field("alphaWad", Ty::Uint(256), Val::Uint(*alpha_wad)),
         A::CreateVault {
             symbol,
             assets,

@@ -275,6 +275,13 @@ fn samples() -> Vec<Action> {
         Action::ClaimRewards {
             tokens: vec![a(3), a(4)],
         },
+        Action::SetOperatorSetRiskProfile {
+            avs: None,
+            operator_set_id: 4,
+            pfc_low: U256::from(10u64).pow(U256::from(19)),
+            pfc_high: U256::from(5u64) * U256::from(10u64).pow(U256::from(19)),
+            alpha_wad: U256::from(333_333_333_333_333_333u64),
+        },
         Action::CreateVault {
             symbol: "rsETH".into(),
             assets: vec![
