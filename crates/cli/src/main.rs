@@ -73,7 +73,7 @@ fn main() -> ExitCode {
             Command::Query(q) => query::run(q).await,
             Command::Bench(a) => bench::run(a).await,
             Command::Beacon(b) => beacon::run(b).await,
-            Command::Risk(r) => risk::run(r),
+            Command::Risk(r) => risk::run(r).await,
         }
     });
     match result {

@@ -22,6 +22,23 @@ pub enum RiskCmd {
     /// Cascades: the rounds after a given shock (`--shock a,b`), or the loss distribution over
     /// random shocks (`--trials N --failure p/q`).
     Simulate(SimulateArgs),
+    /// The live state's risk report from a node (`restake_getRiskReport`): declared operator
+    /// sets, their allocations, and the exact analysis.
+    Report(ReportArgs),
+}
+
+/// `restake risk report` options.
+#[derive(Args)]
+pub struct ReportArgs {
+    /// Shock size for the worst-case loss.
+    #[arg(long, default_value = "1/100")]
+    psi: String,
+    /// Node URL.
+    #[arg(long, default_value = "http://127.0.0.1:8545")]
+    rpc: String,
+    /// Print the whole JSON (graph and report).
+    #[arg(long)]
+    json: bool,
 }
 
 /// `restake risk simulate` options.
@@ -100,8 +117,9 @@ pub struct AnalyzeArgs {
 }
 
 /// Runs `restake risk`.
-pub fn run(cmd: RiskCmd) -> CliResult {
+pub async fn run(cmd: RiskCmd) -> CliResult {
     match cmd {
+        RiskCmd::Report(a) => report(a).await,
         RiskCmd::Analyze(a) => analyze_file(a),
         RiskCmd::Elastic(a) => elastic(a),
         RiskCmd::Simulate(a) => simulate(a),
@@ -338,6 +356,59 @@ fn simulate(a: SimulateArgs) -> CliResult {
         for (k, v) in obj {
             println!("{k:<24} {v}");
         }
+    }
+    Ok(())
+}
+
+async fn report(a: ReportArgs) -> CliResult {
+    let client = restake_client::Client::new(&a.rpc).map_err(|e| e.to_string())?;
+    let v = client
+        .call("restake_getRiskReport", vec![serde_json::json!(a.psi)])
+        .await
+        .map_err(|e| e.to_string())?;
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?
+        );
+        return Ok(());
+    }
+    let r = &v["report"];
+    let s = |x: &serde_json::Value| match x {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "—".into(),
+        other => other.to_string(),
+    };
+    println!("block             {}", s(&v["block"]));
+    println!(
+        "services          {}",
+        v["graph"]["services"].as_array().map_or(0, Vec::len)
+    );
+    println!(
+        "allocations       {}",
+        v["graph"]["validators"].as_array().map_or(0, Vec::len)
+    );
+    println!("secure            {}", s(&r["secure"]));
+    println!("max attack profit {} wei", s(&r["maxAttackProfit"]));
+    println!("gamma*            {}", s(&r["gammaStar"]));
+    println!("gamma_cert        {}", s(&r["gammaCert"]));
+    println!(
+        "worst-case loss   {} of all stake after a {} shock",
+        s(&r["worstCaseLoss"]),
+        a.psi
+    );
+    for svc in r["services"].as_array().into_iter().flatten() {
+        println!(
+            "  {}  pfc {}  cost of corruption {}  {}",
+            s(&svc["id"]),
+            s(&svc["pfc"]),
+            s(&svc["costOfCorruption"]),
+            if svc["naiveSecure"] == true {
+                "ok"
+            } else {
+                "CORRUPTIBLE ALONE"
+            }
+        );
     }
     Ok(())
 }

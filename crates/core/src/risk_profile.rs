@@ -57,6 +57,24 @@ pub trait RiskProfileRead: StateRead {
     {
         self.get(&key(PROFILE, &[set.avs.as_slice(), &set.id.to_be_bytes()]))
     }
+
+    /// Every declared profile, by operator set.
+    fn risk_profiles(&self) -> Result<Vec<(OperatorSet, RiskProfile)>, StateError>
+    where
+        Self: Sized,
+    {
+        let mut out = Vec::new();
+        for (k, v) in self.scan_prefix(PROFILE)? {
+            let avs = crate::state::address_at(&k, PROFILE.len());
+            let id = k
+                .get(PROFILE.len().saturating_add(20)..)
+                .and_then(|b| <[u8; 4]>::try_from(b).ok())
+                .map(u32::from_be_bytes)
+                .unwrap_or_default();
+            out.push((OperatorSet::new(avs, id), crate::state::decode(&k, &v)?));
+        }
+        Ok(out)
+    }
 }
 impl<T: StateRead + ?Sized> RiskProfileRead for T {}
 

@@ -27,6 +27,7 @@ pub mod error;
 pub mod mempool;
 pub mod metrics;
 pub mod node;
+pub mod risk_report;
 pub mod rpc;
 pub mod server;
 

@@ -199,6 +199,11 @@ pub trait RestakeApi {
     /// Every vault: address, LRT, symbol, total assets, supply and rate.
     #[method(name = "getVaults")]
     fn get_vaults(&self) -> RpcResult<Vec<Value>>;
+    /// The risk report of the live state: the graph of declared operator sets and their
+    /// allocations, and its exact analysis (security, slack, certificate, worst-case loss after a
+    /// shock of `psi`, default `1/100`).
+    #[method(name = "getRiskReport")]
+    fn get_risk_report(&self, psi: Option<String>) -> RpcResult<Value>;
     /// A state value with a Merkle proof against the state root at `height` (default latest).
     #[method(name = "getProof")]
     fn get_proof(&self, key: Bytes, height: Option<u64>) -> RpcResult<Value>;
@@ -458,6 +463,36 @@ impl RestakeApiServer for Api {
             }));
         }
         Ok(out)
+    }
+
+    fn get_risk_report(&self, psi: Option<String>) -> RpcResult<Value> {
+        let psi = restake_risk::number::Frac::parse(psi.as_deref().unwrap_or("1/100"))
+            .map_err(|e| err(codes::INVALID_PARAMS, format!("psi: {e}")))?;
+        if psi.num > psi.den {
+            return Err(err(
+                codes::INVALID_PARAMS,
+                "psi is a fraction of total stake, at most 1",
+            ));
+        }
+        let now = u32::try_from(self.height()).unwrap_or(u32::MAX);
+        let graph = crate::risk_report::live_graph(&self.view()?, now).map_err(internal)?;
+        let parsed = restake_risk::Graph::from_json(&graph)
+            .map_err(|e| err(codes::INVALID_PARAMS, e.to_string()))?;
+        let report = restake_risk::analyze(
+            &parsed,
+            &restake_risk::Options {
+                psi: Some(psi),
+                ..restake_risk::Options::default()
+            },
+        )
+        .map_err(|e| err(codes::INVALID_PARAMS, e.to_string()))?;
+        Ok(json!({
+            "block": now,
+            "stakeValuation": "underlying token units of each allocation, one unit per wei (LSTs and beacon-chain ETH at par)",
+            "stakeModel": "unique stake: each (operator, operator set) allocation is its own node",
+            "graph": graph,
+            "report": report,
+        }))
     }
 
     fn get_beacon_root(&self, timestamp: u64) -> RpcResult<Option<B256>> {

@@ -1,0 +1,113 @@
+//! The live state's risk report through the real binary: an AVS declares its operator set's
+//! profit from corruption; the report prices corrupting it from the operators' allocations.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::panic,
+    missing_docs
+)]
+
+mod common;
+use alloy_primitives::Address;
+use common::*;
+use serde_json::{Value, json};
+
+fn report(node: &Node) -> Value {
+    let out = node.cli(&["risk", "report", "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn an_undercollateralised_operator_set_shows_as_corruptible_in_the_live_report() {
+    let tmp = TempDir::new("risk-live");
+    let node = Node::start(&tmp.path().join("data"), 100);
+    let client = node.client();
+    let rt = runtime();
+    let (operator, avs) = (dev(2), dev(3));
+    node.tx(
+        "dev:1",
+        "depositIntoStrategy",
+        &[
+            "strategy=@stETH",
+            "token=@stETH",
+            "amount=40000000000000000000",
+        ],
+    );
+    node.tx(
+        "dev:2",
+        "registerAsOperator",
+        &[
+            &format!("delegationApprover={}", Address::ZERO),
+            "allocationDelay:=0",
+            "metadataUri=https://operator.example",
+        ],
+    );
+    node.tx("dev:1", "delegateTo", &[&format!("operator={operator}")]);
+    node.tx(
+        "dev:3",
+        "updateAvsMetadataUri",
+        &["metadataUri=https://avs.example"],
+    );
+    node.tx(
+        "dev:3",
+        "createOperatorSets",
+        &["params:=[{\"operatorSetId\":1,\"strategies\":[\"@stETH\"]}]"],
+    );
+    node.tx(
+        "dev:2",
+        "registerForOperatorSets",
+        &[&format!("avs={avs}"), "operatorSetIds:=[1]"],
+    );
+    // Half of the operator's stETH (20) is slashable by the set.
+    let r = node.tx(
+        "dev:2",
+        "modifyAllocations",
+        &[&format!(
+            "params:={}",
+            json!([{ "avs": avs, "operatorSetId": 1, "strategies": ["@stETH"], "newMagnitudes": ["500000000000000000"] }])
+        )],
+    );
+    let effect = events(&r, "AllocationUpdated")[0]["effectBlock"]
+        .as_u64()
+        .unwrap();
+    rt.block_on(wait_for_height(&client, effect));
+    // Corrupting the set takes half its stake (10 ETH worth, but the only operator must commit its
+    // whole 20 ETH allocation), and it could earn up to 30 ETH: corruptible.
+    node.tx(
+        "dev:3",
+        "setOperatorSetRiskProfile",
+        &[
+            "operatorSetId:=1",
+            "pfcLow=10000000000000000000",
+            "pfcHigh=30000000000000000000",
+            "alphaWad=500000000000000000",
+        ],
+    );
+    let v = report(&node);
+    let r = &v["report"];
+    assert_eq!(r["secure"], false, "{v:#}");
+    assert_eq!(r["maxAttackProfit"], "10000000000000000000");
+    assert_eq!(r["gammaStar"], "-1/3");
+    assert_eq!(v["graph"]["validators"][0]["stake"], "20000000000000000000");
+    // At most 15 ETH to gain: secure with a third of slack.
+    node.tx(
+        "dev:3",
+        "setOperatorSetRiskProfile",
+        &[
+            "operatorSetId:=1",
+            "pfcLow=10000000000000000000",
+            "pfcHigh=15000000000000000000",
+            "alphaWad=500000000000000000",
+        ],
+    );
+    let r = &report(&node)["report"];
+    assert_eq!(r["secure"], true);
+    assert_eq!(r["gammaStar"], "1/3");
+    // The human summary prints too.
+    let out = node.cli(&["risk", "report"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("gamma*"));
+}
