@@ -91,6 +91,10 @@ pub struct ServiceReport {
     pub cost_of_corruption: String,
     /// `cost ≥ π_s`.
     pub naive_secure: bool,
+    /// Per-service slack `γ_s = min σ(B)/π(A) − 1` over attacking coalitions with `s ∈ A` (how
+    /// far every profit can grow before an attack including `s` pays); `null` when not computed
+    /// (past the budget) or no such coalition has profit.
+    pub slack: Option<String>,
 }
 
 /// The analysis of one graph.
@@ -139,12 +143,14 @@ fn covers(covered: U256, total: U256, alpha: (U256, U256)) -> bool {
 
 /// Best attacks found by enumerating coalitions of `candidates` (validators outside `removed`).
 struct Search {
+    /// Per service, the lowest `σ(B) / π(A)` over coalitions covering it (when tracked).
+    per_service: Vec<Option<(U256, U256)>>,
     best_profit: Option<(U256, u64)>,
     best_ratio: Option<(U256, U256, u64)>,
     best_valid_cost: Option<(U256, u64)>,
 }
 
-fn enumerate(g: &Graph, removed: u64) -> Search {
+fn enumerate(g: &Graph, removed: u64, per_service: bool) -> Search {
     let n = g.stake.len();
     let candidates: Vec<usize> = (0..n).filter(|v| removed & (1u64 << v) == 0).collect();
     let total: Vec<U256> = g
@@ -170,6 +176,7 @@ fn enumerate(g: &Graph, removed: u64) -> Search {
     let mut sigma_b = U256::ZERO;
     let mut mask = 0u64;
     let mut out = Search {
+        per_service: vec![None; if per_service { g.members.len() } else { 0 }],
         best_profit: None,
         best_ratio: None,
         best_valid_cost: None,
@@ -227,6 +234,13 @@ fn enumerate(g: &Graph, removed: u64) -> Search {
         {
             out.best_ratio = Some((sigma_b, pi_a, mask));
         }
+        if per_service && !pi_a.is_zero() {
+            for (s, on) in status.iter().enumerate() {
+                if *on && out.per_service[s].is_none_or(|(b, a)| wide(sigma_b, a) < wide(b, pi_a)) {
+                    out.per_service[s] = Some((sigma_b, pi_a));
+                }
+            }
+        }
     }
     out
 }
@@ -281,6 +295,16 @@ fn units(g: &Graph, v: U256) -> Result<String, RiskError> {
 /// `max π_A − σ_{N(A)} `-style closure with weights `wp · π` and `ws · σ`: returns the best value
 /// and the services of an optimal closure.
 fn closure(g: &Graph, wp: U256, ws: U256) -> Result<(U256, Vec<usize>), RiskError> {
+    closure_with(g, wp, ws, None)
+}
+
+/// [`closure`] restricted to closures containing `forced` (its source edge cannot be cut).
+fn closure_with(
+    g: &Graph,
+    wp: U256,
+    ws: U256,
+    forced: Option<usize>,
+) -> Result<(U256, Vec<usize>), RiskError> {
     let ns = g.members.len();
     let nv = g.stake.len();
     let src = ns.saturating_add(nv);
@@ -299,6 +323,9 @@ fn closure(g: &Graph, wp: U256, ws: U256) -> Result<(U256, Vec<usize>), RiskErro
         net.add(ns.saturating_add(v), sink, c);
     }
     inf = inf.checked_add(total).ok_or(RiskError::Overflow)?;
+    if let Some(f) = forced {
+        net.add(src, f, inf);
+    }
     for (s, m) in g.members.iter().enumerate() {
         for v in m {
             net.add(s, ns.saturating_add(*v), inf);
@@ -349,6 +376,34 @@ fn max_exposure(g: &Graph) -> Result<Option<Frac>, RiskError> {
         }
     }
     Ok(best.filter(|b| !b.num.is_zero()))
+}
+
+/// Most services for which the min-cut path computes a slack each (one Dinkelbach run per
+/// service).
+pub const PER_SERVICE_MIN_CUT_LIMIT: usize = 200;
+
+/// `min σ(N(A)) / π(A)` over `A ∋ forced` (every `α = 1`), by Dinkelbach's iteration.
+fn forced_ratio(g: &Graph, forced: usize) -> Result<Option<Frac>, RiskError> {
+    let mut a: Vec<usize> = (0..g.members.len())
+        .filter(|s| !g.pfc[*s].is_zero() || *s == forced)
+        .collect();
+    if pi(g, &a).is_zero() {
+        return Ok(None);
+    }
+    for _ in 0..=g.members.len().saturating_mul(4).max(64) {
+        let (num, den) = (sum(g, &neighbourhood(g, &a)), pi(g, &a));
+        let (gain, mut next) = closure_with(g, num, den, Some(forced))?;
+        if gain.is_zero() || next.is_empty() {
+            return Ok(Some(Frac::new(num, den)?));
+        }
+        if !next.contains(&forced) {
+            next.push(forced);
+        }
+        a = next;
+    }
+    Err(RiskError::BadInput(
+        "internal: the slack iteration did not converge".into(),
+    ))
 }
 
 /// Greedy attacks for graphs past the exhaustive budget: for each service, its largest
@@ -421,6 +476,7 @@ pub fn analyze(g: &Graph, opts: &Options) -> Result<Report, RiskError> {
                 pfc: units(g, g.pfc[s])?,
                 cost_of_corruption: Frac::new(coc_num, coc_den)?.render(),
                 naive_secure: wide(total, p) >= wide(g.pfc[s], q),
+                slack: None,
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -473,8 +529,21 @@ pub fn analyze(g: &Graph, opts: &Options) -> Result<Report, RiskError> {
                 a = next;
             }
         }
+        if g.members.len() <= PER_SERVICE_MIN_CUT_LIMIT {
+            for sid in 0..g.members.len() {
+                let slack = forced_ratio(g, sid)?.map(|r| r.minus_one());
+                if let Some(svc) = report.services.get_mut(sid) {
+                    svc.slack = slack;
+                }
+            }
+        }
     } else if n <= opts.exhaustive_validators && n < 63 {
-        let found = enumerate(g, 0);
+        let found = enumerate(g, 0, true);
+        for (sid, best) in found.per_service.iter().enumerate() {
+            if let (Some(svc), Some((b, a))) = (report.services.get_mut(sid), best) {
+                svc.slack = Some(Frac::new(*b, *a)?.minus_one());
+            }
+        }
         match found.best_profit {
             Some((profit, mask)) => {
                 let b = bits(mask, n);
@@ -578,7 +647,7 @@ fn worst_case_loss(
         if wide(sd, psi.den) > wide(psi.num, total) {
             continue;
         }
-        let found = enumerate(g, d);
+        let found = enumerate(g, d, false);
         let sb = found.best_valid_cost.map(|(c, _)| c).unwrap_or_default();
         let loss = sd.saturating_add(sb);
         if best.as_ref().is_none_or(|(l, _, _)| loss > *l) {

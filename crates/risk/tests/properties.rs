@@ -1,8 +1,8 @@
 //! Properties on random small graphs, against a brute force written here independently (every
 //! pair `(A, B)` of service and validator sets, exact integer arithmetic):
 //!
-//! - the analyser's verdict, maximum profit and `γ*` equal the brute force's, on both exact
-//!   paths (minimum cut when every `α = 1`, enumeration otherwise);
+//! - the analyser's verdict, maximum profit, `γ*` and every service's slack equal the brute
+//!   force's, on both exact paths (minimum cut when every `α = 1`, enumeration otherwise);
 //! - the EigenLayer certificate never says secure (`max e_v ≤ 1`) when an attack exists, and
 //!   `γ_cert ≤ γ*`;
 //! - the worst-case loss never exceeds `(1 + 1/γ*) ψ` when `γ* > 0` (DR24 Theorem 1), and the
@@ -123,6 +123,50 @@ fn brute(c: &Case, removed: u32) -> (bool, u64, Option<(u64, u64)>, Option<u64>)
         }
     }
     (secure, max_profit, ratio, biggest)
+}
+
+/// Per service: the lowest σ_B/π_A over attacking coalitions containing it.
+fn brute_per_service(c: &Case) -> Vec<Option<(u64, u64)>> {
+    let nv = c.stakes.len();
+    let ns = c.services.len();
+    let mut out = vec![None; ns];
+    for a in 1u32..(1 << ns) {
+        let pi: u64 = (0..ns)
+            .filter(|s| a & (1 << s) != 0)
+            .map(|s| c.services[s].0)
+            .sum();
+        if pi == 0 {
+            continue;
+        }
+        for b in 0u32..(1 << nv) {
+            let sigma: u64 = (0..nv)
+                .filter(|v| b & (1 << v) != 0)
+                .map(|v| c.stakes[v])
+                .sum();
+            let covered = (0..ns).filter(|s| a & (1 << s) != 0).all(|s| {
+                let (_, (p, q), members) = &c.services[s];
+                let total: u64 = members.iter().map(|m| c.stakes[*m]).sum();
+                let cov: u64 = members
+                    .iter()
+                    .filter(|m| b & (1 << **m) != 0)
+                    .map(|m| c.stakes[*m])
+                    .sum();
+                cov * q >= p * total
+            });
+            if !covered {
+                continue;
+            }
+            for s in (0..ns).filter(|s| a & (1 << s) != 0) {
+                let better = out[s].is_none_or(|(n, d): (u64, u64)| {
+                    (sigma as u128) * (d as u128) < (n as u128) * (pi as u128)
+                });
+                if better {
+                    out[s] = Some((sigma, pi));
+                }
+            }
+        }
+    }
+    out
 }
 
 fn frac_minus_one(n: u64, d: u64) -> String {
