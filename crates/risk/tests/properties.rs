@@ -188,6 +188,14 @@ fn check_against_brute(c: &Case, opts: &Options) -> Result<(), TestCaseError> {
         r.gamma_star.clone(),
         ratio.map(|(n, d)| frac_minus_one(n, d))
     );
+    for (svc, expect) in r.services.iter().zip(brute_per_service(c)) {
+        prop_assert_eq!(
+            svc.slack.clone(),
+            expect.map(|(n, d)| frac_minus_one(n, d)),
+            "service {}",
+            svc.id
+        );
+    }
     // The certificate never claims security that brute force refutes.
     if r.certified_secure {
         prop_assert!(secure, "certificate says secure but an attack exists");
