@@ -13,7 +13,7 @@
 //! `γ*` follows by Dinkelbach's iteration over minimum cuts — polynomial, exact at any size.
 //! Otherwise every coalition `B` is enumerated (the best `A` for a given `B` is every service it
 //! covers), up to a size budget; past it the answer is the bracket `[γ_cert, γ_found]` from the
-//! certificate and a greedy attack search, marked `exact: false`. `R_ψ` is exhaustive
+//! certificate and a greedy attack search improved by local search, marked `exact: false`. `R_ψ` is exhaustive
 //! (`3^|V|` pairs of shock and coalition) within its own budget, otherwise bounded by
 //! `(1 + 1/γ) ψ` when a positive slack is known. Every attack reported is re-checked exactly.
 // Every index used here comes from the graph's own lists (`members`, `services_of`, masks over
@@ -428,24 +428,82 @@ fn greedy(g: &Graph) -> Found {
             cov = cov.saturating_add(g.stake[v]);
             b.push(v);
         }
-        let a = attacked_by(g, &b, &[]);
-        let (pa, sb) = (pi(g, &a), sum(g, &b));
-        if pa > sb
-            && best_profit
-                .as_ref()
-                .is_none_or(|(p, _)| pa.saturating_sub(sb) > *p)
-        {
-            best_profit = Some((pa.saturating_sub(sb), b.clone()));
-        }
-        if !pa.is_zero()
-            && best_ratio
-                .as_ref()
-                .is_none_or(|(x, y, _)| wide(sb, *y) < wide(*x, pa))
-        {
-            best_ratio = Some((sb, pa, b));
+        for b in [b.clone(), local_search(g, b)] {
+            let a = attacked_by(g, &b, &[]);
+            let (pa, sb) = (pi(g, &a), sum(g, &b));
+            if pa > sb
+                && best_profit
+                    .as_ref()
+                    .is_none_or(|(p, _)| pa.saturating_sub(sb) > *p)
+            {
+                best_profit = Some((pa.saturating_sub(sb), b.clone()));
+            }
+            if !pa.is_zero()
+                && best_ratio
+                    .as_ref()
+                    .is_none_or(|(x, y, _)| wide(sb, *y) < wide(*x, pa))
+            {
+                best_ratio = Some((sb, pa, b));
+            }
         }
     }
     (best_profit, best_ratio)
+}
+
+/// Most improving moves [`local_search`] makes from one starting coalition.
+const LOCAL_SEARCH_MOVES: usize = 64;
+
+/// Improves a coalition's ratio `σ(B) / π(A(B))` by single moves — drop a member, or add a
+/// validator of a service it almost covers — taking the best move each time, until none helps.
+fn local_search(g: &Graph, start: Vec<usize>) -> Vec<usize> {
+    let ratio = |b: &[usize]| -> Option<(U256, U256)> {
+        let pa = pi(g, &attacked_by(g, b, &[]));
+        (!pa.is_zero()).then(|| (sum(g, b), pa))
+    };
+    let better = |x: (U256, U256), y: (U256, U256)| wide(x.0, y.1) < wide(y.0, x.1);
+    let mut b = start;
+    let Some(mut current) = ratio(&b) else {
+        return b;
+    };
+    for _ in 0..LOCAL_SEARCH_MOVES {
+        let mut best: Option<(Vec<usize>, (U256, U256))> = None;
+        // Drops.
+        for i in 0..b.len() {
+            let mut c = b.clone();
+            c.remove(i);
+            if let Some(r) = ratio(&c)
+                && better(r, best.as_ref().map_or(current, |x| x.1))
+            {
+                best = Some((c, r));
+            }
+        }
+        // Adds: validators of the services next to the coalition.
+        let mut near: Vec<usize> = b
+            .iter()
+            .flat_map(|v| g.services_of[*v].iter())
+            .flat_map(|s| g.members[*s].iter().copied())
+            .filter(|v| !b.contains(v))
+            .collect();
+        near.sort_unstable();
+        near.dedup();
+        for v in near {
+            let mut c = b.clone();
+            c.push(v);
+            if let Some(r) = ratio(&c)
+                && better(r, best.as_ref().map_or(current, |x| x.1))
+            {
+                best = Some((c, r));
+            }
+        }
+        match best {
+            Some((c, r)) => {
+                b = c;
+                current = r;
+            }
+            None => break,
+        }
+    }
+    b
 }
 
 /// Analyses `g`.

@@ -235,6 +235,41 @@ proptest! {
     }
 
     #[test]
+    fn the_bracket_always_contains_the_exact_slack_and_never_misjudges(c in case(false)) {
+        let g = graph(&c);
+        let r = analyze(&g, &Options { exhaustive_validators: 0, ..Options::default() }).unwrap();
+        prop_assume!(!g.unanimous());
+        prop_assert_eq!(r.method, "bracket");
+        let (secure, _, ratio, _) = brute(&c, 0);
+        if let Some(verdict) = r.secure {
+            prop_assert_eq!(verdict, secure, "the bracket's verdict is wrong");
+        }
+        let signed = |s: &str| -> (bool, Frac) {
+            match s.strip_prefix('-') {
+                Some(rest) => (true, Frac::parse(rest).unwrap()),
+                None => (false, Frac::parse(s).unwrap()),
+            }
+        };
+        let le = |a: &str, b: &str| {
+            let ((an, av), (bn, bv)) = (signed(a), signed(b));
+            match (an, bn) {
+                (true, false) => true,
+                (false, true) => av.num.is_zero() && bv.num.is_zero(),
+                (false, false) => av.cmp_frac(&bv) != Ordering::Greater,
+                (true, true) => av.cmp_frac(&bv) != Ordering::Less,
+            }
+        };
+        if let (Some(star), Some([lo, hi])) = (ratio.map(|(n, d)| frac_minus_one(n, d)), r.gamma_bracket.clone()) {
+            if let Some(lo) = lo {
+                prop_assert!(le(&lo, &star), "γ_cert {} > γ* {}", lo, star);
+            }
+            if let Some(hi) = hi {
+                prop_assert!(le(&star, &hi), "γ* {} > γ_found {}", star, hi);
+            }
+        }
+    }
+
+    #[test]
     fn the_worst_case_loss_respects_the_slack_bound_and_grows_with_the_shock(
         c in case(false),
         small in 0u64..10,
