@@ -111,6 +111,9 @@ pub struct AnalyzeArgs {
     /// Most validators for the exhaustive worst-case loss (3^n pairs) before answering with a bound.
     #[arg(long, default_value_t = 13)]
     max_loss_exhaustive: usize,
+    /// Node budget of the branch and bound past the exhaustive budget (0: bracket directly).
+    #[arg(long, default_value_t = 200_000)]
+    bnb_nodes: u64,
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
@@ -149,7 +152,8 @@ fn analyze_file(a: AnalyzeArgs) -> CliResult {
         psi,
         exhaustive_validators: a.max_exhaustive.min(40),
         loss_validators: a.max_loss_exhaustive.min(20),
-        force_exhaustive: false,
+        bnb_nodes: a.bnb_nodes,
+        ..Options::default()
     };
     let report = analyze(&graph, &opts).map_err(|e| e.to_string())?;
     if a.json {

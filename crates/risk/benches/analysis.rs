@@ -123,6 +123,26 @@ fn main() {
             break;
         }
     }
+    for (svc, v) in [(4, 30), (4, 60), (10, 100), (20, 200), (40, 400)] {
+        let g = graph(svc, v, 6, "2/3", 5);
+        let opts = Options {
+            exhaustive_validators: 0,
+            ..Options::default()
+        };
+        let t = Instant::now();
+        let r = analyze(&g, &opts).unwrap();
+        println!(
+            "  branch and bound {:>4} services × {:>4} validators: {} in {:.3} s",
+            svc,
+            v,
+            if r.exact {
+                "exact"
+            } else {
+                "bracket (node budget reached)"
+            },
+            t.elapsed().as_secs_f64()
+        );
+    }
     let g = graph(100, 1_000, 20, "2/3", 9);
     let t = Instant::now();
     let r = analyze(&g, &Options::default()).unwrap();

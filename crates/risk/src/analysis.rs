@@ -13,7 +13,8 @@
 //! `γ*` follows by Dinkelbach's iteration over minimum cuts — polynomial, exact at any size.
 //! Otherwise every coalition `B` is enumerated (the best `A` for a given `B` is every service it
 //! covers), up to a size budget; past it the answer is the bracket `[γ_cert, γ_found]` from the
-//! certificate and a greedy attack search improved by local search, marked `exact: false`. `R_ψ` is exhaustive
+//! certificate and a greedy attack search improved by local search, marked `exact: false`,
+//! unless a branch and bound over coalitions finishes within its node budget (then exact). `R_ψ` is exhaustive
 //! (`3^|V|` pairs of shock and coalition) within its own budget, otherwise bounded by
 //! `(1 + 1/γ) ψ` when a positive slack is known. Every attack reported is re-checked exactly.
 // Every index used here comes from the graph's own lists (`members`, `services_of`, masks over
@@ -39,6 +40,8 @@ pub struct Options {
     pub loss_validators: usize,
     /// Enumerate coalitions even when every `α = 1` (to cross-check the minimum cut).
     pub force_exhaustive: bool,
+    /// Node budget of the branch and bound past the exhaustive budget (0 turns it off).
+    pub bnb_nodes: u64,
 }
 
 impl Default for Options {
@@ -48,6 +51,7 @@ impl Default for Options {
             exhaustive_validators: 20,
             loss_validators: 13,
             force_exhaustive: false,
+            bnb_nodes: 200_000,
         }
     }
 }
@@ -108,7 +112,7 @@ pub struct Report {
     pub secure: Option<bool>,
     /// Whether `secure`, `maxAttackProfit` and `gammaStar` are exact.
     pub exact: bool,
-    /// `min-cut`, `exhaustive` or `bracket`.
+    /// `min-cut`, `exhaustive`, `branch-and-bound` or `bracket`.
     pub method: &'static str,
     /// `max π(A) − σ(B)` over attacks (`0` when secure), in input units.
     pub max_attack_profit: Option<String>,
@@ -450,6 +454,9 @@ fn greedy(g: &Graph) -> Found {
     (best_profit, best_ratio)
 }
 
+/// Most validators the branch and bound decides (its recursion depth).
+pub const BNB_MAX_DEPTH: usize = 2_000;
+
 /// Most improving moves [`local_search`] makes from one starting coalition.
 const LOCAL_SEARCH_MOVES: usize = 64;
 
@@ -624,22 +631,62 @@ pub fn analyze(g: &Graph, opts: &Options) -> Result<Report, RiskError> {
             }
         }
     } else {
-        report.method = "bracket";
-        report.exact = false;
-        let (profit, ratio) = greedy(g);
-        if let Some((p, b)) = profit {
-            let a = attacked_by(g, &b, &[]);
-            verify_attack(g, &a, &b, true)?;
-            report.secure = Some(false);
-            report.witness = witness(g, &a, &b);
-            let _ = p;
-        } else if max_e.is_none_or(|e| e.num <= e.den) && !free {
-            report.secure = Some(true);
+        let relevant = g.services_of.iter().filter(|s| !s.is_empty()).count();
+        let bnb = (opts.bnb_nodes > 0 && relevant <= BNB_MAX_DEPTH)
+            .then(|| crate::bnb::search(g, opts.bnb_nodes));
+        if let Some(found) = bnb.as_ref().filter(|f| f.complete) {
+            report.method = "branch-and-bound";
+            match &found.best_profit {
+                Some((profit, b)) => {
+                    let a = attacked_by(g, b, &[]);
+                    verify_attack(g, &a, b, true)?;
+                    report.secure = Some(false);
+                    report.max_attack_profit = Some(units(g, *profit)?);
+                    report.witness = witness(g, &a, b);
+                }
+                None => {
+                    report.secure = Some(true);
+                    report.max_attack_profit = Some("0".into());
+                }
+            }
+            if let Some((sb, pa, b)) = &found.best_ratio {
+                gamma = Some(Frac::new(*sb, *pa)?);
+                if report.secure == Some(true) {
+                    report.witness = witness(g, &attacked_by(g, b, &[]), b);
+                }
+            }
+        } else {
+            report.method = "bracket";
+            report.exact = false;
+            let (mut profit, mut ratio) = greedy(g);
+            // What an unfinished branch and bound found may beat the greedy search.
+            if let Some(f) = bnb {
+                if let Some((p, b)) = f.best_profit
+                    && profit.as_ref().is_none_or(|(q, _)| p > *q)
+                {
+                    profit = Some((p, b));
+                }
+                if let Some((sb, pa, b)) = f.best_ratio
+                    && ratio
+                        .as_ref()
+                        .is_none_or(|(x, y, _)| wide(sb, *y) < wide(*x, pa))
+                {
+                    ratio = Some((sb, pa, b));
+                }
+            }
+            if let Some((_, b)) = profit {
+                let a = attacked_by(g, &b, &[]);
+                verify_attack(g, &a, &b, true)?;
+                report.secure = Some(false);
+                report.witness = witness(g, &a, &b);
+            } else if max_e.is_none_or(|e| e.num <= e.den) && !free {
+                report.secure = Some(true);
+            }
+            let found = ratio
+                .map(|(sb, pa, _)| Frac::new(sb, pa).map(|f| f.minus_one()))
+                .transpose()?;
+            report.gamma_bracket = Some([report.gamma_cert.clone(), found]);
         }
-        let found = ratio
-            .map(|(sb, pa, _)| Frac::new(sb, pa).map(|f| f.minus_one()))
-            .transpose()?;
-        report.gamma_bracket = Some([report.gamma_cert.clone(), found]);
     }
     report.gamma_star = gamma.map(|g| g.minus_one());
 

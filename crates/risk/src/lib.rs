@@ -24,6 +24,7 @@
 )]
 
 pub mod analysis;
+pub mod bnb;
 pub mod cascade;
 pub mod elastic;
 pub mod error;

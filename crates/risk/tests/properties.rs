@@ -235,9 +235,24 @@ proptest! {
     }
 
     #[test]
+    fn branch_and_bound_agrees_with_brute_force(c in case(false)) {
+        let g = graph(&c);
+        prop_assume!(!g.unanimous());
+        let r = analyze(&g, &Options { exhaustive_validators: 0, ..Options::default() }).unwrap();
+        prop_assert_eq!(r.method, "branch-and-bound");
+        let (secure, profit, ratio, _) = brute(&c, 0);
+        prop_assert_eq!(r.secure, Some(secure));
+        prop_assert_eq!(r.max_attack_profit.clone(), Some(profit.to_string()));
+        prop_assert_eq!(r.gamma_star.clone(), ratio.map(|(n, d)| frac_minus_one(n, d)));
+        // A starved search is not exact, and says so.
+        let starved = analyze(&g, &Options { exhaustive_validators: 0, bnb_nodes: 1, ..Options::default() }).unwrap();
+        prop_assert!(!starved.exact || starved.method == "branch-and-bound");
+    }
+
+    #[test]
     fn the_bracket_always_contains_the_exact_slack_and_never_misjudges(c in case(false)) {
         let g = graph(&c);
-        let r = analyze(&g, &Options { exhaustive_validators: 0, ..Options::default() }).unwrap();
+        let r = analyze(&g, &Options { exhaustive_validators: 0, bnb_nodes: 0, ..Options::default() }).unwrap();
         prop_assume!(!g.unanimous());
         prop_assert_eq!(r.method, "bracket");
         let (secure, _, ratio, _) = brute(&c, 0);
