@@ -513,9 +513,8 @@ fn local_search(g: &Graph, start: Vec<usize>) -> Vec<usize> {
     b
 }
 
-/// Analyses `g`.
-pub fn analyze(g: &Graph, opts: &Options) -> Result<Report, RiskError> {
-    let n = g.stake.len();
+/// The parts of a report that need no attack search: the certificate and the service table.
+fn base(g: &Graph) -> Result<(Report, Option<Frac>, bool), RiskError> {
     let max_e = max_exposure(g)?;
     // A service with profit and no stake is corruptible for free: the certificate cannot hold.
     let free = g
@@ -546,7 +545,7 @@ pub fn analyze(g: &Graph, opts: &Options) -> Result<Report, RiskError> {
         })
         .collect::<Result<Vec<_>, _>>()?;
 
-    let mut report = Report {
+    let report = Report {
         id: g.id.clone(),
         secure: None,
         exact: true,
@@ -562,6 +561,20 @@ pub fn analyze(g: &Graph, opts: &Options) -> Result<Report, RiskError> {
         worst_case: None,
         services,
     };
+    Ok((report, max_e, free))
+}
+
+/// Analyses `g`.
+pub fn analyze(g: &Graph, opts: &Options) -> Result<Report, RiskError> {
+    let n = g.stake.len();
+    // Past the exhaustive budget, general thresholds are solved one component at a time.
+    if !g.unanimous() && (n > opts.exhaustive_validators || n >= 63) {
+        let comps = crate::components::components(g);
+        if comps.len() > 1 {
+            return by_components(g, &comps, opts);
+        }
+    }
+    let (mut report, max_e, free) = base(g)?;
     let mut gamma: Option<Frac> = None;
 
     if g.unanimous() && !opts.force_exhaustive {
@@ -696,6 +709,92 @@ pub fn analyze(g: &Graph, opts: &Options) -> Result<Report, RiskError> {
         report.worst_case = Some(loss);
     }
     Ok(report)
+}
+
+/// [`analyze`] on each component, combined: attacks in different components add up, and the
+/// lowest ratio of any component is the graph's.
+fn by_components(g: &Graph, comps: &[Vec<usize>], opts: &Options) -> Result<Report, RiskError> {
+    use crate::components::{ratio_of, subgraph};
+    // The whole graph's certificate and service table; the attack search runs per component.
+    let (mut whole, _, _) = base(g)?;
+    let inner = Options {
+        psi: None,
+        ..opts.clone()
+    };
+    let mut exact = true;
+    let mut any_insecure = false;
+    let mut all_secure = true;
+    let mut profit = Frac::ZERO;
+    let mut attack = Witness::default();
+    let mut best: Option<(Frac, Witness)> = None;
+    let mut found: Option<Frac> = None;
+    for c in comps {
+        let r = analyze(&subgraph(g, c)?, &inner)?;
+        exact &= r.exact;
+        match r.secure {
+            Some(false) => {
+                any_insecure = true;
+                all_secure = false;
+                if let Some(p) = &r.max_attack_profit {
+                    profit = crate::cascade::add_frac(profit, Frac::parse(p)?)?;
+                }
+                attack.services.extend(r.witness.services.clone());
+                attack.validators.extend(r.witness.validators.clone());
+            }
+            Some(true) => {}
+            None => all_secure = false,
+        }
+        let candidate = match (&r.gamma_star, &r.gamma_bracket) {
+            (Some(gs), _) => Some(ratio_of(gs)?),
+            (None, Some([_, Some(hi)])) => Some(ratio_of(hi)?),
+            _ => None,
+        };
+        if let Some(c) = candidate {
+            if r.gamma_star.is_some() && best.as_ref().is_none_or(|(b, _)| c.cmp_frac(b).is_lt()) {
+                best = Some((c, r.witness.clone()));
+            }
+            if found.is_none_or(|f| c.cmp_frac(&f).is_lt()) {
+                found = Some(c);
+            }
+        }
+        for svc in r.services {
+            if let Some(w) = whole.services.iter_mut().find(|x| x.id == svc.id) {
+                w.slack = svc.slack;
+            }
+        }
+    }
+    whole.method = "components";
+    whole.exact = exact;
+    whole.secure = if any_insecure {
+        Some(false)
+    } else if all_secure {
+        Some(true)
+    } else {
+        None
+    };
+    if exact {
+        whole.max_attack_profit = Some(profit.render());
+        let star = best.as_ref().map(|(f, _)| *f);
+        whole.gamma_star = star.map(|f| f.minus_one());
+        whole.witness = if any_insecure {
+            attack
+        } else {
+            best.map(|(_, w)| w).unwrap_or_default()
+        };
+        whole.gamma_bracket = None;
+    } else {
+        whole.gamma_star = None;
+        whole.max_attack_profit = None;
+        whole.witness = attack;
+        whole.gamma_bracket = Some([whole.gamma_cert.clone(), found.map(|f| f.minus_one())]);
+    }
+    if let Some(psi) = opts.psi {
+        let gamma = whole.gamma_star.as_deref().map(ratio_of).transpose()?;
+        let loss = worst_case_loss(g, psi, gamma, opts)?;
+        whole.worst_case_loss = loss.worst_case_loss.clone();
+        whole.worst_case = Some(loss);
+    }
+    Ok(whole)
 }
 
 /// Re-checks an attack with exact integers before it is reported.

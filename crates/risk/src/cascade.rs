@@ -193,6 +193,11 @@ impl Rng {
     }
 }
 
+/// `a + b`, exactly.
+pub fn add_frac(a: Frac, b: Frac) -> Result<Frac, RiskError> {
+    sum_fracs(&[a, b])
+}
+
 fn sum_fracs(fs: &[Frac]) -> Result<Frac, RiskError> {
     let mut acc = Frac::ZERO;
     for f in fs {

@@ -26,6 +26,7 @@
 pub mod analysis;
 pub mod bnb;
 pub mod cascade;
+pub mod components;
 pub mod elastic;
 pub mod error;
 pub mod flow;
