@@ -53,9 +53,13 @@ pub struct SimulateArgs {
     /// Monte Carlo: number of random shocks.
     #[arg(long)]
     trials: Option<u32>,
-    /// Monte Carlo: probability that each validator fails (`p/q` or decimal).
+    /// Monte Carlo: probability that each validator (or client) fails (`p/q` or decimal).
     #[arg(long, default_value = "1/100")]
     failure: String,
+    /// Monte Carlo: what fails together: `independent` validators, a `client` (validators'
+    /// `client` field), or one `operator`'s key per trial (validators' `operator` field).
+    #[arg(long, default_value = "independent")]
+    fault: String,
     /// Monte Carlo: generator seed (same seed, same report).
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -322,12 +326,23 @@ fn elastic(a: ElasticArgs) -> CliResult {
 }
 
 fn simulate(a: SimulateArgs) -> CliResult {
-    use restake_risk::cascade::{FaultModel, monte_carlo, simulate};
+    use restake_risk::cascade::{FaultKind, FaultModel, monte_carlo, simulate};
     let text = std::fs::read_to_string(&a.input)
         .map_err(|e| format!("cannot read {}: {e}", a.input.display()))?;
     let graph = Graph::from_json_str(&text).map_err(|e| e.to_string())?;
     let out = if let Some(trials) = a.trials {
+        let kind = match a.fault.as_str() {
+            "independent" => FaultKind::Independent,
+            "client" => FaultKind::ClientBug,
+            "operator" => FaultKind::KeyCompromise,
+            other => {
+                return Err(format!(
+                    "--fault: {other:?} is not independent, client or operator"
+                ));
+            }
+        };
         let model = FaultModel {
+            kind,
             validator_failure: frac(&a.failure, "failure")?,
             trials,
             seed: a.seed,

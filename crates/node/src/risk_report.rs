@@ -47,7 +47,8 @@ pub fn live_graph<R: StateRead>(s: &R, now: u32) -> Result<Value, Error> {
                 continue;
             }
             let id = format!("{op}@{sid}");
-            validators.push(json!({ "id": id, "stake": stake.to_string() }));
+            validators
+                .push(json!({ "id": id, "stake": stake.to_string(), "operator": op.to_string() }));
             nodes.push(id);
         }
         services.push(json!({

@@ -146,10 +146,25 @@ pub fn simulate(g: &Graph, shock: &[usize], opts: &Options) -> Result<Cascade, R
     })
 }
 
+/// How the validators of one Monte-Carlo trial fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    /// Each validator fails on its own with the failure probability.
+    Independent,
+    /// Each client software fails with the failure probability, taking every validator that
+    /// runs it (a validator without a `client` is its own client).
+    ClientBug,
+    /// One key holder per trial, uniformly: every node of that `operator` fails (a validator
+    /// without one is its own).
+    KeyCompromise,
+}
+
 /// A fault model for Monte-Carlo shocks.
 #[derive(Debug, Clone)]
 pub struct FaultModel {
-    /// Each validator fails independently with this probability.
+    /// What fails together.
+    pub kind: FaultKind,
+    /// The failure probability (per validator or per client).
     pub validator_failure: Frac,
     /// Trials.
     pub trials: u32,
@@ -228,6 +243,54 @@ fn mean(fs: &[Frac]) -> Result<Frac, RiskError> {
     )
 }
 
+/// Groups of validators that fail together, by a key (`client` or `operator`), each validator
+/// without one on its own; in the order the validators come.
+fn groups(g: &Graph, key: &[Option<String>]) -> Vec<Vec<usize>> {
+    let mut names: Vec<String> = Vec::new();
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    for v in 0..g.stake.len() {
+        match key.get(v).cloned().flatten() {
+            Some(name) => match names.iter().position(|n| *n == name) {
+                Some(i) => {
+                    if let Some(gr) = out.get_mut(i) {
+                        gr.push(v);
+                    }
+                }
+                None => {
+                    names.push(name);
+                    out.push(vec![v]);
+                }
+            },
+            None => {
+                names.push(format!("\u{0}{v}"));
+                out.push(vec![v]);
+            }
+        }
+    }
+    out
+}
+
+fn draw(g: &Graph, model: &FaultModel, rng: &mut Rng) -> Vec<usize> {
+    let p = model.validator_failure;
+    let mut shock: Vec<usize> = match model.kind {
+        FaultKind::Independent => (0..g.stake.len())
+            .filter(|_| rng.below(p.den) < p.num)
+            .collect(),
+        FaultKind::ClientBug => groups(g, &g.client)
+            .into_iter()
+            .filter(|_| rng.below(p.den) < p.num)
+            .flatten()
+            .collect(),
+        FaultKind::KeyCompromise => {
+            let all = groups(g, &g.operator);
+            let i = usize::try_from(rng.below(U256::from(all.len().max(1)))).unwrap_or(0);
+            all.get(i).cloned().unwrap_or_default()
+        }
+    };
+    shock.sort_unstable();
+    shock
+}
+
 /// Runs `model.trials` shocks and their cascades.
 pub fn monte_carlo(
     g: &Graph,
@@ -245,9 +308,7 @@ pub fn monte_carlo(
     let mut longest = 0usize;
     let mut lengths = Vec::with_capacity(model.trials as usize);
     for _ in 0..model.trials {
-        let shock: Vec<usize> = (0..g.stake.len())
-            .filter(|_| rng.below(model.validator_failure.den) < model.validator_failure.num)
-            .collect();
+        let shock = draw(g, model, &mut rng);
         let c = simulate(g, &shock, opts)?;
         if !c.fallen.is_empty() {
             falls = falls.saturating_add(1);

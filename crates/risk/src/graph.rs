@@ -45,6 +45,12 @@ fn one() -> Value {
 struct ValidatorIn {
     id: String,
     stake: Value,
+    /// Client software (validators sharing one fail together in client-bug shocks).
+    #[serde(default)]
+    client: Option<String>,
+    /// Who holds the key (nodes sharing one fail together in key-compromise shocks).
+    #[serde(default)]
+    operator: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -76,6 +82,10 @@ pub struct Graph {
     pub services_of: Vec<Vec<usize>>,
     /// The common denominator the inputs were multiplied by.
     pub scale: U256,
+    /// Per validator, its client software, if given.
+    pub client: Vec<Option<String>>,
+    /// Per validator, who holds its key, if given.
+    pub operator: Vec<Option<String>>,
 }
 
 impl Graph {
@@ -172,6 +182,8 @@ impl Graph {
         Ok(Self {
             id: case.id,
             service_ids: case.services.into_iter().map(|s| s.id).collect(),
+            client: case.validators.iter().map(|v| v.client.clone()).collect(),
+            operator: case.validators.iter().map(|v| v.operator.clone()).collect(),
             validator_ids: case.validators.into_iter().map(|v| v.id).collect(),
             pfc,
             alpha,

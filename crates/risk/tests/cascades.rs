@@ -11,7 +11,7 @@
 )]
 
 use proptest::prelude::*;
-use restake_risk::cascade::{FaultModel, monte_carlo, simulate};
+use restake_risk::cascade::{FaultKind, FaultModel, monte_carlo, simulate};
 use restake_risk::number::Frac;
 use restake_risk::{Graph, Options, analyze};
 use serde_json::{Value, json};
@@ -63,6 +63,7 @@ fn tv3_one_removed_validator_takes_the_whole_network_down() {
 fn monte_carlo_is_deterministic_per_seed_and_bounded() {
     let g = case("TV2");
     let model = FaultModel {
+        kind: FaultKind::Independent,
         validator_failure: Frac::parse("1/10").unwrap(),
         trials: 200,
         seed: 7,
@@ -135,4 +136,52 @@ proptest! {
         let lost = Frac::parse(&cascade.total_loss).unwrap();
         prop_assert!(lost.cmp_frac(&worst) != Ordering::Greater, "cascade {:?} > worst {:?}", lost, worst);
     }
+}
+
+#[test]
+fn a_client_bug_takes_down_every_validator_running_it_together() {
+    // a and b run the same client; c another. With the client failing every time, each trial
+    // loses a and b together: never one without the other.
+    let g = Graph::from_json_str(
+        r#"{"services":[{"id":"x","pfc":"1","validators":["a","b"]},{"id":"y","pfc":"100","validators":["c"]}],
+            "validators":[{"id":"a","stake":"1","client":"lh"},{"id":"b","stake":"2","client":"lh"},{"id":"c","stake":"1000","client":"py"}]}"#,
+    )
+    .unwrap();
+    let always = FaultModel {
+        kind: FaultKind::ClientBug,
+        validator_failure: Frac::parse("1").unwrap(),
+        trials: 5,
+        seed: 3,
+        level: Frac::parse("1/2").unwrap(),
+    };
+    let d = monte_carlo(&g, &always, &Options::default()).unwrap();
+    assert_eq!(d.mean_loss, "1", "every client fails: all stake is lost");
+    let never = FaultModel {
+        validator_failure: Frac::parse("0").unwrap(),
+        ..always
+    };
+    let d = monte_carlo(&g, &never, &Options::default()).unwrap();
+    assert_eq!(d.mean_loss, "0");
+}
+
+#[test]
+fn a_key_compromise_takes_every_node_of_one_operator() {
+    // Operator o holds two allocations (one per set); the other operator one.
+    let g = Graph::from_json_str(
+        r#"{"services":[{"id":"s1","pfc":"1","validators":["o@1"]},{"id":"s2","pfc":"1","validators":["o@2","p@2"]}],
+            "validators":[{"id":"o@1","stake":"5","operator":"o"},{"id":"o@2","stake":"5","operator":"o"},{"id":"p@2","stake":"10","operator":"p"}]}"#,
+    )
+    .unwrap();
+    let model = FaultModel {
+        kind: FaultKind::KeyCompromise,
+        validator_failure: Frac::parse("1").unwrap(),
+        trials: 40,
+        seed: 11,
+        level: Frac::parse("1/2").unwrap(),
+    };
+    let d = monte_carlo(&g, &model, &Options::default()).unwrap();
+    // Every trial loses exactly one operator's nodes: 10 of 20 either way, then s1 (no stake
+    // left after o) or s2 may fall for free, which slashes nobody more.
+    assert_eq!(d.value_at_risk, "1/2");
+    assert_eq!(d.mean_loss, "1/2");
 }
