@@ -1110,3 +1110,31 @@ fn completing_core_withdrawals_never_depends_on_deposits() {
     v.complete(root);
     assert_eq!(v.books().assets[0].idle, eth(10));
 }
+
+#[test]
+fn routing_applies_the_operator_cap_to_total_assets_which_restaking_does_not_change() {
+    let mut v = VaultChain::new(|p| p.operator_cap_bps = 5_000);
+    v.deposit(ALICE, "stETH", eth(100));
+    // 51 of 100 through any one operator is above the 50% cap, routed or named.
+    let vault = v.vault;
+    let token = v.c.token("stETH");
+    for delegator in [None, Some(0)] {
+        let e = v.c.fails(
+            ADMIN,
+            Action::RestakeVaultAssets {
+                vault,
+                token,
+                amount: eth(51),
+                delegator,
+            },
+        );
+        assert!(
+            matches!(
+                vault_err(e.clone()),
+                VaultError::NoRoute | VaultError::CapExceeded { .. }
+            ),
+            "{e:?}"
+        );
+    }
+    v.restake("stETH", eth(50), None);
+}

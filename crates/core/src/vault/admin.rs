@@ -273,9 +273,9 @@ pub fn set_vault_roles(
 /// `queueVaultParams` action (admin).
 ///
 /// Rules:
-/// 1. The sender is the admin; the new parameters hold their bounds (against the *current*
-///    `paramDelayBlocks` as well: a change cannot shorten the wait it is queued behind).
-/// 2. They replace any pending change and may be applied `paramDelayBlocks` from now.
+/// 1. The sender is the admin; the new parameters hold their own bounds.
+/// 2. They replace any pending change and may be applied the *current* `paramDelayBlocks` from
+///    now: a change that shortens the delay still waits the delay in force when it was queued.
 pub fn queue_vault_params(
     ex: &mut Exec<'_>,
     sender: Address,

@@ -6,9 +6,9 @@ use super::*;
 /// within the operator cap (ties: the lowest index).
 fn route(v: &Vault, b: &Books, value: U256) -> Result<usize, Error> {
     let total_weight: u64 = v.delegators.iter().map(|d| u64::from(d.weight_bps)).sum();
-    let a_after = math::add(b.total_assets, value)?;
+    // Restaking moves value from idle to a delegator: `A` itself does not change.
     let cap = mul_div(
-        a_after,
+        b.total_assets,
         U256::from(v.params.operator_cap_bps),
         U256::from(BPS),
         Rounding::Down,
