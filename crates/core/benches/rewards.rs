@@ -288,10 +288,10 @@ fn build(per_operator: u32) -> World {
         );
     }
     eprintln!(
-        "rewards state: {} operators, {delegators} delegators, {} keys, built in {} s",
+        "rewards state: {} operators, {delegators} delegators, {} keys, built in {} ms",
         sc.operators,
         state.len(),
-        started.elapsed().as_secs()
+        started.elapsed().as_millis()
     );
     World {
         state,
@@ -365,6 +365,9 @@ fn median(mut v: Vec<u128>) -> u128 {
 }
 
 fn main() {
+    // Build both states first, so their reports do not interleave with divan's table.
+    small();
+    large();
     divan::main();
     let sc = scale();
     let worlds = [small(), large()];
