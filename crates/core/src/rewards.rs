@@ -14,7 +14,8 @@
 //!   shares the set can slash now (`minimumSlashableStake`, 0 if `o` is not slashable by the set).
 //!   Its pool is `⌊slice · weight_o / Σ weight⌋`. Operator-directed: the pool is the operator's
 //!   named amount per epoch, split over strategies by the same weights.
-//! - Commission: `⌊pool · splitBips / 10000⌋` to the operator (default 1000 bips = 10%, per-AVS
+//! - Commission: `⌊pool · splitBips / 10000⌋` to the operator, `⌊pool · (10000 − splitBips) / 10000⌋`
+//!   to its delegators, the remainder (under one unit) dust (default 1000 bips = 10%, per-AVS
 //!   override effective `splitActivationDelayEpochs` epochs after it is set).
 //! - The rest, per strategy `s` in proportion to `multiplier_s · stake(o, s)`, raises the index
 //!   `I(o, s, token)` by `⌊part · 1e36 / X(o, s)⌋`, where `X(o, s)` is the sum over `o`'s
@@ -1003,7 +1004,14 @@ fn pay_operator(
         Rounding::Down,
     )?;
     add_to(ex, key(ACCRUED, &[&pair(&op, &sub.token)]), commission)?;
-    let for_stakers = math::sub(pool, commission)?;
+    // Both sides are rounded down, so neither gets the other's remainder; what is left of the
+    // pool (under one unit) is dust.
+    let for_stakers = mul_div(
+        pool,
+        U256::from(MAX_SPLIT_BIPS.saturating_sub(bips)),
+        U256::from(MAX_SPLIT_BIPS),
+        Rounding::Down,
+    )?;
     let mut credited = commission;
     for (sm, part_w) in sub.strategies_and_multipliers.iter().zip(parts) {
         if part_w.is_zero() {

@@ -352,13 +352,14 @@ fn an_epoch_without_stake_is_dust_and_every_submission_pays_exactly_its_amount()
     next_epoch(&mut c);
     let token = c.token("rETH");
     let dust = c.state.rewards_dust(&token).unwrap();
-    // Commission ⌊333/10⌋ = 33 and ⌊334/10⌋ = 33. Alice: 300 exactly, then 301 through an index
-    // step of ⌊301e36 / 3e18⌋, which pays her ⌊300.99…⌋ = 300: the index keeps 1 wei.
+    // Commission ⌊333/10⌋ = 33 and ⌊334/10⌋ = 33; the stakers' parts are rounded down too,
+    // ⌊333 · 9/10⌋ = 299 and ⌊334 · 9/10⌋ = 300, so 1 wei of each epoch is dust. Through index
+    // steps of ⌊299e36 / 3e18⌋ and ⌊300e36 / 3e18⌋ Alice is paid 298 + 300: the index keeps 1 wei.
     assert_eq!(claimable(&c, OP, "rETH"), U256::from(66u64));
-    assert_eq!(claimable(&c, alice, "rETH"), U256::from(600u64));
-    assert_eq!(dust, U256::from(333u64));
+    assert_eq!(claimable(&c, alice, "rETH"), U256::from(598u64));
+    assert_eq!(dust, U256::from(335u64));
     // Settle alice (claim) and the index holds exactly its rounding remainder.
-    assert_eq!(claim(&mut c, alice, "rETH"), U256::from(600u64));
+    assert_eq!(claim(&mut c, alice, "rETH"), U256::from(598u64));
     let held = c
         .state
         .reward_unsettled(&OP, &c.strategy("stETH"), &token)

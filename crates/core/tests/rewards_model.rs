@@ -42,7 +42,7 @@
 //!
 //! The ideal reading is stricter than the rules: the commission is rounded down and the rest goes
 //! to the stakers, so they can receive up to one unit per pool more than their exact share of the
-//! slice. That property is checked by an ignored test (see its comment).
+//! slice.
 //!
 //! The same sequence run twice gives the same state. Set `PROPTEST_CASES` to run more.
 #![allow(
@@ -1095,7 +1095,6 @@ proptest! {
     /// shares divide `1e36`, a 1-wei slice pays the staker 1 where its exact share is 0.9.
     /// Ignored until the rules decide who gets the commission's rounding.
     #[test]
-    #[ignore = "fails: the stakers receive the commission's rounding remainder"]
     fn no_staker_earns_more_than_its_exact_share_of_the_slices(
         ops in proptest::collection::vec(op(), 1..40)
     ) {
@@ -1129,10 +1128,9 @@ proptest! {
     }
 }
 
-/// The smallest case of the ignored property: a 1-wei stake-weighted slice, one operator with
+/// The smallest case of that property: a 1-wei stake-weighted slice, one operator with
 /// the default 10% commission and one delegator holding all of its stake.
 #[test]
-#[ignore = "fails: the stakers receive the commission's rounding remainder"]
 fn a_one_wei_slice_pays_the_staker_no_more_than_nine_tenths() {
     let mut c = Chain::new();
     c.create_set(AVS, 1, &["stETH"]);
