@@ -57,9 +57,19 @@ pub struct SimulateArgs {
     #[arg(long, default_value = "1/100")]
     failure: String,
     /// Monte Carlo: what fails together: `independent` validators, a `client` (validators'
-    /// `client` field), or one `operator`'s key per trial (validators' `operator` field).
+    /// `client` field), one `operator`'s key per trial (validators' `operator` field), or
+    /// `price`: collateral prices follow random walks (validators' `collateral` field).
     #[arg(long, default_value = "independent")]
     fault: String,
+    /// Price paths: the size of one step (`p/q` or decimal, in (0, 1)).
+    #[arg(long, default_value = "1/20")]
+    volatility: String,
+    /// Price paths: steps per path.
+    #[arg(long, default_value_t = 10)]
+    steps: u32,
+    /// Price paths: probability that a step moves every collateral together.
+    #[arg(long, default_value = "1/2")]
+    correlation: String,
     /// Monte Carlo: generator seed (same seed, same report).
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -335,9 +345,14 @@ fn simulate(a: SimulateArgs) -> CliResult {
             "independent" => FaultKind::Independent,
             "client" => FaultKind::ClientBug,
             "operator" => FaultKind::KeyCompromise,
+            "price" => FaultKind::PricePath {
+                volatility: frac(&a.volatility, "volatility")?,
+                steps: a.steps,
+                correlation: frac(&a.correlation, "correlation")?,
+            },
             other => {
                 return Err(format!(
-                    "--fault: {other:?} is not independent, client or operator"
+                    "--fault: {other:?} is not independent, client, operator or price"
                 ));
             }
         };

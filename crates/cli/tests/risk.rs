@@ -188,3 +188,57 @@ fn simulate_shows_the_cascade_after_a_shock() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown validator"));
 }
+
+#[test]
+fn simulate_price_paths_reports_a_loss_distribution_and_refuses_bad_parameters() {
+    let case = vectors().into_iter().find(|c| c["id"] == "TV2").unwrap();
+    let dir = std::env::temp_dir().join(format!("restake-price-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("tv2.json");
+    std::fs::write(&file, serde_json::to_string(&case).unwrap()).unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "risk",
+            "simulate",
+            "--input",
+            file.to_str().unwrap(),
+            "--trials",
+            "30",
+            "--fault",
+            "price",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        Command::new(BIN).args(&args).output().unwrap()
+    };
+    // One step of ±1/2: a halved price lets x's coalition profit (TV2's slack is 1/10).
+    let out = run(&["--volatility", "1/2", "--steps", "1"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["trials"], 30);
+    let falls = v["trialsWithAFall"].as_u64().unwrap();
+    assert!(falls > 0 && falls < 30, "{v}");
+    assert_eq!(v["longestCascade"], 1);
+    // Steps of 1/20 over 1 step never reach the 10/11 break-even price.
+    let out = run(&["--volatility", "1/20", "--steps", "1"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["meanLoss"], "0");
+    for (flags, message) in [
+        (&["--volatility", "1"][..], "volatility"),
+        (&["--steps", "0"][..], "steps"),
+        (&["--correlation", "2"][..], "correlation"),
+        (&["--volatility", "x"][..], "--volatility"),
+    ] {
+        let out = run(flags);
+        assert!(!out.status.success(), "{flags:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(message),
+            "{flags:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

@@ -92,6 +92,10 @@ fn an_undercollateralised_operator_set_shows_as_corruptible_in_the_live_report()
     assert_eq!(r["maxAttackProfit"], "10000000000000000000");
     assert_eq!(r["gammaStar"], "-1/3");
     assert_eq!(v["graph"]["validators"][0]["stake"], "20000000000000000000");
+    assert_eq!(
+        v["graph"]["validators"][0]["collateral"],
+        json!({ "stETH": "20000000000000000000" })
+    );
     // At most 15 ETH to gain: secure with a third of slack.
     node.tx(
         "dev:3",
@@ -103,9 +107,36 @@ fn an_undercollateralised_operator_set_shows_as_corruptible_in_the_live_report()
             "alphaWad=500000000000000000",
         ],
     );
-    let r = &report(&node)["report"];
+    let live = report(&node);
+    let r = &live["report"];
     assert_eq!(r["secure"], true);
     assert_eq!(r["gammaStar"], "1/3");
+    // The live graph feeds the offline simulator: stETH halving (one step of ±1/2) makes the
+    // 20 ETH allocation worth 10 against a 15 ETH profit, so some paths lose it all.
+    let file = tmp.path().join("live.json");
+    std::fs::write(&file, live["graph"].to_string()).unwrap();
+    let out = std::process::Command::new(BIN)
+        .args([
+            "risk",
+            "simulate",
+            "--input",
+            file.to_str().unwrap(),
+            "--trials",
+            "20",
+            "--fault",
+            "price",
+            "--volatility",
+            "1/2",
+            "--steps",
+            "1",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(d["trialsWithAFall"].as_u64().unwrap() > 0, "{d}");
+    assert_eq!(d["valueAtRisk"], "1");
     // The human summary prints too.
     let out = node.cli(&["risk", "report"]);
     assert!(out.status.success(), "{}", text(&out));

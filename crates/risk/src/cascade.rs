@@ -10,6 +10,10 @@
 //! Monte Carlo: shocks drawn from a fault model with a seeded generator (the same seed gives the
 //! same report on every machine), each followed by its cascade; losses are exact fractions of total
 //! stake, reported as the mean, the value at risk and the conditional value at risk at a level.
+//! The fault models: validators failing independently, a client's bug taking every validator that
+//! runs it, one operator's key taking all its nodes, and random walks of collateral prices (stake
+//! is revalued at each step and whatever the lower prices make profitable runs; nothing is
+//! destroyed outright).
 
 use crate::analysis::{Options, analyze};
 use crate::error::RiskError;
@@ -76,23 +80,26 @@ fn index_of(ids: &[String], id: &str) -> Option<usize> {
     ids.iter().position(|x| x == id)
 }
 
-/// Runs the round-based adversary after `shock` (validator indices of `g`).
-pub fn simulate(g: &Graph, shock: &[usize], opts: &Options) -> Result<Cascade, RiskError> {
-    let total = g.total_stake();
-    let mut gone: Vec<usize> = shock.to_vec();
-    let mut rounds = Vec::new();
-    let mut fallen: Vec<usize> = Vec::new();
+/// Runs the round-based adversary on `h` (the graph as valued now, indexed as `g`), continuing
+/// from the validators already `gone` and the services already `fallen`.
+fn run_rounds(
+    g: &Graph,
+    h: &Graph,
+    gone: &mut Vec<usize>,
+    fallen: &mut Vec<usize>,
+    rounds: &mut Vec<Round>,
+    opts: &Options,
+) -> Result<(), RiskError> {
+    let opts = Options {
+        psi: None,
+        ..opts.clone()
+    };
     // Each round removes at least one validator or corrupts a free service once.
     for _ in 0..=g.stake.len().saturating_add(g.members.len()) {
         if gone.len() >= g.stake.len() {
             break;
         }
-        let h = without(g, &gone, &fallen)?;
-        let opts = Options {
-            psi: None,
-            ..opts.clone()
-        };
-        let r = analyze(&h, &opts)?;
+        let r = analyze(&without(h, gone, fallen)?, &opts)?;
         if r.secure != Some(false) {
             break;
         }
@@ -128,6 +135,17 @@ pub fn simulate(g: &Graph, shock: &[usize], opts: &Options) -> Result<Cascade, R
             break;
         }
     }
+    Ok(())
+}
+
+/// The cascade's record: losses valued as `g` values stake (before any price moved).
+fn record(
+    g: &Graph,
+    shock: &[usize],
+    gone: &[usize],
+    fallen: &[usize],
+    rounds: Vec<Round>,
+) -> Result<Cascade, RiskError> {
     let lost = gone
         .iter()
         .filter_map(|v| g.stake.get(*v))
@@ -138,12 +156,81 @@ pub fn simulate(g: &Graph, shock: &[usize], opts: &Options) -> Result<Cascade, R
             .filter_map(|v| g.validator_ids.get(*v).cloned())
             .collect(),
         rounds,
-        total_loss: Frac::new(lost, total)?.render(),
+        total_loss: Frac::new(lost, g.total_stake())?.render(),
         fallen: fallen
             .iter()
             .filter_map(|s| g.service_ids.get(*s).cloned())
             .collect(),
     })
+}
+
+/// Runs the round-based adversary after `shock` (validator indices of `g`).
+pub fn simulate(g: &Graph, shock: &[usize], opts: &Options) -> Result<Cascade, RiskError> {
+    let mut gone: Vec<usize> = shock.to_vec();
+    let mut fallen = Vec::new();
+    let mut rounds = Vec::new();
+    run_rounds(g, g, &mut gone, &mut fallen, &mut rounds, opts)?;
+    record(g, shock, &gone, &fallen, rounds)
+}
+
+/// `g` with every validator's stake revalued at `prices` (one per collateral, in
+/// `collateral_names` order, relative to the prices `g` was written at). Indices are kept.
+pub fn reprice(g: &Graph, prices: &[Frac]) -> Result<Graph, RiskError> {
+    if prices.len() != g.collateral_names.len() {
+        return Err(RiskError::BadInput(format!(
+            "{} prices for {} collaterals",
+            prices.len(),
+            g.collateral_names.len()
+        )));
+    }
+    if prices.iter().any(|p| p.num.is_zero()) {
+        return Err(RiskError::BadInput("prices must be positive".into()));
+    }
+    let mut validators = Vec::with_capacity(g.stake.len());
+    for (v, parts) in g.holdings.iter().enumerate() {
+        let mut value = Frac::ZERO;
+        for (c, amount) in parts {
+            let price = prices.get(*c).copied().unwrap_or(Frac::ZERO);
+            value = value.add(&Frac::new(*amount, g.scale)?.mul(&price)?)?;
+        }
+        validators.push(serde_json::json!({
+            "id": g.validator_ids.get(v),
+            "stake": value.render(),
+        }));
+    }
+    let services: Vec<serde_json::Value> = (0..g.members.len())
+        .filter_map(|s| {
+            let (p, q) = g.alpha.get(s)?;
+            Some(serde_json::json!({
+                "id": g.service_ids.get(s)?,
+                "pfc": Frac::new(*g.pfc.get(s)?, g.scale).ok()?.render(),
+                "alpha": Frac::new(*p, *q).ok()?.render(),
+                "validators": g.members.get(s)?.iter()
+                    .filter_map(|v| g.validator_ids.get(*v))
+                    .collect::<Vec<_>>(),
+            }))
+        })
+        .collect();
+    Graph::from_json(&serde_json::json!({ "services": services, "validators": validators }))
+}
+
+/// Runs the round-based adversary along a price path: after each step (one price per
+/// collateral, relative to the start), every attack the new prices make profitable runs, with
+/// the validators slashed at earlier steps gone. The loss is valued at the starting prices, so
+/// it is the share of the stake that was slashed, not what the market took.
+pub fn simulate_prices(
+    g: &Graph,
+    path: &[Vec<Frac>],
+    opts: &Options,
+) -> Result<Cascade, RiskError> {
+    let mut gone = Vec::new();
+    let mut fallen = Vec::new();
+    let mut rounds = Vec::new();
+    for prices in path {
+        let h = reprice(g, prices)?;
+        run_rounds(g, &h, &mut gone, &mut fallen, &mut rounds, opts)?;
+    }
+    record(g, &[], &gone, &fallen, rounds)
 }
 
 /// How the validators of one Monte-Carlo trial fail.
@@ -157,6 +244,55 @@ pub enum FaultKind {
     /// One key holder per trial, uniformly: every node of that `operator` fails (a validator
     /// without one is its own).
     KeyCompromise,
+    /// Collateral prices follow a random walk: each step every price is multiplied by
+    /// `1 − volatility` or `1 + volatility` with equal odds; with probability `correlation` a
+    /// step is one market move shared by every collateral, otherwise each draws its own. Nothing
+    /// is destroyed outright; the attacks the lower prices make profitable run after every step.
+    PricePath {
+        /// The size of one step, in `(0, 1)`.
+        volatility: Frac,
+        /// Steps per path, `1..=MAX_PRICE_STEPS`.
+        steps: u32,
+        /// Probability that a step moves every collateral together, in `[0, 1]`.
+        correlation: Frac,
+    },
+}
+
+/// Longest price path (exact prices have denominators up to `q^steps`).
+pub const MAX_PRICE_STEPS: u32 = 64;
+
+/// One random price path for `g`'s collaterals (see [`FaultKind::PricePath`]).
+fn draw_path(
+    g: &Graph,
+    volatility: Frac,
+    steps: u32,
+    correlation: Frac,
+    rng: &mut Rng,
+) -> Result<Vec<Vec<Frac>>, RiskError> {
+    let down = Frac::new(
+        volatility.den.saturating_sub(volatility.num),
+        volatility.den,
+    )?;
+    let up = Frac::new(
+        volatility.den.saturating_add(volatility.num),
+        volatility.den,
+    )?;
+    let mut prices = vec![Frac::int(U256::from(1)); g.collateral_names.len()];
+    let mut path = Vec::with_capacity(steps as usize);
+    for _ in 0..steps {
+        let together = rng.below(correlation.den) < correlation.num;
+        let market_up = rng.below(U256::from(2)) == U256::from(1);
+        for p in prices.iter_mut() {
+            let rises = if together {
+                market_up
+            } else {
+                rng.below(U256::from(2)) == U256::from(1)
+            };
+            *p = p.mul(if rises { &up } else { &down })?;
+        }
+        path.push(prices.clone());
+    }
+    Ok(path)
 }
 
 /// A fault model for Monte-Carlo shocks.
@@ -286,6 +422,7 @@ fn draw(g: &Graph, model: &FaultModel, rng: &mut Rng) -> Vec<usize> {
             let i = usize::try_from(rng.below(U256::from(all.len().max(1)))).unwrap_or(0);
             all.get(i).cloned().unwrap_or_default()
         }
+        FaultKind::PricePath { .. } => Vec::new(),
     };
     shock.sort_unstable();
     shock
@@ -302,14 +439,41 @@ pub fn monte_carlo(
             "trials > 0 and a failure probability in [0, 1]".into(),
         ));
     }
+    if let FaultKind::PricePath {
+        volatility,
+        steps,
+        correlation,
+    } = model.kind
+    {
+        if volatility.num.is_zero() || volatility.num >= volatility.den {
+            return Err(RiskError::BadInput("volatility must be in (0, 1)".into()));
+        }
+        if steps == 0 || steps > MAX_PRICE_STEPS {
+            return Err(RiskError::BadInput(format!(
+                "price steps must be 1 to {MAX_PRICE_STEPS}"
+            )));
+        }
+        if correlation.num > correlation.den {
+            return Err(RiskError::BadInput("correlation must be in [0, 1]".into()));
+        }
+    }
     let mut rng = Rng(model.seed);
     let mut losses = Vec::with_capacity(model.trials as usize);
     let mut falls = 0u32;
     let mut longest = 0usize;
     let mut lengths = Vec::with_capacity(model.trials as usize);
     for _ in 0..model.trials {
-        let shock = draw(g, model, &mut rng);
-        let c = simulate(g, &shock, opts)?;
+        let c = match model.kind {
+            FaultKind::PricePath {
+                volatility,
+                steps,
+                correlation,
+            } => {
+                let path = draw_path(g, volatility, steps, correlation, &mut rng)?;
+                simulate_prices(g, &path, opts)?
+            }
+            _ => simulate(g, &draw(g, model, &mut rng), opts)?,
+        };
         if !c.fallen.is_empty() {
             falls = falls.saturating_add(1);
         }
@@ -343,4 +507,46 @@ pub fn monte_carlo(
         longest_cascade: longest,
         mean_cascade_length: mean(&lengths)?.render(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn two_collaterals() -> Graph {
+        Graph::from_json_str(
+            r#"{"services":[{"id":"x","pfc":"1","validators":["a","b"]}],
+                "validators":[{"id":"a","stake":"1","collateral":"steth"},{"id":"b","stake":"1","collateral":"reth"}]}"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn fully_correlated_paths_move_every_collateral_together() {
+        let g = two_collaterals();
+        let v = Frac::new(U256::from(1), U256::from(10)).unwrap();
+        let path = draw_path(&g, v, 30, Frac::int(U256::from(1)), &mut Rng(9)).unwrap();
+        assert_eq!(path.len(), 30);
+        assert!(path.iter().all(|p| p[0] == p[1]));
+        // Every step is a move of exactly ±1/10 from the previous price.
+        let mut prev = Frac::int(U256::from(1));
+        for p in &path {
+            let down = prev
+                .mul(&Frac::new(U256::from(9), U256::from(10)).unwrap())
+                .unwrap();
+            let up = prev
+                .mul(&Frac::new(U256::from(11), U256::from(10)).unwrap())
+                .unwrap();
+            assert!(p[0] == down || p[0] == up);
+            prev = p[0];
+        }
+    }
+
+    #[test]
+    fn uncorrelated_paths_let_collaterals_drift_apart() {
+        let g = two_collaterals();
+        let v = Frac::new(U256::from(1), U256::from(10)).unwrap();
+        let path = draw_path(&g, v, 30, Frac::ZERO, &mut Rng(9)).unwrap();
+        assert!(path.iter().any(|p| p[0] != p[1]));
+    }
 }

@@ -20,6 +20,9 @@ pub enum RiskError {
     /// A threshold outside `(0, 1]`.
     #[error("service {0:?}: alpha must be in (0, 1]")]
     BadAlpha(String),
+    /// A validator's collateral that is not a name or amounts summing to its stake.
+    #[error("collateral: {0}")]
+    BadCollateral(String),
     /// An id used twice.
     #[error("duplicate id {0:?}")]
     DuplicateId(String),

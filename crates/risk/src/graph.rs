@@ -51,7 +51,14 @@ struct ValidatorIn {
     /// Who holds the key (nodes sharing one fail together in key-compromise shocks).
     #[serde(default)]
     operator: Option<String>,
+    /// What the stake is made of: one collateral's name, or `{name: amount}` summing to the
+    /// stake (prices move per collateral in price-path shocks).
+    #[serde(default)]
+    collateral: Option<Value>,
 }
+
+/// The collateral of validators that do not name one.
+pub const DEFAULT_COLLATERAL: &str = "default";
 
 #[derive(Deserialize)]
 struct CaseIn {
@@ -86,6 +93,43 @@ pub struct Graph {
     pub client: Vec<Option<String>>,
     /// Per validator, who holds its key, if given.
     pub operator: Vec<Option<String>>,
+    /// Collateral names, sorted ([`DEFAULT_COLLATERAL`] for validators that name none).
+    pub collateral_names: Vec<String>,
+    /// Per validator, its stake by collateral: `(index into collateral_names, amount · scale)`,
+    /// summing to its stake.
+    pub holdings: Vec<Vec<(usize, U256)>>,
+}
+
+/// A validator's collateral as `(name, amount)` pairs that sum to its stake.
+fn collateral_of(v: &ValidatorIn, stake: Frac) -> Result<Vec<(String, Frac)>, RiskError> {
+    let bad = |why: String| RiskError::BadCollateral(format!("validator {:?}: {why}", v.id));
+    match &v.collateral {
+        None => Ok(vec![(DEFAULT_COLLATERAL.to_string(), stake)]),
+        Some(Value::String(name)) => Ok(vec![(name.clone(), stake)]),
+        Some(Value::Object(parts)) => {
+            let mut out = Vec::with_capacity(parts.len());
+            let mut sum = Frac::ZERO;
+            for (name, amount) in parts {
+                let a = number(amount, &v.id)?;
+                if a.num.is_zero() {
+                    return Err(bad(format!("collateral {name:?} has a zero amount")));
+                }
+                sum = sum.add(&a)?;
+                out.push((name.clone(), a));
+            }
+            if sum != stake {
+                return Err(bad(format!(
+                    "collateral amounts sum to {}, not the stake {}",
+                    sum.render(),
+                    stake.render()
+                )));
+            }
+            Ok(out)
+        }
+        Some(other) => Err(bad(format!(
+            "collateral must be a name or {{name: amount}}, not {other}"
+        ))),
+    }
 }
 
 impl Graph {
@@ -117,6 +161,7 @@ impl Graph {
         }
         let mut index = BTreeMap::new();
         let mut stakes = Vec::with_capacity(case.validators.len());
+        let mut parts = Vec::with_capacity(case.validators.len());
         for (i, v) in case.validators.iter().enumerate() {
             if index.insert(v.id.clone(), i).is_some() {
                 return Err(RiskError::DuplicateId(v.id.clone()));
@@ -125,6 +170,7 @@ impl Graph {
             if s.num.is_zero() {
                 return Err(RiskError::ZeroStake(v.id.clone()));
             }
+            parts.push(collateral_of(v, s)?);
             stakes.push(s);
         }
         let mut seen = std::collections::BTreeSet::new();
@@ -155,7 +201,11 @@ impl Graph {
             members.push(list);
         }
         let mut scale = U256::from(1);
-        for f in stakes.iter().chain(&pfcs) {
+        for f in stakes
+            .iter()
+            .chain(&pfcs)
+            .chain(parts.iter().flatten().map(|(_, a)| a))
+        {
             scale = lcm(scale, f.den)?;
         }
         let to_int = |f: &Frac| -> Result<U256, RiskError> {
@@ -171,6 +221,24 @@ impl Graph {
             .chain(&pfc)
             .try_fold(U256::ZERO, |a, x| a.checked_add(*x))
             .ok_or(RiskError::Overflow)?;
+        let collateral_names: Vec<String> = parts
+            .iter()
+            .flatten()
+            .map(|(n, _)| n.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let holdings = parts
+            .iter()
+            .map(|p| {
+                p.iter()
+                    .map(|(n, a)| {
+                        let i = collateral_names.binary_search(n).unwrap_or_default();
+                        Ok((i, to_int(a)?))
+                    })
+                    .collect::<Result<Vec<_>, RiskError>>()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let mut services_of = vec![Vec::new(); stake.len()];
         for (s, list) in members.iter().enumerate() {
             for v in list {
@@ -191,6 +259,8 @@ impl Graph {
             members,
             services_of,
             scale,
+            collateral_names,
+            holdings,
         })
     }
 
@@ -272,5 +342,37 @@ mod tests {
             Err(RiskError::BadInput(_))
         ));
         assert!(matches!(g("not json"), Err(RiskError::BadInput(_))));
+        for bad in [
+            r#"{"id":"a","stake":"3","collateral":{"steth":"1","reth":"1"}}"#,
+            r#"{"id":"a","stake":"3","collateral":{"steth":"3","reth":"0"}}"#,
+            r#"{"id":"a","stake":"3","collateral":7}"#,
+        ] {
+            assert!(
+                matches!(
+                    g(&base(r#"{"id":"x","pfc":"1","validators":["a"]}"#, bad)),
+                    Err(RiskError::BadCollateral(_))
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn collateral_is_split_by_name_in_the_common_scale() {
+        let graph = g(r#"{"services":[{"id":"x","pfc":"1","validators":["a","b"]}],
+                         "validators":[{"id":"a","stake":"3/2","collateral":{"steth":"1","reth":"1/2"}},
+                                       {"id":"b","stake":"1","collateral":"steth"},
+                                       {"id":"c","stake":"1"}]}"#)
+        .unwrap();
+        assert_eq!(graph.collateral_names, vec!["default", "reth", "steth"]);
+        assert_eq!(graph.scale, U256::from(2));
+        assert_eq!(
+            graph.holdings,
+            vec![
+                vec![(1, U256::from(1)), (2, U256::from(2))],
+                vec![(2, U256::from(2))],
+                vec![(0, U256::from(2))],
+            ]
+        );
     }
 }

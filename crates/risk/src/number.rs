@@ -83,6 +83,30 @@ impl Frac {
         wide(self.num, other.den).cmp(&wide(other.num, self.den))
     }
 
+    /// `self + other`, exactly (an error when the result does not fit 256 bits).
+    pub fn add(&self, other: &Self) -> Result<Self, RiskError> {
+        let l = lcm(self.den, other.den)?;
+        let scaled = |f: &Self| {
+            f.num
+                .checked_mul(l.checked_div(f.den).unwrap_or_default())
+                .ok_or(RiskError::Overflow)
+        };
+        let sum = scaled(self)?
+            .checked_add(scaled(other)?)
+            .ok_or(RiskError::Overflow)?;
+        Self::new(sum, l)
+    }
+
+    /// `self · other`, exactly (reduced crosswise first, so only a result that does not fit
+    /// 256 bits is an error).
+    pub fn mul(&self, other: &Self) -> Result<Self, RiskError> {
+        let a = Self::new(self.num, other.den)?;
+        let b = Self::new(other.num, self.den)?;
+        let num = a.num.checked_mul(b.num).ok_or(RiskError::Overflow)?;
+        let den = b.den.checked_mul(a.den).ok_or(RiskError::Overflow)?;
+        Self::new(num, den)
+    }
+
     /// `self − 1` as a signed rational string (`"-1/3"`, `"0"`, `"1/10"`).
     pub fn minus_one(&self) -> String {
         if self.num >= self.den {
@@ -135,6 +159,28 @@ mod tests {
         assert_eq!(Frac::parse("1").unwrap().minus_one(), "0");
         assert_eq!(Frac::parse("2/3").unwrap().minus_one(), "-1/3");
         assert_eq!(Frac::ZERO.minus_one(), "-1");
+    }
+
+    #[test]
+    fn sums_and_products_are_exact_and_reduced() {
+        let a = Frac::parse("9/10").unwrap();
+        let b = Frac::parse("11/10").unwrap();
+        assert_eq!(a.add(&b).unwrap().render(), "2");
+        assert_eq!(a.mul(&b).unwrap().render(), "99/100");
+        assert_eq!(
+            Frac::parse("2/3")
+                .unwrap()
+                .mul(&Frac::parse("3/2").unwrap())
+                .unwrap()
+                .render(),
+            "1"
+        );
+        let huge = Frac::int(U256::MAX);
+        assert!(matches!(huge.add(&huge), Err(RiskError::Overflow)));
+        assert!(matches!(
+            huge.mul(&Frac::int(U256::from(2))),
+            Err(RiskError::Overflow)
+        ));
     }
 
     #[test]

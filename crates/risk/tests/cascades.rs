@@ -1,5 +1,8 @@
 //! Cascades after shocks: the DR24 worst paths happen round by round, a cascade never loses more
 //! than the exact worst case for its shock size, and Monte Carlo is deterministic per seed.
+//! Price paths: a drop past the slack opens attacks (exactly at it, none: the strict `>`), each
+//! collateral is valued at its own price, slashing is not undone when prices recover, and a
+//! path never loses more than the worst valid attack at its lowest price.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -10,8 +13,11 @@
     missing_docs
 )]
 
+use alloy_primitives::U256;
 use proptest::prelude::*;
-use restake_risk::cascade::{FaultKind, FaultModel, monte_carlo, simulate};
+use restake_risk::cascade::{
+    FaultKind, FaultModel, monte_carlo, reprice, simulate, simulate_prices,
+};
 use restake_risk::number::Frac;
 use restake_risk::{Graph, Options, analyze};
 use serde_json::{Value, json};
@@ -81,6 +87,150 @@ fn monte_carlo_is_deterministic_per_seed_and_bounded() {
         a.trials_with_a_fall > 0,
         "a: 1% of stake failing lets b corrupt x"
     );
+}
+
+fn f(s: &str) -> Frac {
+    Frac::parse(s).unwrap()
+}
+
+fn path(steps: &[&[&str]]) -> Vec<Vec<Frac>> {
+    steps
+        .iter()
+        .map(|p| p.iter().map(|x| f(x)).collect())
+        .collect()
+}
+
+#[test]
+fn a_price_drop_past_the_slack_opens_the_attack_and_a_drop_to_it_does_not() {
+    // TV2 has γ* = 1/10: x's coalition {a, b} costs 109/10 against a profit of 109/11, so the
+    // attack pays once the price is below 10/11, and only breaks even at 10/11.
+    let g = case("TV2");
+    assert_eq!(g.collateral_names, vec!["default"]);
+    let at = simulate_prices(&g, &path(&[&["10/11"]]), &Options::default()).unwrap();
+    assert!(at.rounds.is_empty(), "breaking even is not an attack");
+    assert_eq!(at.total_loss, "0");
+    let below = simulate_prices(&g, &path(&[&["100/111"]]), &Options::default()).unwrap();
+    assert_eq!(below.fallen, vec!["x"]);
+    assert_eq!(below.rounds[0].validators, vec!["a", "b"]);
+    // Valued at the starting price: 109/10 of 100 units of stake.
+    assert_eq!(below.total_loss, "109/1000");
+}
+
+#[test]
+fn slashing_at_a_low_price_is_not_undone_when_the_price_recovers() {
+    let g = case("TV2");
+    let dip = simulate_prices(&g, &path(&[&["1/2"], &["1"], &["2"]]), &Options::default()).unwrap();
+    assert_eq!(dip.total_loss, "109/1000");
+    assert_eq!(dip.rounds.len(), 1);
+    let flat = simulate_prices(&g, &path(&[&["1"], &["2"]]), &Options::default()).unwrap();
+    assert_eq!(flat.total_loss, "0");
+}
+
+#[test]
+fn each_collateral_is_valued_at_its_own_price() {
+    // x (profit 9) needs a and b; a holds stETH, b rETH, c half and half and secures y.
+    let g = Graph::from_json_str(
+        r#"{"services":[{"id":"x","pfc":"9","validators":["a","b"]},{"id":"y","pfc":"3","validators":["c"]}],
+            "validators":[{"id":"a","stake":"5","collateral":"steth"},{"id":"b","stake":"5","collateral":"reth"},
+                          {"id":"c","stake":"4","collateral":{"steth":"2","reth":"2"}}]}"#,
+    )
+    .unwrap();
+    assert_eq!(g.collateral_names, vec!["reth", "steth"]);
+    let o = Options::default();
+    // stETH halves while rETH rises by half: x still costs 5/2 + 15/2 = 10 > 9; c is worth 4.
+    assert_eq!(
+        simulate_prices(&g, &path(&[&["3/2", "1/2"]]), &o)
+            .unwrap()
+            .total_loss,
+        "0"
+    );
+    // stETH halves alone: x costs 15/2 < 9 and falls; c is worth 3, which only breaks even.
+    let c = simulate_prices(&g, &path(&[&["1", "1/2"]]), &o).unwrap();
+    assert_eq!(c.fallen, vec!["x"]);
+    assert_eq!(c.total_loss, "5/7");
+    // Both fall below 3/4: c is worth less than 3 as well.
+    let c = simulate_prices(&g, &path(&[&["7/10", "7/10"]]), &o).unwrap();
+    assert_eq!(c.total_loss, "1");
+    let h = reprice(&g, &[f("7/10"), f("7/10")]).unwrap();
+    assert_eq!(
+        h.stake,
+        vec![U256::from(35), U256::from(35), U256::from(28)]
+    );
+}
+
+#[test]
+fn price_path_monte_carlo_is_deterministic_and_every_loss_is_a_whole_attack() {
+    // TV2 with one step of ±1/2: half the paths halve the price and x falls (loss 109/1000),
+    // the others rise and nothing happens; so the mean is exactly falls · 109/1000 / trials.
+    let g = case("TV2");
+    let model = FaultModel {
+        kind: FaultKind::PricePath {
+            volatility: f("1/2"),
+            steps: 1,
+            correlation: f("1"),
+        },
+        validator_failure: Frac::ZERO,
+        trials: 40,
+        seed: 5,
+        level: f("1/2"),
+    };
+    let d = monte_carlo(&g, &model, &Options::default()).unwrap();
+    assert_eq!(d, monte_carlo(&g, &model, &Options::default()).unwrap());
+    assert!(
+        d.trials_with_a_fall > 0 && d.trials_with_a_fall < 40,
+        "{d:?}"
+    );
+    let expected = Frac::new(
+        U256::from(109 * u64::from(d.trials_with_a_fall)),
+        U256::from(1000 * 40),
+    )
+    .unwrap();
+    assert_eq!(d.mean_loss, expected.render());
+    assert_eq!(d.longest_cascade, 1);
+    for (bad, what) in [
+        (
+            FaultKind::PricePath {
+                volatility: f("1"),
+                steps: 1,
+                correlation: f("1"),
+            },
+            "volatility",
+        ),
+        (
+            FaultKind::PricePath {
+                volatility: f("1/2"),
+                steps: 0,
+                correlation: f("1"),
+            },
+            "steps",
+        ),
+        (
+            FaultKind::PricePath {
+                volatility: f("1/2"),
+                steps: 65,
+                correlation: f("1"),
+            },
+            "steps",
+        ),
+        (
+            FaultKind::PricePath {
+                volatility: f("1/2"),
+                steps: 1,
+                correlation: f("3/2"),
+            },
+            "correlation",
+        ),
+    ] {
+        let e = monte_carlo(
+            &g,
+            &FaultModel {
+                kind: bad,
+                ..model.clone()
+            },
+            &Options::default(),
+        );
+        assert!(e.unwrap_err().to_string().contains(what), "{what}");
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -184,4 +334,37 @@ fn a_key_compromise_takes_every_node_of_one_operator() {
     // left after o) or s2 may fall for free, which slashes nobody more.
     assert_eq!(d.value_at_risk, "1/2");
     assert_eq!(d.mean_loss, "1/2");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// With one collateral, an attack valid at some price is valid at any lower one (costs
+    /// shrink, coverage does not change), so by DR24 Corollary 1 the slashed validators of a
+    /// whole path form one valid attack at its lowest price: the path can never lose more than
+    /// the worst valid attack there.
+    #[test]
+    fn a_price_path_never_loses_more_than_the_worst_attack_at_its_lowest_price(
+        c in small(),
+        moves in proptest::collection::vec((1u64..=9, 1u64..=19), 1..5),
+    ) {
+        let v = json!({
+            "services": c.services.iter().enumerate().map(|(i, (pfc, (p, q), m))| json!({
+                "id": format!("s{i}"), "pfc": pfc.to_string(), "alpha": format!("{p}/{q}"),
+                "validators": m.iter().map(|x| format!("v{x}")).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "validators": c.stakes.iter().enumerate().map(|(i, s)| json!({"id": format!("v{i}"), "stake": s.to_string()})).collect::<Vec<_>>(),
+        });
+        let g = Graph::from_json(&v).unwrap();
+        let steps: Vec<Vec<Frac>> = moves.iter().map(|(n, d)| vec![f(&format!("{n}/{d}"))]).collect();
+        let lowest = *steps.iter().map(|p| &p[0]).min_by(|a, b| a.cmp_frac(b)).unwrap();
+        let cascade = simulate_prices(&g, &steps, &Options::default()).unwrap();
+        let at_low = reprice(&g, &[lowest]).unwrap();
+        let worst = analyze(&at_low, &Options { psi: Some(Frac::ZERO), ..Options::default() }).unwrap();
+        prop_assert!(worst.worst_case.as_ref().unwrap().exact);
+        let worst = Frac::parse(worst.worst_case_loss.as_ref().unwrap()).unwrap();
+        // Both are shares of all stake; repricing one collateral scales every stake alike.
+        let lost = Frac::parse(&cascade.total_loss).unwrap();
+        prop_assert!(lost.cmp_frac(&worst) != Ordering::Greater, "path {:?} > worst {:?}", lost, worst);
+    }
 }
