@@ -358,6 +358,17 @@ mod tests {
     }
 
     #[test]
+    fn deeply_nested_input_is_refused_without_exhausting_the_stack() {
+        // JSON cannot hold a cycle, but it can nest without end; the parser stops at 128 levels.
+        let deep = format!(
+            r#"{{"services":[],"validators":[],"x":{}{}}}"#,
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        assert!(matches!(g(&deep), Err(RiskError::BadInput(m)) if m.contains("recursion")));
+    }
+
+    #[test]
     fn collateral_is_split_by_name_in_the_common_scale() {
         let graph = g(r#"{"services":[{"id":"x","pfc":"1","validators":["a","b"]}],
                          "validators":[{"id":"a","stake":"3/2","collateral":{"steth":"1","reth":"1/2"}},

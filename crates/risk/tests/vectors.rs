@@ -197,3 +197,71 @@ fn strictness_an_attack_that_only_breaks_even_is_not_valid() {
     assert_eq!(above.max_attack_profit.as_deref(), Some("1/1000000"));
     assert_eq!(above.witness.validators.len(), 2);
 }
+
+/// DR24 Theorem 8's construction for `n` validators of stake 1 (`n` a multiple of 6): two halves
+/// with profit `n/6` each and `n/3` triples `{1,2,3}, {4,5,6}, …, {n−2, n−1, 0}` with profit 2,
+/// all at `α = 1`. Every `e_v` is `(n/6)/(n/2) + 2/3 = 1`. TV3 is `n = 12`.
+fn tv3_generalised(n: usize, without_zero: bool) -> Graph {
+    let keep = |v: usize| !(without_zero && v == 0);
+    let ids = |vs: Vec<usize>| -> Vec<String> {
+        vs.into_iter()
+            .filter(|v| keep(*v))
+            .map(|v| v.to_string())
+            .collect()
+    };
+    let mut services = vec![
+        serde_json::json!({"id": "half-a", "pfc": (n / 6).to_string(), "validators": ids((0..n / 2).collect())}),
+        serde_json::json!({"id": "half-b", "pfc": (n / 6).to_string(), "validators": ids((n / 2..n).collect())}),
+    ];
+    for t in 0..n / 3 {
+        let members = (1..=3).map(|k| (3 * t + k) % n).collect();
+        services.push(serde_json::json!({"id": format!("triple-{t}"), "pfc": "2", "validators": ids(members)}));
+    }
+    let validators: Vec<Value> = (0..n)
+        .filter(|v| keep(*v))
+        .map(|v| serde_json::json!({"id": v.to_string(), "stake": "1"}))
+        .collect();
+    Graph::from_json(&serde_json::json!({"services": services, "validators": validators})).unwrap()
+}
+
+#[test]
+fn tv3_generalised_to_18_and_24_validators_is_secure_with_no_slack_until_one_validator_goes() {
+    use restake_risk::cascade::simulate;
+    for n in [12, 18, 24] {
+        let g = tv3_generalised(n, false);
+        let cut = analyze(&g, &Options::default()).unwrap();
+        assert_eq!(cut.method, "min-cut");
+        assert_eq!(cut.secure, Some(true), "n = {n}");
+        assert_eq!(cut.gamma_star.as_deref(), Some("0"), "n = {n}");
+        assert_eq!(cut.gamma_cert.as_deref(), Some("0"));
+        assert_eq!(cut.eigenlayer_condition_max_e.as_deref(), Some("1"));
+        // The general path agrees: enumeration up to 18 validators, the branch and bound at 24.
+        if n <= 18 {
+            let all = analyze(
+                &g,
+                &Options {
+                    force_exhaustive: true,
+                    ..Options::default()
+                },
+            )
+            .unwrap();
+            assert_eq!(all.method, "exhaustive");
+            assert_eq!((all.secure, all.gamma_star), (Some(true), Some("0".into())));
+        } else {
+            let found = restake_risk::bnb::search(&g, 50_000_000);
+            assert!(found.complete);
+            assert!(found.best_profit.is_none(), "secure");
+            let (sb, pa, _) = found.best_ratio.unwrap();
+            assert_eq!(sb, pa, "γ* = 0");
+        }
+        // Without validator 0 the only valid attack takes everything left: profit n − (n − 1).
+        let cut = analyze(&tv3_generalised(n, true), &Options::default()).unwrap();
+        assert_eq!(cut.secure, Some(false));
+        assert_eq!(cut.max_attack_profit.as_deref(), Some("1"));
+        assert_eq!(cut.witness.services.len(), 2 + n / 3);
+        assert_eq!(cut.witness.validators.len(), n - 1);
+        // And the cascade after that one removal loses all of the stake.
+        let c = simulate(&g, &[0], &Options::default()).unwrap();
+        assert_eq!(c.total_loss, "1", "n = {n}");
+    }
+}
