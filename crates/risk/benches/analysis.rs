@@ -123,25 +123,41 @@ fn main() {
             break;
         }
     }
-    for (svc, v) in [(4, 30), (4, 60), (10, 100), (20, 200), (40, 400)] {
-        let g = graph(svc, v, 6, "2/3", 5);
-        let opts = Options {
-            exhaustive_validators: 0,
-            ..Options::default()
-        };
-        let t = Instant::now();
-        let r = analyze(&g, &opts).unwrap();
-        println!(
-            "  branch and bound {:>4} services × {:>4} validators: {} in {:.3} s",
-            svc,
-            v,
+    for (svc, v, degree) in [
+        (4, 30, 6),
+        (4, 60, 6),
+        (10, 60, 10),
+        (10, 100, 6),
+        (20, 200, 6),
+        (40, 400, 6),
+    ] {
+        let g = graph(svc, v, degree, "2/3", 5);
+        // The default budget, then one about ten seconds long on this machine.
+        for nodes in [Options::default().bnb_nodes, 3_000_000] {
+            let opts = Options {
+                exhaustive_validators: 0,
+                bnb_nodes: nodes,
+                ..Options::default()
+            };
+            let t = Instant::now();
+            let r = analyze(&g, &opts).unwrap();
+            println!(
+                "  branch and bound {:>4} services × {:>4} validators (degree {:>2}), {:>9} nodes: {} in {:.3} s",
+                svc,
+                v,
+                degree,
+                nodes,
+                if r.exact {
+                    "exact"
+                } else {
+                    "bracket (node budget reached)"
+                },
+                t.elapsed().as_secs_f64()
+            );
             if r.exact {
-                "exact"
-            } else {
-                "bracket (node budget reached)"
-            },
-            t.elapsed().as_secs_f64()
-        );
+                break;
+            }
+        }
     }
     let g = graph(100, 1_000, 20, "2/3", 9);
     let t = Instant::now();

@@ -645,8 +645,12 @@ pub fn analyze(g: &Graph, opts: &Options) -> Result<Report, RiskError> {
         }
     } else {
         let relevant = g.services_of.iter().filter(|s| !s.is_empty()).count();
-        let bnb = (opts.bnb_nodes > 0 && relevant <= BNB_MAX_DEPTH)
-            .then(|| crate::bnb::search(g, opts.bnb_nodes));
+        // The greedy attacks seed the branch and bound (a good incumbent prunes more) and
+        // stand alone when it is off or does not finish.
+        let heuristic = greedy(g);
+        let bnb = (opts.bnb_nodes > 0 && relevant <= BNB_MAX_DEPTH).then(|| {
+            crate::bnb::search_from(g, opts.bnb_nodes, heuristic.0.clone(), heuristic.1.clone())
+        });
         if let Some(found) = bnb.as_ref().filter(|f| f.complete) {
             report.method = "branch-and-bound";
             match &found.best_profit {
@@ -671,7 +675,7 @@ pub fn analyze(g: &Graph, opts: &Options) -> Result<Report, RiskError> {
         } else {
             report.method = "bracket";
             report.exact = false;
-            let (mut profit, mut ratio) = greedy(g);
+            let (mut profit, mut ratio) = heuristic;
             // What an unfinished branch and bound found may beat the greedy search.
             if let Some(f) = bnb {
                 if let Some((p, b)) = f.best_profit

@@ -312,3 +312,42 @@ proptest! {
         }
     }
 }
+
+fn medium() -> impl Strategy<Value = Case> {
+    (6usize..=14, 2usize..=8).prop_flat_map(|(nv, ns)| {
+        (
+            proptest::collection::vec(1u64..100, nv),
+            proptest::collection::vec(
+                (
+                    0u64..150,
+                    prop_oneof![Just((1u64, 2u64)), Just((2, 3)), Just((3, 4)), Just((1, 1))],
+                    proptest::sample::subsequence((0..nv).collect::<Vec<_>>(), 1..=nv.min(7)),
+                ),
+                ns,
+            ),
+        )
+            .prop_map(|(stakes, services)| Case { stakes, services })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    /// The branch and bound on its own (no heuristic incumbent to hide a bound that prunes too
+    /// much) finds the same best profit and lowest ratio as enumerating every coalition, on
+    /// graphs with overlapping services large enough for its bounds to prune.
+    #[test]
+    fn unseeded_branch_and_bound_agrees_with_enumeration_on_medium_graphs(c in medium()) {
+        let g = graph(&c);
+        let all = analyze(&g, &Options { force_exhaustive: true, ..Options::default() }).unwrap();
+        prop_assert_eq!(all.method, "exhaustive");
+        let found = restake_risk::bnb::search(&g, u64::MAX);
+        prop_assert!(found.complete);
+        let profit = found.best_profit.map(|(p, _)| p.to_string()).unwrap_or_else(|| "0".into());
+        prop_assert_eq!(Some(profit), all.max_attack_profit);
+        let gamma = found
+            .best_ratio
+            .map(|(b, a, _)| Frac::new(b, a).unwrap().minus_one());
+        prop_assert_eq!(gamma, all.gamma_star);
+    }
+}
