@@ -36,6 +36,10 @@ pub struct ReportArgs {
     /// Node URL.
     #[arg(long, default_value = "http://127.0.0.1:8545")]
     rpc: String,
+    /// Value of one unit of a token, by symbol (`stETH=1.05`, repeatable; tokens not named
+    /// count one for one, beacon-chain ETH is `ETH`).
+    #[arg(long = "price", value_name = "SYMBOL=PRICE")]
+    prices: Vec<String>,
     /// Print the whole JSON (graph and report).
     #[arg(long)]
     json: bool,
@@ -396,8 +400,21 @@ fn simulate(a: SimulateArgs) -> CliResult {
 
 async fn report(a: ReportArgs) -> CliResult {
     let client = restake_client::Client::new(&a.rpc).map_err(|e| e.to_string())?;
+    let mut prices = serde_json::Map::new();
+    for p in &a.prices {
+        let (symbol, price) = p
+            .split_once('=')
+            .ok_or_else(|| format!("--price {p:?}: expected SYMBOL=PRICE"))?;
+        prices.insert(
+            symbol.to_string(),
+            serde_json::Value::String(price.to_string()),
+        );
+    }
     let v = client
-        .call("restake_getRiskReport", vec![serde_json::json!(a.psi)])
+        .call(
+            "restake_getRiskReport",
+            vec![serde_json::json!(a.psi), serde_json::Value::Object(prices)],
+        )
         .await
         .map_err(|e| e.to_string())?;
     if a.json {
@@ -442,6 +459,23 @@ async fn report(a: ReportArgs) -> CliResult {
             } else {
                 "CORRUPTIBLE ALONE"
             }
+        );
+    }
+    for avs in v["avs"].as_array().into_iter().flatten() {
+        println!(
+            "avs {}  sets {}  least slack {}",
+            s(&avs["avs"]),
+            avs["operatorSets"].as_array().map_or(0, Vec::len),
+            s(&avs["slack"])
+        );
+    }
+    for l in v["leaving"].as_array().into_iter().flatten() {
+        println!(
+            "leaving {} {} of {} slashable until block {}",
+            s(&l["leaving"]),
+            s(&l["token"]),
+            s(&l["node"]),
+            s(&l["slashableUntil"])
         );
     }
     Ok(())

@@ -137,6 +137,59 @@ fn an_undercollateralised_operator_set_shows_as_corruptible_in_the_live_report()
     let d: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(d["trialsWithAFall"].as_u64().unwrap() > 0, "{d}");
     assert_eq!(d["valueAtRisk"], "1");
+    // Per AVS, the least slack of its sets; per operator, the sets its stake is spread over.
+    assert_eq!(live["avs"][0]["slack"], "1/3");
+    assert_eq!(live["operators"][0]["operatorSets"], 1);
+    assert_eq!(live["operators"][0]["allocated"], "20000000000000000000");
+    assert_eq!(live["leaving"], json!([]));
+
+    // Valued at half a unit per stETH, the allocation is worth 10 against a profit of 15.
+    let out = node.cli(&["risk", "report", "--price", "stETH=1/2", "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let halved: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(halved["prices"], json!({ "stETH": "1/2" }));
+    assert_eq!(
+        halved["graph"]["validators"][0]["stake"],
+        "10000000000000000000"
+    );
+    assert_eq!(halved["report"]["secure"], false);
+    let out = node.cli(&["risk", "report", "--price", "XYZ=2"]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("no registered token"), "{}", text(&out));
+
+    // Deallocating down to a quarter: half of the allocation is leaving, and stays slashable
+    // until the deallocation takes effect.
+    let r = node.tx(
+        "dev:2",
+        "modifyAllocations",
+        &[&format!(
+            "params:={}",
+            json!([{ "avs": avs, "operatorSetId": 1, "strategies": ["@stETH"], "newMagnitudes": ["250000000000000000"] }])
+        )],
+    );
+    let effect = events(&r, "AllocationUpdated")[0]["effectBlock"]
+        .as_u64()
+        .unwrap();
+    let pending = report(&node);
+    assert_eq!(
+        pending["graph"]["validators"][0]["stake"],
+        "20000000000000000000"
+    );
+    assert_eq!(pending["leaving"][0]["leaving"], "10000000000000000000");
+    assert_eq!(pending["leaving"][0]["token"], "stETH");
+    assert_eq!(pending["leaving"][0]["slashableUntil"], effect);
+    rt.block_on(wait_for_height(&client, effect));
+    let after = report(&node);
+    assert_eq!(
+        after["graph"]["validators"][0]["stake"],
+        "10000000000000000000"
+    );
+    assert_eq!(after["leaving"], json!([]));
+    assert_eq!(
+        after["report"]["secure"], false,
+        "10 now secures a profit of 15"
+    );
+
     // The human summary prints too.
     let out = node.cli(&["risk", "report"]);
     assert!(out.status.success(), "{}", text(&out));

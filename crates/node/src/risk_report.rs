@@ -5,63 +5,147 @@
 //! at the high end of the declared profit interval. Stake is unique per set in Restake (an
 //! allocation can only be slashed by its own set), so each (operator, set) allocation is its own
 //! node in the graph, with the stake the set can slash now: the underlying of the allocated shares
-//! over the set's strategies, valued one token unit per wei (LSTs and beacon-chain ETH at par; the
-//! report says so). Each node also lists its stake by token symbol (`collateral`, beacon-chain
-//! ETH as `ETH`), so price-path shocks can move each token on its own. A set whose operators hold
-//! no slashable stake has no nodes, so it is corruptible for free.
+//! over the set's strategies, valued one token unit per wei (LSTs and beacon-chain ETH at par)
+//! unless the caller gives prices per token symbol (the node has no market prices). Each node
+//! also lists its value by token symbol (`collateral`, beacon-chain ETH as `ETH`), so price-path
+//! shocks can move each token on its own. A set whose operators hold no slashable stake has no
+//! nodes, so it is corruptible for free.
+//!
+//! Beside the analysis, the report says per AVS how much every one of its sets' profits could
+//! grow before an attack on any of them pays (the least per-set slack), per operator how many sets
+//! its stake is spread over, and which allocations are leaving: stake in pending deallocations,
+//! slashable until the block the deallocation takes effect.
 
-use alloy_primitives::U256;
+use alloy_primitives::{Address, U256};
 use restake_core::allocation::{self, AllocationRead};
 use restake_core::error::Error;
 use restake_core::pool::PoolRead;
 use restake_core::risk_profile::RiskProfileRead;
 use restake_core::state::StateRead;
 use restake_core::tokens::TokensRead;
-use restake_primitives::{BEACON_CHAIN_ETH_STRATEGY, WAD};
-use serde_json::{Value, json};
+use restake_primitives::{BEACON_CHAIN_ETH_STRATEGY, OperatorSet, WAD};
+use restake_risk::number::Frac;
+use restake_risk::{Options, RiskError};
+use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
+use thiserror::Error;
 
-/// The graph of the live state in the DR24 input format (feedable to `restake risk analyze`).
-pub fn live_graph<R: StateRead>(s: &R, now: u32) -> Result<Value, Error> {
+/// Why a live report cannot be made.
+#[derive(Debug, Error)]
+pub enum ReportError {
+    /// Reading the state failed.
+    #[error(transparent)]
+    State(#[from] Error),
+    /// The analysis refused the graph or a parameter.
+    #[error(transparent)]
+    Risk(#[from] RiskError),
+    /// A price for a symbol that is no registered token.
+    #[error("price for {0:?}: no registered token has this symbol (beacon-chain ETH is \"ETH\")")]
+    UnknownSymbol(String),
+    /// `psi` outside `[0, 1]` or a zero price.
+    #[error("{0}")]
+    BadParameter(String),
+}
+
+/// What a live report is asked for.
+#[derive(Debug, Clone, Default)]
+pub struct ReportRequest {
+    /// Shock size for the worst-case loss, a fraction of all stake.
+    pub psi: Option<Frac>,
+    /// Value of one unit of each token, by symbol, in the unit profits are declared in
+    /// (tokens not named count one for one).
+    pub prices: BTreeMap<String, Frac>,
+}
+
+/// One allocation's stake leaving through a pending deallocation.
+struct Leaving {
+    node: String,
+    operator: Address,
+    set: String,
+    symbol: String,
+    leaving: U256,
+    until: u32,
+}
+
+/// The live graph's parts with what the report adds to it.
+struct Live {
+    services: Vec<Value>,
+    validators: Vec<Value>,
+    leaving: Vec<Leaving>,
+}
+
+impl Live {
+    /// The graph in the offline input format.
+    fn graph(&self, now: u32) -> Value {
+        json!({
+            "id": format!("live state at block {now}"),
+            "services": self.services,
+            "validators": self.validators,
+        })
+    }
+}
+
+fn set_id(set: &OperatorSet) -> String {
+    format!("{}#{}", set.avs, set.id)
+}
+
+fn collect<R: StateRead>(s: &R, now: u32) -> Result<Live, Error> {
     let mut services = Vec::new();
     let mut validators = Vec::new();
+    let mut leaving = Vec::new();
     for (set, profile) in s.risk_profiles()? {
-        let sid = format!("{}#{}", set.avs, set.id);
+        let sid = set_id(&set);
         let strategies = s
             .operator_set(&set)?
             .map(|i| i.strategies)
             .unwrap_or_default();
         let mut nodes = Vec::new();
         for op in s.members(&set)? {
+            let id = format!("{op}@{sid}");
             let mut stake = U256::ZERO;
             let mut collateral: BTreeMap<String, U256> = BTreeMap::new();
             for strategy in &strategies {
                 let shares = allocation::minimum_slashable_stake(s, &set, &op, strategy, now, now)?;
-                let (units, symbol) = if *strategy == BEACON_CHAIN_ETH_STRATEGY {
-                    (shares, "ETH".to_string())
+                let after =
+                    allocation::minimum_slashable_stake(s, &set, &op, strategy, now, u32::MAX)?;
+                let (units, gone, symbol) = if *strategy == BEACON_CHAIN_ETH_STRATEGY {
+                    (shares, shares.saturating_sub(after), "ETH".to_string())
                 } else {
                     match s.pool(strategy)? {
                         Some(p) => (
                             p.shares_to_underlying(shares)?,
+                            p.shares_to_underlying(shares.saturating_sub(after))?,
                             s.token(&p.token)?
                                 .map(|t| t.symbol)
                                 .unwrap_or_else(|| p.token.to_string()),
                         ),
-                        None => (U256::ZERO, String::new()),
+                        None => (U256::ZERO, U256::ZERO, String::new()),
                     }
                 };
                 if units.is_zero() {
                     continue;
                 }
-                stake = stake.saturating_add(units);
+                if !gone.is_zero() {
+                    let (_, a) = s.updated_allocation(&op, &set, strategy, now)?;
+                    leaving.push(Leaving {
+                        node: id.clone(),
+                        operator: op,
+                        set: sid.clone(),
+                        symbol: symbol.clone(),
+                        leaving: gone,
+                        until: a.effect_block,
+                    });
+                }
+                stake = stake
+                    .checked_add(units)
+                    .ok_or(Error::Math(restake_primitives::math::MathError::Overflow))?;
                 let held = collateral.entry(symbol).or_default();
                 *held = held.saturating_add(units);
             }
             if stake.is_zero() {
                 continue;
             }
-            let id = format!("{op}@{sid}");
-            let collateral: serde_json::Map<String, Value> = collateral
+            let collateral: Map<String, Value> = collateral
                 .into_iter()
                 .map(|(k, v)| (k, Value::String(v.to_string())))
                 .collect();
@@ -81,9 +165,206 @@ pub fn live_graph<R: StateRead>(s: &R, now: u32) -> Result<Value, Error> {
             "validators": nodes,
         }));
     }
+    Ok(Live {
+        services,
+        validators,
+        leaving,
+    })
+}
+
+/// The graph of the live state in the DR24 input format (feedable to `restake risk analyze`).
+pub fn live_graph<R: StateRead>(s: &R, now: u32) -> Result<Value, Error> {
+    Ok(collect(s, now)?.graph(now))
+}
+
+/// What the report depends on in the state at `now`: the graph's services and nodes, and the
+/// stake leaving them. A report subscription recomputes only when it changes.
+pub fn live_state_key<R: StateRead>(s: &R, now: u32) -> Result<Value, Error> {
+    let live = collect(s, now)?;
+    let leaving: Vec<Value> = live
+        .leaving
+        .iter()
+        .map(|l| json!([l.node, l.symbol, l.leaving.to_string(), l.until]))
+        .collect();
+    Ok(json!([live.services, live.validators, leaving]))
+}
+
+/// `amount · price` as a graph number.
+fn valued(amount: &Value, price: &Frac) -> Result<Frac, RiskError> {
+    let a = Frac::parse(amount.as_str().unwrap_or("0"))?;
+    a.mul(price)
+}
+
+/// Revalues every node's collateral at `prices` (by symbol; others one for one).
+fn apply_prices(
+    validators: &mut [Value],
+    prices: &BTreeMap<String, Frac>,
+) -> Result<(), RiskError> {
+    let one = Frac::int(U256::from(1));
+    for v in validators.iter_mut().filter_map(Value::as_object_mut) {
+        let mut stake = Frac::ZERO;
+        let mut parts = Map::new();
+        for (symbol, amount) in v
+            .get("collateral")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let value = valued(amount, prices.get(symbol).unwrap_or(&one))?;
+            stake = stake.add(&value)?;
+            parts.insert(symbol.clone(), Value::String(value.render()));
+        }
+        v.insert("stake".into(), Value::String(stake.render()));
+        v.insert("collateral".into(), Value::Object(parts));
+    }
+    Ok(())
+}
+
+/// The least of some signed slacks, `None` as soon as one is unknown.
+enum Least {
+    Nothing,
+    Known((bool, Frac)),
+    Unknown,
+}
+
+/// `"-1/3"` → (negative, 1/3).
+fn signed(s: &str) -> Option<(bool, Frac)> {
+    match s.strip_prefix('-') {
+        Some(rest) => Frac::parse(rest).ok().map(|f| (true, f)),
+        None => Frac::parse(s).ok().map(|f| (false, f)),
+    }
+}
+
+fn signed_less(a: &(bool, Frac), b: &(bool, Frac)) -> bool {
+    use std::cmp::Ordering::*;
+    match (a.0, b.0) {
+        (true, false) => !(a.1.num.is_zero() && b.1.num.is_zero()),
+        (false, true) => false,
+        (false, false) => a.1.cmp_frac(&b.1) == Less,
+        (true, true) => a.1.cmp_frac(&b.1) == Greater,
+    }
+}
+
+/// The live report: the graph, its analysis, and the per-AVS, per-operator and leaving-stake
+/// summaries.
+pub fn live_report<R: StateRead>(
+    s: &R,
+    now: u32,
+    request: &ReportRequest,
+) -> Result<Value, ReportError> {
+    if let Some(psi) = request.psi
+        && psi.num > psi.den
+    {
+        return Err(ReportError::BadParameter(
+            "psi is a fraction of total stake, at most 1".into(),
+        ));
+    }
+    let known: Vec<String> = s
+        .tokens()
+        .map_err(Error::from)?
+        .into_iter()
+        .map(|(_, t)| t.symbol)
+        .chain(["ETH".to_string()])
+        .collect();
+    for (symbol, price) in &request.prices {
+        if !known.contains(symbol) {
+            return Err(ReportError::UnknownSymbol(symbol.clone()));
+        }
+        if price.num.is_zero() {
+            return Err(ReportError::BadParameter(format!(
+                "price for {symbol:?} must be positive"
+            )));
+        }
+    }
+    let mut live = collect(s, now)?;
+    apply_prices(&mut live.validators, &request.prices)?;
+    let graph = live.graph(now);
+    let parsed = restake_risk::Graph::from_json(&graph)?;
+    let report = restake_risk::analyze(
+        &parsed,
+        &Options {
+            psi: request.psi,
+            ..Options::default()
+        },
+    )?;
+
+    // Per AVS: its sets, and the least slack of any of them (DR24's per-coalition slack for the
+    // AVS's sets: the least over its services of the slack of attacks that include them).
+    let mut avs: BTreeMap<String, (Vec<String>, Least)> = BTreeMap::new();
+    for svc in &report.services {
+        let Some((owner, _)) = svc.id.split_once('#') else {
+            continue;
+        };
+        let entry = avs
+            .entry(owner.to_string())
+            .or_insert((Vec::new(), Least::Nothing));
+        entry.0.push(svc.id.clone());
+        let slack = svc.slack.as_deref().and_then(signed);
+        entry.1 = match (std::mem::replace(&mut entry.1, Least::Unknown), slack) {
+            (Least::Unknown, _) | (_, None) => Least::Unknown,
+            (Least::Nothing, Some(b)) => Least::Known(b),
+            (Least::Known(a), Some(b)) => Least::Known(if signed_less(&b, &a) { b } else { a }),
+        };
+    }
+    let avs: Vec<Value> = avs
+        .into_iter()
+        .map(|(owner, (sets, least))| {
+            let slack = match least {
+                Least::Known((neg, f)) if neg && !f.num.is_zero() => {
+                    Some(format!("-{}", f.render()))
+                }
+                Least::Known((_, f)) => Some(f.render()),
+                _ => None,
+            };
+            json!({ "avs": owner, "operatorSets": sets, "slack": slack })
+        })
+        .collect();
+
+    // Per operator: the sets its stake is spread over and the value allocated to them.
+    let mut operators: BTreeMap<String, (u64, Frac)> = BTreeMap::new();
+    for v in &live.validators {
+        let field = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default();
+        let op = field("operator").to_string();
+        let stake = Frac::parse(field("stake"))?;
+        let entry = operators.entry(op).or_insert((0, Frac::ZERO));
+        entry.0 = entry.0.saturating_add(1);
+        entry.1 = entry.1.add(&stake)?;
+    }
+    let operators: Vec<Value> = operators
+        .into_iter()
+        .map(|(op, (sets, stake))| {
+            json!({ "operator": op, "operatorSets": sets, "allocated": stake.render() })
+        })
+        .collect();
+
+    let leaving: Vec<Value> = live
+        .leaving
+        .into_iter()
+        .map(|l| {
+            json!({
+                "node": l.node,
+                "operator": l.operator.to_string(),
+                "operatorSet": l.set,
+                "token": l.symbol,
+                "leaving": l.leaving.to_string(),
+                "slashableUntil": l.until,
+            })
+        })
+        .collect();
+
     Ok(json!({
-        "id": format!("live state at block {now}"),
-        "services": services,
-        "validators": validators,
+        "block": now,
+        "stakeValuation": if request.prices.is_empty() {
+            "underlying token units of each allocation, one unit per wei (LSTs and beacon-chain ETH at par)".to_string()
+        } else {
+            "underlying token units of each allocation times the given price of its token (others at par)".to_string()
+        },
+        "prices": request.prices.iter().map(|(k, v)| (k.clone(), Value::String(v.render()))).collect::<Map<String, Value>>(),
+        "stakeModel": "unique stake: each (operator, operator set) allocation is its own node",
+        "graph": graph,
+        "report": report,
+        "avs": avs,
+        "operators": operators,
+        "leaving": leaving,
     }))
 }

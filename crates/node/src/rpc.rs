@@ -5,6 +5,7 @@
 use crate::chain::{read_block, read_receipt};
 use crate::error::NodeError;
 use crate::node::{NodeHandle, SubmitError};
+use crate::risk_report;
 use alloy_primitives::{Address, B256, Bytes, U256};
 use jsonrpsee::core::{RpcResult, SubscriptionResult, async_trait};
 use jsonrpsee::proc_macros::rpc;
@@ -22,6 +23,8 @@ use restake_core::views;
 use restake_primitives::OperatorSet;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Error codes of the API (JSON-RPC reserves -32768..-32000 for protocol errors).
 pub mod codes {
@@ -201,9 +204,14 @@ pub trait RestakeApi {
     fn get_vaults(&self) -> RpcResult<Vec<Value>>;
     /// The risk report of the live state: the graph of declared operator sets and their
     /// allocations, and its exact analysis (security, slack, certificate, worst-case loss after a
-    /// shock of `psi`, default `1/100`).
+    /// shock of `psi`, default `1/100`), with stake valued at `prices` (token symbol → value of
+    /// one unit; tokens not named at par).
     #[method(name = "getRiskReport")]
-    fn get_risk_report(&self, psi: Option<String>) -> RpcResult<Value>;
+    fn get_risk_report(
+        &self,
+        psi: Option<String>,
+        prices: Option<BTreeMap<String, String>>,
+    ) -> RpcResult<Value>;
     /// A state value with a Merkle proof against the state root at `height` (default latest).
     #[method(name = "getProof")]
     fn get_proof(&self, key: Bytes, height: Option<u64>) -> RpcResult<Value>;
@@ -213,6 +221,15 @@ pub trait RestakeApi {
     /// Events of committed transactions, with their transaction hash and block.
     #[subscription(name = "subscribeEvents", unsubscribe = "unsubscribeEvents", item = Value)]
     async fn subscribe_events(&self) -> SubscriptionResult;
+    /// The risk report of the live state (as `restake_getRiskReport`), now and again after every
+    /// block that changes the graph or the stake leaving it (allocations, slashing, deposits and
+    /// withdrawals, declared profiles, deallocations taking effect).
+    #[subscription(name = "subscribeRiskReport", unsubscribe = "unsubscribeRiskReport", item = Value)]
+    async fn subscribe_risk_report(
+        &self,
+        psi: Option<String>,
+        prices: Option<BTreeMap<String, String>>,
+    ) -> SubscriptionResult;
 }
 
 /// The API over a node.
@@ -465,34 +482,18 @@ impl RestakeApiServer for Api {
         Ok(out)
     }
 
-    fn get_risk_report(&self, psi: Option<String>) -> RpcResult<Value> {
-        let psi = restake_risk::number::Frac::parse(psi.as_deref().unwrap_or("1/100"))
-            .map_err(|e| err(codes::INVALID_PARAMS, format!("psi: {e}")))?;
-        if psi.num > psi.den {
-            return Err(err(
-                codes::INVALID_PARAMS,
-                "psi is a fraction of total stake, at most 1",
-            ));
-        }
-        let now = u32::try_from(self.height()).unwrap_or(u32::MAX);
-        let graph = crate::risk_report::live_graph(&self.view()?, now).map_err(internal)?;
-        let parsed = restake_risk::Graph::from_json(&graph)
-            .map_err(|e| err(codes::INVALID_PARAMS, e.to_string()))?;
-        let report = restake_risk::analyze(
-            &parsed,
-            &restake_risk::Options {
-                psi: Some(psi),
-                ..restake_risk::Options::default()
-            },
-        )
-        .map_err(|e| err(codes::INVALID_PARAMS, e.to_string()))?;
-        Ok(json!({
-            "block": now,
-            "stakeValuation": "underlying token units of each allocation, one unit per wei (LSTs and beacon-chain ETH at par)",
-            "stakeModel": "unique stake: each (operator, operator set) allocation is its own node",
-            "graph": graph,
-            "report": report,
-        }))
+    fn get_risk_report(
+        &self,
+        psi: Option<String>,
+        prices: Option<BTreeMap<String, String>>,
+    ) -> RpcResult<Value> {
+        let request = report_request(psi, prices)?;
+        let view = self.view()?;
+        let now = view
+            .height()
+            .and_then(|h| u32::try_from(h).ok())
+            .unwrap_or_default();
+        risk_report::live_report(&view, now, &request).map_err(report_error)
     }
 
     fn get_beacon_root(&self, timestamp: u64) -> RpcResult<Option<B256>> {
@@ -597,6 +598,59 @@ impl RestakeApiServer for Api {
         }
     }
 
+    async fn subscribe_risk_report(
+        &self,
+        pending: PendingSubscriptionSink,
+        psi: Option<String>,
+        prices: Option<BTreeMap<String, String>>,
+    ) -> SubscriptionResult {
+        let request = match report_request(psi, prices) {
+            Ok(r) => Arc::new(r),
+            Err(e) => {
+                pending.reject(e).await;
+                return Ok(());
+            }
+        };
+        let mut rx = self.node.blocks.subscribe();
+        let store = self.node.store.clone();
+        // A request the state refuses (an unknown symbol) is refused before accepting.
+        let first = {
+            let (store, request) = (store.clone(), request.clone());
+            tokio::task::spawn_blocking(move || report_if_changed(&store, &request, None)).await
+        };
+        let (mut last, first) = match first {
+            Ok(Ok((key, report))) => (key, report),
+            Ok(Err(e)) => {
+                pending.reject(e).await;
+                return Ok(());
+            }
+            Err(e) => {
+                pending.reject(internal(e)).await;
+                return Ok(());
+            }
+        };
+        let sink = pending.accept().await?;
+        if let Some(r) = first {
+            sink.send(raw(&r)?).await?;
+        }
+        loop {
+            match rx.recv().await {
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(_) => return Ok(()),
+            }
+            let (store, request, prev) = (store.clone(), request.clone(), last.clone());
+            let (key, report) = tokio::task::spawn_blocking(move || {
+                report_if_changed(&store, &request, Some(&prev))
+            })
+            .await?
+            .map_err(|e| e.message().to_string())?;
+            last = key;
+            if let Some(r) = report {
+                sink.send(raw(&r)?).await?;
+            }
+        }
+    }
+
     async fn subscribe_events(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
         let mut rx = self.node.blocks.subscribe();
         let sink = pending.accept().await?;
@@ -615,6 +669,52 @@ impl RestakeApiServer for Api {
             }
         }
     }
+}
+
+/// The report's parameters: `psi` (default `1/100`) and prices by token symbol.
+fn report_request(
+    psi: Option<String>,
+    prices: Option<BTreeMap<String, String>>,
+) -> Result<risk_report::ReportRequest, ErrorObjectOwned> {
+    use restake_risk::number::Frac;
+    let psi = Frac::parse(psi.as_deref().unwrap_or("1/100"))
+        .map_err(|e| err(codes::INVALID_PARAMS, format!("psi: {e}")))?;
+    let mut parsed = BTreeMap::new();
+    for (symbol, price) in prices.unwrap_or_default() {
+        let p = Frac::parse(&price)
+            .map_err(|e| err(codes::INVALID_PARAMS, format!("price of {symbol}: {e}")))?;
+        parsed.insert(symbol, p);
+    }
+    Ok(risk_report::ReportRequest {
+        psi: Some(psi),
+        prices: parsed,
+    })
+}
+
+fn report_error(e: risk_report::ReportError) -> ErrorObjectOwned {
+    match e {
+        risk_report::ReportError::State(e) => internal(e),
+        other => err(codes::INVALID_PARAMS, other.to_string()),
+    }
+}
+
+/// The report of the latest state, unless its key equals `last` (then `None`), with its key.
+fn report_if_changed(
+    store: &restake_store::Store,
+    request: &risk_report::ReportRequest,
+    last: Option<&Value>,
+) -> Result<(Value, Option<Value>), ErrorObjectOwned> {
+    let view = store.state().map_err(internal)?;
+    let now = view
+        .height()
+        .and_then(|h| u32::try_from(h).ok())
+        .unwrap_or_default();
+    let key = risk_report::live_state_key(&view, now).map_err(internal)?;
+    if last == Some(&key) {
+        return Ok((key, None));
+    }
+    let report = risk_report::live_report(&view, now, request).map_err(report_error)?;
+    Ok((key, Some(report)))
 }
 
 impl From<NodeError> for ErrorObjectOwned {

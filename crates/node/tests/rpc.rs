@@ -408,3 +408,78 @@ async fn the_client_verifies_state_proofs_against_the_block_header() {
         .unwrap();
     assert_eq!(absent, None);
 }
+
+async fn next_report(s: &mut jsonrpsee_core::client::Subscription<Value>) -> Value {
+    tokio::time::timeout(Duration::from_secs(10), s.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_risk_report_subscription_pushes_a_new_report_only_when_the_graph_changes() {
+    use jsonrpsee_core::client::{Subscription, SubscriptionClientT};
+    let node = start_node().await;
+    let ws = jsonrpsee_ws_client::WsClientBuilder::default()
+        .build(node.url.replace("http://", "ws://"))
+        .await
+        .unwrap();
+    let mut reports: Subscription<Value> = ws
+        .subscribe(
+            "restake_subscribeRiskReport",
+            rpc_params!["1/100"],
+            "restake_unsubscribeRiskReport",
+        )
+        .await
+        .unwrap();
+    // The current state first: nothing declared yet.
+    let first = next_report(&mut reports).await;
+    assert_eq!(first["graph"]["services"], json!([]));
+    // An AVS creates a set and declares a profit from corruption; no operator secures it yet.
+    let avs = Key::dev(6);
+    let action = |v: Value| -> Action { serde_json::from_value(v).unwrap() };
+    let hash = node
+        .send(
+            &avs,
+            action(json!({"type": "updateAvsMetadataUri", "metadataUri": "https://avs.example"})),
+        )
+        .await;
+    assert_eq!(node.receipt(hash).await["status"], "success");
+    // Blocks without a change to the graph push nothing.
+    let hash = node
+        .send(
+            &avs,
+            action(json!({"type": "createOperatorSets", "params": [{"operatorSetId": 1, "strategies": []}]})),
+        )
+        .await;
+    assert_eq!(node.receipt(hash).await["status"], "success");
+    let hash = node
+        .send(
+            &avs,
+            action(
+                json!({"type": "setOperatorSetRiskProfile", "operatorSetId": 1,
+                          "pfcLow": "1", "pfcHigh": "5", "alphaWad": "500000000000000000"}),
+            ),
+        )
+        .await;
+    assert_eq!(node.receipt(hash).await["status"], "success");
+    let second = next_report(&mut reports).await;
+    assert_eq!(second["graph"]["services"][0]["pfc"], "5");
+    assert!(second["block"].as_u64().unwrap() > first["block"].as_u64().unwrap());
+    // A stakeless set falls for free.
+    assert_eq!(second["report"]["secure"], false);
+    assert_eq!(
+        second["avs"][0]["operatorSets"].as_array().unwrap().len(),
+        1
+    );
+    // Bad parameters are refused at subscription.
+    let refused = ws
+        .subscribe::<Value, _>(
+            "restake_subscribeRiskReport",
+            rpc_params!["1/100", json!({"NOPE": "2"})],
+            "restake_unsubscribeRiskReport",
+        )
+        .await;
+    assert!(refused.unwrap_err().to_string().contains("NOPE"));
+}

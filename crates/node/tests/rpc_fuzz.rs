@@ -75,7 +75,7 @@ impl Rng {
 }
 
 /// Every method of the API.
-const METHODS: [&str; 19] = [
+const METHODS: [&str; 21] = [
     "restake_chainId",
     "restake_blockNumber",
     "restake_getBlock",
@@ -95,6 +95,8 @@ const METHODS: [&str; 19] = [
     "restake_unsubscribeNewHeads",
     "restake_subscribeEvents",
     "restake_unsubscribeEvents",
+    "restake_subscribeRiskReport",
+    "restake_unsubscribeRiskReport",
 ];
 
 /// Every action name on the wire.

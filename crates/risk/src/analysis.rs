@@ -138,6 +138,17 @@ pub struct Report {
     pub worst_case: Option<LossReport>,
     /// Per service.
     pub services: Vec<ServiceReport>,
+    /// The validators with the largest `e_v` (at most ten): where the certificate is tightest.
+    pub top_exposures: Vec<Exposure>,
+}
+
+/// One validator's EigenLayer exposure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Exposure {
+    /// The validator.
+    pub validator: String,
+    /// `e_v` as `p/q`; above 1 the certificate fails at this validator.
+    pub e: String,
 }
 
 /// Whether `covered · q ≥ p · total` (a service with no stake is always covered).
@@ -354,32 +365,51 @@ fn neighbourhood(g: &Graph, services: &[usize]) -> Vec<usize> {
 /// `max_v e_v` with `e_v = Σ_{s ∋ v} π_s / (α_s σ(N(s)))`, exactly; `None` if no validator is
 /// exposed, an error if the sum outgrows 256 bits.
 fn max_exposure(g: &Graph) -> Result<Option<Frac>, RiskError> {
-    let totals: Vec<U256> = g.members.iter().map(|m| sum(g, m)).collect();
     let mut best: Option<Frac> = None;
-    for (v, services) in g.services_of.iter().enumerate() {
-        let _ = v;
-        let mut e = Frac::ZERO;
-        for s in services {
-            let (p, q) = g.alpha[*s];
-            let num = g.pfc[*s].checked_mul(q).ok_or(RiskError::Overflow)?;
-            let den = p.checked_mul(totals[*s]).ok_or(RiskError::Overflow)?;
-            let term = Frac::new(num, den)?;
-            let l = crate::number::lcm(e.den, term.den)?;
-            let a = e
-                .num
-                .checked_mul(l.checked_div(e.den).unwrap_or_default())
-                .ok_or(RiskError::Overflow)?;
-            let b = term
-                .num
-                .checked_mul(l.checked_div(term.den).unwrap_or_default())
-                .ok_or(RiskError::Overflow)?;
-            e = Frac::new(a.checked_add(b).ok_or(RiskError::Overflow)?, l)?;
-        }
+    for e in exposures(g)? {
         if best.is_none_or(|b| e.cmp_frac(&b) == Ordering::Greater) {
             best = Some(e);
         }
     }
     Ok(best.filter(|b| !b.num.is_zero()))
+}
+
+/// Every validator's exposure `e_v = Σ_{s ∈ N(v)} π_s / (α_s σ(N(s)))`, in input order.
+pub fn exposures(g: &Graph) -> Result<Vec<Frac>, RiskError> {
+    let totals: Vec<U256> = g.members.iter().map(|m| sum(g, m)).collect();
+    let mut out = Vec::with_capacity(g.stake.len());
+    for services in &g.services_of {
+        let mut e = Frac::ZERO;
+        for s in services {
+            let (p, q) = g.alpha[*s];
+            let num = g.pfc[*s].checked_mul(q).ok_or(RiskError::Overflow)?;
+            let den = p.checked_mul(totals[*s]).ok_or(RiskError::Overflow)?;
+            e = e.add(&Frac::new(num, den)?)?;
+        }
+        out.push(e);
+    }
+    Ok(out)
+}
+
+/// How many validators [`Report::top_exposures`] lists.
+pub const TOP_EXPOSURES: usize = 10;
+
+/// The validators most exposed, `e_v` largest first (ties in input order), those with `e_v > 0`.
+fn top_exposures(g: &Graph) -> Result<Vec<Exposure>, RiskError> {
+    let mut all: Vec<(usize, Frac)> = exposures(g)?
+        .into_iter()
+        .enumerate()
+        .filter(|(_, e)| !e.num.is_zero())
+        .collect();
+    all.sort_by(|a, b| b.1.cmp_frac(&a.1).then(a.0.cmp(&b.0)));
+    Ok(all
+        .into_iter()
+        .take(TOP_EXPOSURES)
+        .map(|(v, e)| Exposure {
+            validator: g.validator_ids[v].clone(),
+            e: e.render(),
+        })
+        .collect())
 }
 
 /// Most services for which the min-cut path computes a slack each (one Dinkelbach run per
@@ -560,6 +590,7 @@ fn base(g: &Graph) -> Result<(Report, Option<Frac>, bool), RiskError> {
         worst_case_loss: None,
         worst_case: None,
         services,
+        top_exposures: top_exposures(g)?,
     };
     Ok((report, max_e, free))
 }
@@ -817,6 +848,14 @@ fn verify_attack(g: &Graph, a: &[usize], b: &[usize], valid: bool) -> Result<(),
     }
 }
 
+/// `part / total` as a share of all stake; a graph without stake has nothing to lose.
+pub fn share_of(part: U256, total: U256) -> Result<Frac, RiskError> {
+    if total.is_zero() {
+        return Ok(Frac::ZERO);
+    }
+    Frac::new(part, total)
+}
+
 fn worst_case_loss(
     g: &Graph,
     psi: Frac,
@@ -871,11 +910,11 @@ fn worst_case_loss(
         Vec::new()
     };
     Ok(LossReport {
-        worst_case_loss: Some(Frac::new(loss, total)?.render()),
+        worst_case_loss: Some(share_of(loss, total)?.render()),
         exact: true,
         slack_bound,
         shock: dv.iter().map(|v| g.validator_ids[*v].clone()).collect(),
         attack: witness(g, &av, &bv),
-        shock_loss: Some(Frac::new(sum(g, &dv), total)?.render()),
+        shock_loss: Some(share_of(sum(g, &dv), total)?.render()),
     })
 }

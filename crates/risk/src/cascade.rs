@@ -156,7 +156,7 @@ fn record(
             .filter_map(|v| g.validator_ids.get(*v).cloned())
             .collect(),
         rounds,
-        total_loss: Frac::new(lost, g.total_stake())?.render(),
+        total_loss: crate::analysis::share_of(lost, g.total_stake())?.render(),
         fallen: fallen
             .iter()
             .filter_map(|s| g.service_ids.get(*s).cloned())

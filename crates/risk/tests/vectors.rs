@@ -81,6 +81,13 @@ fn tv2_a_ten_percent_slack_bounds_the_loss_below_eleven_percent() {
         // γ* is attained by ({x}, {a, b}), ratio 11/10.
         assert_eq!(r.witness.services, vec!["x"]);
         assert_eq!(r.witness.validators, vec!["a", "b"]);
+        // e_a = e_b = (109/11) / (109/10) = 10/11; e_c = (1/1000) / (891/10) = 1/89100.
+        let top: Vec<(&str, &str)> = r
+            .top_exposures
+            .iter()
+            .map(|x| (x.validator.as_str(), x.e.as_str()))
+            .collect();
+        assert_eq!(top, vec![("a", "10/11"), ("b", "10/11"), ("c", "1/89100")]);
         let loss = r.worst_case.unwrap();
         assert_eq!(loss.worst_case_loss.as_deref(), e["R"]["1/100"].as_str());
         assert_eq!(loss.shock, vec!["a"]);
@@ -265,4 +272,36 @@ fn tv3_generalised_to_18_and_24_validators_is_secure_with_no_slack_until_one_val
         let c = simulate(&g, &[0], &Options::default()).unwrap();
         assert_eq!(c.total_loss, "1", "n = {n}");
     }
+}
+
+#[test]
+fn a_graph_without_stake_loses_nothing_to_a_shock_and_its_services_fall_for_free() {
+    let empty = Graph::from_json_str(r#"{"services":[],"validators":[]}"#).unwrap();
+    let r = analyze(
+        &empty,
+        &Options {
+            psi: Some(Frac::parse("1/100").unwrap()),
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(r.secure, Some(true));
+    assert_eq!(r.worst_case_loss.as_deref(), Some("0"));
+    let c = restake_risk::cascade::simulate(&empty, &[], &Options::default()).unwrap();
+    assert_eq!(c.total_loss, "0");
+    let stakeless = Graph::from_json_str(
+        r#"{"services":[{"id":"x","pfc":"5","validators":[]}],"validators":[]}"#,
+    )
+    .unwrap();
+    let r = analyze(
+        &stakeless,
+        &Options {
+            psi: Some(Frac::parse("1/100").unwrap()),
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(r.secure, Some(false));
+    assert_eq!(r.max_attack_profit.as_deref(), Some("5"));
+    assert_eq!(r.worst_case_loss.as_deref(), Some("0"));
 }
