@@ -17,7 +17,8 @@ pub enum RiskCmd {
     /// Analyse one graph from a JSON file: security, slack, certificate, worst-case loss.
     Analyze(AnalyzeArgs),
     /// The elastic model (Bar-Zur & Eyal): the minimum stake of a symmetric network
-    /// (`--symmetric`), or the best attack and robustness of a small network (`--input`).
+    /// (`--symmetric`), or the best attack (up to 24 validators) and robustness of a network
+    /// (`--input`).
     Elastic(ElasticArgs),
     /// Cascades: the rounds after a given shock (`--shock a,b`), or the loss distribution over
     /// random shocks (`--trials N --failure p/q`).
@@ -319,12 +320,25 @@ fn elastic(a: ElasticArgs) -> CliResult {
             )
         });
         let secure = best.is_none_or(|(neg, p)| neg || p.num.is_zero());
-        json!({
+        // Robustness searches Byzantine sets on top of the attack search: past its size limit
+        // the attack answer stands and robustness says why it is missing.
+        let (robust, why) = match robustness(&e) {
+            Ok(r) => (Some(r.render()), None),
+            Err(restake_risk::RiskError::TooLarge { what, count, max }) => {
+                (None, Some(format!("not computed: {what} {count} > {max}")))
+            }
+            Err(other) => return Err(other.to_string()),
+        };
+        let mut v = json!({
             "model": "elastic",
             "secure": secure,
             "maxAttackProfit": profit,
-            "robustness": robustness(&e).map_err(|e| e.to_string())?.render(),
-        })
+            "robustness": robust,
+        });
+        if let (Some(why), Some(obj)) = (why, v.as_object_mut()) {
+            obj.insert("robustnessNote".into(), json!(why));
+        }
+        v
     };
     if a.json {
         println!(

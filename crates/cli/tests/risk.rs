@@ -242,3 +242,50 @@ fn simulate_price_paths_reports_a_loss_distribution_and_refuses_bad_parameters()
         );
     }
 }
+
+#[test]
+fn elastic_networks_past_the_robustness_limit_still_get_their_exact_attack() {
+    // 20 validators of stake 10 allocate 6 to each of 10 services (θ = 1/2, prize 34): too many
+    // Byzantine sets for robustness (10 + 20 > 28), but the attack search is exact.
+    let services: Vec<Value> = (0..10)
+        .map(|j| serde_json::json!({"id": format!("s{j}"), "pfc": "34", "theta": "1/2"}))
+        .collect();
+    let validators: Vec<Value> = (0..20)
+        .map(|i| {
+            let allocations: serde_json::Map<String, Value> = (0..10)
+                .map(|j| (format!("s{j}"), Value::from("6")))
+                .collect();
+            serde_json::json!({"id": format!("v{i}"), "stake": "10", "allocations": allocations})
+        })
+        .collect();
+    let dir = std::env::temp_dir().join(format!("restake-elastic-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("wide.json");
+    std::fs::write(
+        &file,
+        serde_json::json!({"services": services, "validators": validators}).to_string(),
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args([
+            "risk",
+            "elastic",
+            "--input",
+            file.to_str().unwrap(),
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Each service needs 60 units, all ten 600: a saturated validator commits 60 units for its
+    // stake of 10, so ten of them cover everything for 100 and the attack earns 340 − 100 = 240.
+    assert_eq!(v["maxAttackProfit"], "240");
+    assert_eq!(v["secure"], false);
+    assert_eq!(v["robustness"], Value::Null);
+    assert!(v["robustnessNote"].as_str().unwrap().contains("28"));
+}

@@ -78,6 +78,37 @@ fn exhaustive(bencher: Bencher, v: usize) {
     bencher.bench(|| black_box(analyze(&g, &Options::default()).unwrap()));
 }
 
+/// An elastic network of `validators` validators and 10 services: stakes 1–100, each validator
+/// allocating 0–100% of its stake to each service (degree about 5), θ = 1/2, prizes near the
+/// cost of corrupting one service.
+fn elastic_network(validators: usize, seed: u64) -> restake_risk::elastic::Elastic {
+    use alloy_primitives::U256;
+    let mut r = Lcg(seed);
+    let stake: Vec<u64> = (0..validators).map(|_| 1 + r.next(100)).collect();
+    let alloc: Vec<Vec<U256>> = stake
+        .iter()
+        .map(|s| (0..10).map(|_| U256::from(s * r.next(101) / 100)).collect())
+        .collect();
+    let pfc = (0..10)
+        .map(|j| {
+            let w: u64 = alloc.iter().map(|row| row[j].to::<u64>()).sum();
+            U256::from(w * (30 + r.next(41)) / 100)
+        })
+        .collect();
+    restake_risk::elastic::Elastic {
+        stake: stake.iter().map(|s| U256::from(*s)).collect(),
+        pfc,
+        theta: vec![(U256::from(1), U256::from(2)); 10],
+        alloc,
+    }
+}
+
+#[divan::bench(args = [12, 16, 20, 22])]
+fn elastic_attack(bencher: Bencher, v: usize) {
+    let e = elastic_network(v, 13);
+    bencher.bench(|| black_box(restake_risk::elastic::max_attack_profit(&e).unwrap()));
+}
+
 fn timed(g: &Graph, opts: &Options) -> Duration {
     let t = Instant::now();
     black_box(analyze(g, opts).unwrap());
@@ -86,7 +117,9 @@ fn timed(g: &Graph, opts: &Options) -> Duration {
 
 fn main() {
     divan::main();
-    if !std::env::args().any(|a| a == "--bench") {
+    // The single runs below take minutes; a filtered run (`-- elastic`) skips them.
+    let filtered = std::env::args().skip(1).any(|a| !a.starts_with('-'));
+    if !std::env::args().any(|a| a == "--bench") || filtered {
         return;
     }
     let limit = Duration::from_secs(10);

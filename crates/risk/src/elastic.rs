@@ -10,16 +10,15 @@
 //! - [`symmetric_min_stake`]: the closed form for fully symmetric networks (`n` validators and
 //!   `n` services, equal stakes, allocations `dσ/n`): the least stake per validator that keeps the
 //!   network secure once `b` services are Byzantine, `None` when no finite stake suffices.
-//! - [`max_attack_profit`] for small general networks: for each set of attacked services and
-//!   each set of validators that lose their whole stake, the rest of the attack is a flow
-//!   problem (validators whose load stays under their stake pay exactly what they commit), so
-//!   the optimum is exact. [`robustness`] searches Byzantine sets on top of it.
+//! - [`max_attack_profit`] for general networks of up to 24 validators (any number of services):
+//!   once the set of validators that lose their whole stake is fixed, the others pay exactly
+//!   what they commit and every service's cost is its remaining deficit, so the best attack is
+//!   one pass over those sets. [`robustness`] searches Byzantine sets on top of it.
 // Indices run over the network's own vectors (validators `0..σ.len()`, services `0..π.len()`,
 // the chosen lists built from them), so indexing cannot go out of range.
 #![allow(clippy::indexing_slicing)]
 
 use crate::error::RiskError;
-use crate::flow::Network;
 use crate::number::{Frac, lcm};
 use alloy_primitives::U256;
 
@@ -130,8 +129,15 @@ pub struct Elastic {
     pub alloc: Vec<Vec<U256>>,
 }
 
-/// Most validators and services [`max_attack_profit`] enumerates.
-pub const MAX_ELASTIC: usize = 12;
+/// Most validators [`max_attack_profit`] enumerates (`2^n` sets of saturated validators).
+pub const MAX_ELASTIC_VALIDATORS: usize = 24;
+
+/// Most services [`robustness`] enumerates Byzantine sets of (each set runs
+/// [`max_attack_profit`]); with `n` validators it also needs `services + n ≤` [`MAX_ROBUSTNESS_WORK`].
+pub const MAX_ROBUSTNESS_SERVICES: usize = 16;
+
+/// Most `services + validators` for [`robustness`] (`2^(services + validators)` steps).
+pub const MAX_ROBUSTNESS_WORK: usize = 28;
 
 impl Elastic {
     /// The network after the `byzantine` services slashed their allocations (stretch rule).
@@ -168,95 +174,117 @@ impl Elastic {
     }
 }
 
-/// The most profitable attack's profit (signed: `(negative, |profit|)` scaled by `scale`), over
-/// non-empty sets of surviving services with a prize. Exact for up to [`MAX_ELASTIC`] validators
-/// and services.
+/// The most profitable attack's profit (signed: `(negative, |profit|)`), over non-empty sets of
+/// surviving services. Exact for up to [`MAX_ELASTIC_VALIDATORS`] validators and any number of
+/// services.
+///
+/// An attack's cost is `Σ_i min(σ_i, Σ_j x_ij)`, the least over sets `F` of *saturated*
+/// validators of `σ(F) + Σ_{i∉F} Σ_j x_ij`. So the best attack is the best over `F` of: every
+/// validator in `F` commits all it allocated to the attacked services for nothing more, the
+/// others pay per unit, and each attacked service `j` costs its deficit
+/// `D_j = max(0, θ_j W_j − Σ_{i∈F} w_ij)` (the others' allocations always suffice, since
+/// `θ_j ≤ 1`). For a given `F` the best services are those worth more than their deficit (or the
+/// single best one when none is): `max_F [Σ_j max(0, π_j − D_j) − σ(F)]`. The sets `F` are
+/// visited in Gray-code order, one validator in or out per step.
 pub fn max_attack_profit(e: &Elastic) -> Result<Option<(bool, Frac)>, RiskError> {
     let nv = e.stake.len();
     let ns = e.pfc.len();
-    if nv > MAX_ELASTIC || ns > MAX_ELASTIC {
+    if nv > MAX_ELASTIC_VALIDATORS {
         return Err(RiskError::TooLarge {
-            what: "elastic validators or services",
-            count: nv.max(ns),
-            max: MAX_ELASTIC,
+            what: "elastic validators",
+            count: nv,
+            max: MAX_ELASTIC_VALIDATORS,
         });
     }
-    // Scale thresholds to integers: need_j = θ_j W_j, kept as a fraction over a common q.
+    if ns == 0 {
+        return Ok(None);
+    }
+    // Scale thresholds to integers: need_j = θ_j W_j, everything in units of 1/q.
     let mut q = U256::from(1);
     for (_, d) in &e.theta {
         q = lcm(q, *d)?;
     }
-    let mut best: Option<(bool, U256)> = None; // (negative, |profit|) in units of 1/q
-    for services in 1u32..(1u32 << ns) {
-        let chosen: Vec<usize> = (0..ns).filter(|j| services & (1 << j) != 0).collect();
-        let prize = chosen
-            .iter()
-            .fold(U256::ZERO, |a, j| a.saturating_add(e.pfc[*j]));
-        // need_j · q
-        let mut need = Vec::with_capacity(chosen.len());
-        for j in &chosen {
-            let w: U256 = (0..nv).fold(U256::ZERO, |a, i| a.saturating_add(e.alloc[i][*j]));
-            let (p, d) = e.theta[*j];
-            let scaled = w
-                .checked_mul(p)
+    let scaled = |x: U256| x.checked_mul(q).ok_or(RiskError::Overflow);
+    let mut need = Vec::with_capacity(ns);
+    for j in 0..ns {
+        let w: U256 = (0..nv)
+            .try_fold(U256::ZERO, |a, i| a.checked_add(e.alloc[i][j]))
+            .ok_or(RiskError::Overflow)?;
+        let (p, d) = e.theta[j];
+        need.push(
+            w.checked_mul(p)
                 .and_then(|x| x.checked_mul(q.checked_div(d).unwrap_or_default()))
-                .ok_or(RiskError::Overflow)?;
-            need.push(scaled);
-        }
-        for saturated in 0u32..(1u32 << nv) {
-            // Saturated validators commit everything they allocated and pay their stake.
-            let mut cost = U256::ZERO;
-            let mut rest = need.clone();
-            for i in (0..nv).filter(|i| saturated & (1 << i) != 0) {
-                cost = cost.saturating_add(e.stake[i].saturating_mul(q));
-                for (k, j) in chosen.iter().enumerate() {
-                    rest[k] = rest[k].saturating_sub(e.alloc[i][*j].saturating_mul(q));
-                }
+                .ok_or(RiskError::Overflow)?,
+        );
+    }
+    let prize: Vec<U256> = e.pfc.iter().map(|p| scaled(*p)).collect::<Result<_, _>>()?;
+    let stake: Vec<U256> = e
+        .stake
+        .iter()
+        .map(|s| scaled(*s))
+        .collect::<Result<_, _>>()?;
+    let alloc: Vec<Vec<U256>> = e
+        .alloc
+        .iter()
+        .map(|row| row.iter().map(|w| scaled(*w)).collect::<Result<_, _>>())
+        .collect::<Result<_, _>>()?;
+    // Σ_{i∈F} w_ij and σ(F), updated one validator at a time.
+    let mut committed = vec![U256::ZERO; ns];
+    let mut sigma = U256::ZERO;
+    let mut best: Option<(bool, U256)> = None;
+    let steps = 1u64
+        .checked_shl(u32::try_from(nv).unwrap_or(u32::MAX))
+        .unwrap_or(0);
+    for step in 0..steps {
+        if step > 0 {
+            // Gray code: the validator whose bit flips between step − 1 and step.
+            let i = step.trailing_zeros() as usize;
+            let entering = (step ^ (step >> 1)) & (1 << i) != 0;
+            for (c, w) in committed.iter_mut().zip(&alloc[i]) {
+                *c = if entering {
+                    c.saturating_add(*w)
+                } else {
+                    c.saturating_sub(*w)
+                };
             }
-            let total_need = rest.iter().fold(U256::ZERO, |a, x| a.saturating_add(*x));
-            // The others pay what they commit, at most their stake each: a flow from services
-            // (demand `rest`) through allocations (capacity `w q`) to validators (`σ q`).
-            let free: Vec<usize> = (0..nv).filter(|i| saturated & (1 << i) == 0).collect();
-            let src = chosen.len().saturating_add(free.len());
-            let sink = src.saturating_add(1);
-            let mut net = Network::new(sink.saturating_add(1));
-            for (k, r) in rest.iter().enumerate() {
-                net.add(src, k, *r);
-                for (f, i) in free.iter().enumerate() {
-                    net.add(
-                        k,
-                        chosen.len().saturating_add(f),
-                        e.alloc[*i][chosen[k]].saturating_mul(q),
-                    );
-                }
-            }
-            for (f, i) in free.iter().enumerate() {
-                net.add(
-                    chosen.len().saturating_add(f),
-                    sink,
-                    e.stake[*i].saturating_mul(q),
-                );
-            }
-            if net.max_flow(src, sink) < total_need {
-                continue;
-            }
-            cost = cost.saturating_add(total_need);
-            let prize_q = prize.saturating_mul(q);
-            let candidate = if prize_q >= cost {
-                (false, prize_q.saturating_sub(cost))
+            sigma = if entering {
+                sigma.saturating_add(stake[i])
             } else {
-                (true, cost.saturating_sub(prize_q))
+                sigma.saturating_sub(stake[i])
             };
-            let better = match (best, candidate) {
-                (None, _) => true,
-                (Some((true, b)), (true, c)) => c < b,
-                (Some((true, _)), (false, _)) => true,
-                (Some((false, _)), (true, _)) => false,
-                (Some((false, b)), (false, c)) => c > b,
-            };
-            if better {
-                best = Some(candidate);
+        }
+        // Gain of each service: π_j − D_j, signed.
+        let mut gain = U256::ZERO;
+        let mut any_paying = false;
+        let mut least_loss: Option<U256> = None;
+        for j in 0..ns {
+            let deficit = need[j].saturating_sub(committed[j]);
+            if prize[j] >= deficit {
+                any_paying = true;
+                gain = gain.saturating_add(prize[j].saturating_sub(deficit));
+            } else {
+                let loss = deficit.saturating_sub(prize[j]);
+                least_loss = Some(least_loss.map_or(loss, |l| l.min(loss)));
             }
+        }
+        let candidate = if any_paying {
+            if gain >= sigma {
+                (false, gain.saturating_sub(sigma))
+            } else {
+                (true, sigma.saturating_sub(gain))
+            }
+        } else {
+            (true, least_loss.unwrap_or_default().saturating_add(sigma))
+        };
+        let better = match (best, candidate) {
+            (None, _) => true,
+            (Some((true, b)), (true, c)) => c < b,
+            (Some((true, _)), (false, _)) => true,
+            (Some((false, _)), (true, _)) => false,
+            (Some((false, b)), (false, c)) => c > b,
+        };
+        if better {
+            best = Some(candidate);
         }
     }
     best.map(|(neg, v)| Ok((neg, Frac::new(v, q)?))).transpose()
@@ -266,6 +294,21 @@ pub fn max_attack_profit(e: &Elastic) -> Result<Option<(bool, Frac)>, RiskError>
 /// which some attack has positive profit, or every service is Byzantine.
 pub fn robustness(e: &Elastic) -> Result<Frac, RiskError> {
     let ns = e.pfc.len();
+    if ns > MAX_ROBUSTNESS_SERVICES {
+        return Err(RiskError::TooLarge {
+            what: "elastic services for robustness",
+            count: ns,
+            max: MAX_ROBUSTNESS_SERVICES,
+        });
+    }
+    let work = ns.saturating_add(e.stake.len());
+    if work > MAX_ROBUSTNESS_WORK {
+        return Err(RiskError::TooLarge {
+            what: "elastic services + validators for robustness",
+            count: work,
+            max: MAX_ROBUSTNESS_WORK,
+        });
+    }
     let weights: Vec<Frac> = (0..ns)
         .map(|j| Frac::new(e.pfc[j].saturating_mul(e.theta[j].1), e.theta[j].0))
         .collect::<Result<_, _>>()?;

@@ -12,8 +12,11 @@
 )]
 
 use alloy_primitives::U256;
+use proptest::prelude::*;
 use restake_risk::elastic::{Elastic, max_attack_profit, robustness, symmetric_min_stake};
-use restake_risk::number::Frac;
+use restake_risk::error::RiskError;
+use restake_risk::flow::Network;
+use restake_risk::number::{Frac, lcm};
 use serde_json::Value;
 
 fn vectors() -> Vec<Value> {
@@ -114,4 +117,173 @@ fn the_hand_checked_cell_is_exactly_nine_quarters() {
     .unwrap()
     .unwrap();
     assert_eq!(s.render(), "9/4");
+}
+
+/// The previous exact solver, kept as an independent oracle: every set of attacked services and
+/// of saturated validators, with the others' commitments solved as a capped flow.
+fn flow_oracle(e: &Elastic) -> Result<Option<(bool, Frac)>, RiskError> {
+    let nv = e.stake.len();
+    let ns = e.pfc.len();
+    // Scale thresholds to integers: need_j = θ_j W_j, kept as a fraction over a common q.
+    let mut q = U256::from(1);
+    for (_, d) in &e.theta {
+        q = lcm(q, *d)?;
+    }
+    let mut best: Option<(bool, U256)> = None; // (negative, |profit|) in units of 1/q
+    for services in 1u32..(1u32 << ns) {
+        let chosen: Vec<usize> = (0..ns).filter(|j| services & (1 << j) != 0).collect();
+        let prize = chosen
+            .iter()
+            .fold(U256::ZERO, |a, j| a.saturating_add(e.pfc[*j]));
+        // need_j · q
+        let mut need = Vec::with_capacity(chosen.len());
+        for j in &chosen {
+            let w: U256 = (0..nv).fold(U256::ZERO, |a, i| a.saturating_add(e.alloc[i][*j]));
+            let (p, d) = e.theta[*j];
+            let scaled = w
+                .checked_mul(p)
+                .and_then(|x| x.checked_mul(q.checked_div(d).unwrap_or_default()))
+                .ok_or(RiskError::Overflow)?;
+            need.push(scaled);
+        }
+        for saturated in 0u32..(1u32 << nv) {
+            // Saturated validators commit everything they allocated and pay their stake.
+            let mut cost = U256::ZERO;
+            let mut rest = need.clone();
+            for i in (0..nv).filter(|i| saturated & (1 << i) != 0) {
+                cost = cost.saturating_add(e.stake[i].saturating_mul(q));
+                for (k, j) in chosen.iter().enumerate() {
+                    rest[k] = rest[k].saturating_sub(e.alloc[i][*j].saturating_mul(q));
+                }
+            }
+            let total_need = rest.iter().fold(U256::ZERO, |a, x| a.saturating_add(*x));
+            // The others pay what they commit, at most their stake each: a flow from services
+            // (demand `rest`) through allocations (capacity `w q`) to validators (`σ q`).
+            let free: Vec<usize> = (0..nv).filter(|i| saturated & (1 << i) == 0).collect();
+            let src = chosen.len().saturating_add(free.len());
+            let sink = src.saturating_add(1);
+            let mut net = Network::new(sink.saturating_add(1));
+            for (k, r) in rest.iter().enumerate() {
+                net.add(src, k, *r);
+                for (f, i) in free.iter().enumerate() {
+                    net.add(
+                        k,
+                        chosen.len().saturating_add(f),
+                        e.alloc[*i][chosen[k]].saturating_mul(q),
+                    );
+                }
+            }
+            for (f, i) in free.iter().enumerate() {
+                net.add(
+                    chosen.len().saturating_add(f),
+                    sink,
+                    e.stake[*i].saturating_mul(q),
+                );
+            }
+            if net.max_flow(src, sink) < total_need {
+                continue;
+            }
+            cost = cost.saturating_add(total_need);
+            let prize_q = prize.saturating_mul(q);
+            let candidate = if prize_q >= cost {
+                (false, prize_q.saturating_sub(cost))
+            } else {
+                (true, cost.saturating_sub(prize_q))
+            };
+            let better = match (best, candidate) {
+                (None, _) => true,
+                (Some((true, b)), (true, c)) => c < b,
+                (Some((true, _)), (false, _)) => true,
+                (Some((false, _)), (true, _)) => false,
+                (Some((false, b)), (false, c)) => c > b,
+            };
+            if better {
+                best = Some(candidate);
+            }
+        }
+    }
+    best.map(|(neg, v)| Ok((neg, Frac::new(v, q)?))).transpose()
+}
+
+fn network() -> impl Strategy<Value = Elastic> {
+    (1usize..=5, 1usize..=4).prop_flat_map(|(nv, ns)| {
+        (
+            proptest::collection::vec(1u64..20, nv),
+            proptest::collection::vec(
+                (
+                    0u64..30,
+                    prop_oneof![Just((1u64, 2u64)), Just((2, 3)), Just((1, 1)), Just((1, 3))],
+                ),
+                ns,
+            ),
+            proptest::collection::vec(proptest::collection::vec(0u64..=100, ns), nv),
+        )
+            .prop_map(|(stakes, services, pct)| Elastic {
+                stake: stakes.iter().map(|s| U256::from(*s)).collect(),
+                pfc: services.iter().map(|(p, _)| U256::from(*p)).collect(),
+                theta: services
+                    .iter()
+                    .map(|(_, (p, q))| (U256::from(*p), U256::from(*q)))
+                    .collect(),
+                // w_ij ≤ σ_i: a percentage of the stake, rounded down.
+                alloc: pct
+                    .iter()
+                    .zip(&stakes)
+                    .map(|(row, s)| row.iter().map(|p| U256::from(s * p / 100)).collect())
+                    .collect(),
+            })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn the_one_pass_elastic_solver_agrees_with_the_flow_oracle(e in network()) {
+        prop_assert_eq!(max_attack_profit(&e).unwrap(), flow_oracle(&e).unwrap());
+        // And after any one service turns Byzantine (the stretch rule applied).
+        for b in 0..e.pfc.len() {
+            let after = e.after_byzantine(&[b]);
+            prop_assert_eq!(max_attack_profit(&after).unwrap(), flow_oracle(&after).unwrap());
+        }
+    }
+}
+
+#[test]
+fn a_twenty_validator_elastic_network_is_solved_exactly() {
+    // 20 validators of stake 10 allocate 6 to each of 3 services (degree 1.8); θ = 1/2 of a
+    // service's 120 is 60. A validator that commits everything (18 units) pays only its stake 10,
+    // so attacking all three (180 units) costs least with ten saturated validators: 100. One
+    // service alone costs 60 (saturating does not help), two cost 100 (ten saturated give 120).
+    let e = Elastic {
+        stake: vec![U256::from(10); 20],
+        pfc: vec![U256::from(34); 3],
+        theta: vec![(U256::from(1), U256::from(2)); 3],
+        alloc: vec![vec![U256::from(6); 3]; 20],
+    };
+    // 3 · 34 = 102 > 100: an attack on all three pays 2.
+    assert_eq!(
+        max_attack_profit(&e).unwrap(),
+        Some((false, Frac::int(U256::from(2))))
+    );
+    let safe = Elastic {
+        pfc: vec![U256::from(33); 3],
+        ..e.clone()
+    };
+    // 99 < 100, and one or two services cost at least as much per prize: secure, best −1.
+    assert_eq!(
+        max_attack_profit(&safe).unwrap(),
+        Some((true, Frac::int(U256::from(1))))
+    );
+    let too_many = Elastic {
+        stake: vec![U256::from(10); 25],
+        alloc: vec![vec![U256::from(6); 3]; 25],
+        ..e
+    };
+    assert!(
+        max_attack_profit(&too_many)
+            .unwrap_err()
+            .to_string()
+            .contains("too large")
+    );
 }
