@@ -70,6 +70,61 @@ impl Books {
             Rounding::Down,
         )
     }
+    /// The checks every way into a vault shares, in this order: `value` is positive and at least
+    /// `minDepositValue`; the shares it mints are positive and at least `min_shares_out`; asset
+    /// `i`'s holding plus `added` (its own units) stays within its cap, and `A + value` within the
+    /// total cap. Returns the shares.
+    pub(super) fn deposit_shares(
+        &self,
+        params: &VaultParams,
+        i: usize,
+        added: U256,
+        value: U256,
+        min_shares_out: U256,
+    ) -> Result<U256, Error> {
+        if value < params.min_deposit_value || value.is_zero() {
+            return Err(VaultError::BelowMinimumDeposit {
+                value,
+                min: params.min_deposit_value,
+            }
+            .into());
+        }
+        let shares = self.shares_for(value)?;
+        if shares.is_zero() {
+            return Err(VaultError::ZeroOutput.into());
+        }
+        if shares < min_shares_out {
+            return Err(VaultError::SlippageShares {
+                shares,
+                min: min_shares_out,
+            }
+            .into());
+        }
+        let holding_after = math::add(
+            self.assets.get(i).map(|h| h.total).unwrap_or_default(),
+            added,
+        )?;
+        if let Some(cap) = params.asset_caps.get(i)
+            && holding_after > *cap
+        {
+            return Err(VaultError::CapExceeded {
+                cap: "asset",
+                after: holding_after,
+                limit: *cap,
+            }
+            .into());
+        }
+        let total_after = math::add(self.total_assets, value)?;
+        if total_after > params.total_cap_value {
+            return Err(VaultError::CapExceeded {
+                cap: "total",
+                after: total_after,
+                limit: params.total_cap_value,
+            }
+            .into());
+        }
+        Ok(shares)
+    }
 }
 
 /// Tokens (or wei, for native ETH: one share is one wei) that `shares` of `strategy` stand for.

@@ -53,44 +53,7 @@ pub fn deposit_into_vault(
     }
     let b = accrue_fee(ex, &mut v)?;
     let value = value_of(amount, asset.rate_wad)?;
-    if value < v.params.min_deposit_value || value.is_zero() {
-        return Err(VaultError::BelowMinimumDeposit {
-            value,
-            min: v.params.min_deposit_value,
-        }
-        .into());
-    }
-    let shares = b.shares_for(value)?;
-    if shares.is_zero() {
-        return Err(VaultError::ZeroOutput.into());
-    }
-    if shares < min_shares_out {
-        return Err(VaultError::SlippageShares {
-            shares,
-            min: min_shares_out,
-        }
-        .into());
-    }
-    let holding_after = math::add(b.assets.get(i).map(|h| h.total).unwrap_or_default(), amount)?;
-    if let Some(cap) = v.params.asset_caps.get(i)
-        && holding_after > *cap
-    {
-        return Err(VaultError::CapExceeded {
-            cap: "asset",
-            after: holding_after,
-            limit: *cap,
-        }
-        .into());
-    }
-    let total_after = math::add(b.total_assets, value)?;
-    if total_after > v.params.total_cap_value {
-        return Err(VaultError::CapExceeded {
-            cap: "total",
-            after: total_after,
-            limit: v.params.total_cap_value,
-        }
-        .into());
-    }
+    let shares = b.deposit_shares(&v.params, i, amount, value, min_shares_out)?;
     tokens::move_tokens(ex, &token, &sender, &vault, amount)?;
     let a = v.asset_mut(i)?;
     a.idle = math::add(a.idle, amount)?;

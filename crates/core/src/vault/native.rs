@@ -122,45 +122,9 @@ pub fn deposit_validators_into_vault(
         .state
         .withdrawable_shares(&d.account, &BEACON_CHAIN_ETH_STRATEGY)?;
     let value = math::sub(after, before)?;
-    if value < v.params.min_deposit_value || value.is_zero() {
-        return Err(VaultError::BelowMinimumDeposit {
-            value,
-            min: v.params.min_deposit_value,
-        }
-        .into());
-    }
-    let shares = b.shares_for(value)?;
-    if shares.is_zero() {
-        return Err(VaultError::ZeroOutput.into());
-    }
-    if shares < min_shares_out {
-        return Err(VaultError::SlippageShares {
-            shares,
-            min: min_shares_out,
-        }
-        .into());
-    }
     let i = v.asset_index(&BEACON_CHAIN_ETH_STRATEGY)?;
-    let holding_after = math::add(b.assets.get(i).map(|h| h.total).unwrap_or_default(), value)?;
-    if let Some(cap) = v.params.asset_caps.get(i)
-        && holding_after > *cap
-    {
-        return Err(VaultError::CapExceeded {
-            cap: "asset",
-            after: holding_after,
-            limit: *cap,
-        }
-        .into());
-    }
-    let total_after = math::add(b.total_assets, value)?;
-    if total_after > v.params.total_cap_value {
-        return Err(VaultError::CapExceeded {
-            cap: "total",
-            after: total_after,
-            limit: v.params.total_cap_value,
-        }
-        .into());
-    }
+    // One wei of native ETH is one unit of the asset and of value.
+    let shares = b.deposit_shares(&v.params, i, value, value, min_shares_out)?;
     mint_lrt(ex, &v, recipient, shares)?;
     refresh_tracked(ex, &mut v)?;
     save(ex, &v);
