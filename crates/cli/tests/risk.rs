@@ -22,6 +22,22 @@ fn vectors() -> Vec<Value> {
     v["cases"].as_array().unwrap().clone()
 }
 
+/// `restake risk <args> --json`, which must succeed, parsed.
+fn risk_json(args: &[&str]) -> Value {
+    let out = Command::new(BIN)
+        .arg("risk")
+        .args(args)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn analyze(case: &Value, psi: Option<&str>) -> (bool, Value, String) {
     let dir = std::env::temp_dir().join(format!("restake-risk-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -107,22 +123,7 @@ fn the_elastic_command_answers_ev1_and_the_symmetric_table() {
         ),
     )
     .unwrap();
-    let out = Command::new(BIN)
-        .args([
-            "risk",
-            "elastic",
-            "--input",
-            file.to_str().unwrap(),
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = risk_json(&["elastic", "--input", file.to_str().unwrap()]);
     assert_eq!(v["secure"], true);
     assert_eq!(v["maxAttackProfit"], "-1");
     assert_eq!(v["robustness"], "1/3");
@@ -266,22 +267,7 @@ fn elastic_networks_past_the_robustness_limit_still_get_their_exact_attack() {
         serde_json::json!({"services": services, "validators": validators}).to_string(),
     )
     .unwrap();
-    let out = Command::new(BIN)
-        .args([
-            "risk",
-            "elastic",
-            "--input",
-            file.to_str().unwrap(),
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = risk_json(&["elastic", "--input", file.to_str().unwrap()]);
     // Each service needs 60 units, all ten 600: a saturated validator commits 60 units for its
     // stake of 10, so ten of them cover everything for 100 and the attack earns 340 − 100 = 240.
     assert_eq!(v["maxAttackProfit"], "240");

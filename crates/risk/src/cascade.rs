@@ -45,20 +45,10 @@ pub struct Cascade {
     pub fallen: Vec<String>,
 }
 
-/// The graph without the validators in `gone` and the services in `fallen` (by index): a
-/// corrupted service pays its profit once.
-fn without(g: &Graph, gone: &[usize], fallen: &[usize]) -> Result<Graph, RiskError> {
-    let keep: Vec<usize> = (0..g.stake.len()).filter(|v| !gone.contains(v)).collect();
-    let validators: Vec<serde_json::Value> = keep
-        .iter()
-        .filter_map(|v| {
-            Some(serde_json::json!({
-                "id": g.validator_ids.get(*v)?,
-                "stake": Frac::new(*g.stake.get(*v)?, g.scale).ok()?.render(),
-            }))
-        })
-        .collect();
-    let services: Vec<serde_json::Value> = (0..g.members.len())
+/// `g`'s services in the input format, without those in `fallen` and without the validators in
+/// `gone` (by index).
+fn services_json(g: &Graph, gone: &[usize], fallen: &[usize]) -> Vec<serde_json::Value> {
+    (0..g.members.len())
         .filter(|s| !fallen.contains(s))
         .filter_map(|s| {
             let (p, q) = g.alpha.get(s)?;
@@ -72,7 +62,23 @@ fn without(g: &Graph, gone: &[usize], fallen: &[usize]) -> Result<Graph, RiskErr
                     .collect::<Vec<_>>(),
             }))
         })
+        .collect()
+}
+
+/// The graph without the validators in `gone` and the services in `fallen` (by index): a
+/// corrupted service pays its profit once.
+fn without(g: &Graph, gone: &[usize], fallen: &[usize]) -> Result<Graph, RiskError> {
+    let keep: Vec<usize> = (0..g.stake.len()).filter(|v| !gone.contains(v)).collect();
+    let validators: Vec<serde_json::Value> = keep
+        .iter()
+        .filter_map(|v| {
+            Some(serde_json::json!({
+                "id": g.validator_ids.get(*v)?,
+                "stake": Frac::new(*g.stake.get(*v)?, g.scale).ok()?.render(),
+            }))
+        })
         .collect();
+    let services = services_json(g, gone, fallen);
     Graph::from_json(&serde_json::json!({ "services": services, "validators": validators }))
 }
 
@@ -198,19 +204,7 @@ pub fn reprice(g: &Graph, prices: &[Frac]) -> Result<Graph, RiskError> {
             "stake": value.render(),
         }));
     }
-    let services: Vec<serde_json::Value> = (0..g.members.len())
-        .filter_map(|s| {
-            let (p, q) = g.alpha.get(s)?;
-            Some(serde_json::json!({
-                "id": g.service_ids.get(s)?,
-                "pfc": Frac::new(*g.pfc.get(s)?, g.scale).ok()?.render(),
-                "alpha": Frac::new(*p, *q).ok()?.render(),
-                "validators": g.members.get(s)?.iter()
-                    .filter_map(|v| g.validator_ids.get(*v))
-                    .collect::<Vec<_>>(),
-            }))
-        })
-        .collect();
+    let services = services_json(g, &[], &[]);
     Graph::from_json(&serde_json::json!({ "services": services, "validators": validators }))
 }
 

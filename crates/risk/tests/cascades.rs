@@ -240,6 +240,17 @@ struct Small {
     shock: Vec<bool>,
 }
 
+fn small_graph(c: &Small) -> Graph {
+    let v = json!({
+        "services": c.services.iter().enumerate().map(|(i, (pfc, (p, q), m))| json!({
+            "id": format!("s{i}"), "pfc": pfc.to_string(), "alpha": format!("{p}/{q}"),
+            "validators": m.iter().map(|x| format!("v{x}")).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "validators": c.stakes.iter().enumerate().map(|(i, s)| json!({"id": format!("v{i}"), "stake": s.to_string()})).collect::<Vec<_>>(),
+    });
+    Graph::from_json(&v).unwrap()
+}
+
 fn small() -> impl Strategy<Value = Small> {
     (2usize..=6, 1usize..=4).prop_flat_map(|(nv, ns)| {
         (
@@ -267,14 +278,7 @@ proptest! {
 
     #[test]
     fn a_simulated_cascade_never_loses_more_than_the_exact_worst_case(c in small()) {
-        let v = json!({
-            "services": c.services.iter().enumerate().map(|(i, (pfc, (p, q), m))| json!({
-                "id": format!("s{i}"), "pfc": pfc.to_string(), "alpha": format!("{p}/{q}"),
-                "validators": m.iter().map(|x| format!("v{x}")).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>(),
-            "validators": c.stakes.iter().enumerate().map(|(i, s)| json!({"id": format!("v{i}"), "stake": s.to_string()})).collect::<Vec<_>>(),
-        });
-        let g = Graph::from_json(&v).unwrap();
+        let g = small_graph(&c);
         let shock: Vec<usize> = c.shock.iter().enumerate().filter(|(_, s)| **s).map(|(i, _)| i).collect();
         let cascade = simulate(&g, &shock, &Options::default()).unwrap();
         // ψ = the shock's own share of the stake.
@@ -348,14 +352,7 @@ proptest! {
         c in small(),
         moves in proptest::collection::vec((1u64..=9, 1u64..=19), 1..5),
     ) {
-        let v = json!({
-            "services": c.services.iter().enumerate().map(|(i, (pfc, (p, q), m))| json!({
-                "id": format!("s{i}"), "pfc": pfc.to_string(), "alpha": format!("{p}/{q}"),
-                "validators": m.iter().map(|x| format!("v{x}")).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>(),
-            "validators": c.stakes.iter().enumerate().map(|(i, s)| json!({"id": format!("v{i}"), "stake": s.to_string()})).collect::<Vec<_>>(),
-        });
-        let g = Graph::from_json(&v).unwrap();
+        let g = small_graph(&c);
         let steps: Vec<Vec<Frac>> = moves.iter().map(|(n, d)| vec![f(&format!("{n}/{d}"))]).collect();
         let lowest = *steps.iter().map(|p| &p[0]).min_by(|a, b| a.cmp_frac(b)).unwrap();
         let cascade = simulate_prices(&g, &steps, &Options::default()).unwrap();
