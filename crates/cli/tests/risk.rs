@@ -22,6 +22,16 @@ fn vectors() -> Vec<Value> {
     v["cases"].as_array().unwrap().clone()
 }
 
+/// The DR24 case `id` written to its own file.
+fn vector_file(id: &str) -> std::path::PathBuf {
+    let case = vectors().into_iter().find(|c| c["id"] == id).unwrap();
+    let dir = std::env::temp_dir().join(format!("restake-case-{}-{id}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("{id}.json"));
+    std::fs::write(&file, serde_json::to_string(&case).unwrap()).unwrap();
+    file
+}
+
 /// `restake risk <args> --json`, which must succeed, parsed.
 fn risk_json(args: &[&str]) -> Value {
     let out = Command::new(BIN)
@@ -150,29 +160,14 @@ fn the_elastic_command_answers_ev1_and_the_symmetric_table() {
 
 #[test]
 fn simulate_shows_the_cascade_after_a_shock() {
-    let case = vectors().into_iter().find(|c| c["id"] == "TV1").unwrap();
-    let dir = std::env::temp_dir().join(format!("restake-sim-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("tv1.json");
-    std::fs::write(&file, serde_json::to_string(&case).unwrap()).unwrap();
-    let out = Command::new(BIN)
-        .args([
-            "risk",
-            "simulate",
-            "--input",
-            file.to_str().unwrap(),
-            "--shock",
-            "a",
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let file = vector_file("TV1");
+    let v = risk_json(&[
+        "simulate",
+        "--input",
+        file.to_str().unwrap(),
+        "--shock",
+        "a",
+    ]);
     assert_eq!(v["totalLoss"], "1");
     assert_eq!(v["rounds"][0]["validators"][0], "b");
     let bad = Command::new(BIN)
@@ -192,11 +187,7 @@ fn simulate_shows_the_cascade_after_a_shock() {
 
 #[test]
 fn simulate_price_paths_reports_a_loss_distribution_and_refuses_bad_parameters() {
-    let case = vectors().into_iter().find(|c| c["id"] == "TV2").unwrap();
-    let dir = std::env::temp_dir().join(format!("restake-price-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("tv2.json");
-    std::fs::write(&file, serde_json::to_string(&case).unwrap()).unwrap();
+    let file = vector_file("TV2");
     let run = |extra: &[&str]| {
         let mut args = vec![
             "risk",
