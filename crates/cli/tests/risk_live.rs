@@ -91,6 +91,11 @@ fn an_undercollateralised_operator_set_shows_as_corruptible_in_the_live_report()
     assert_eq!(r["secure"], false, "{v:#}");
     assert_eq!(r["maxAttackProfit"], "10000000000000000000");
     assert_eq!(r["gammaStar"], "-1/3");
+    // Nothing needs a shock: the attack alone takes all the stake, at every tracked shock size.
+    assert_eq!(
+        v["losses"][0],
+        json!({"psi": "1/1000", "worstCaseLoss": "1", "exact": true})
+    );
     assert_eq!(v["graph"]["validators"][0]["stake"], "20000000000000000000");
     assert_eq!(
         v["graph"]["validators"][0]["collateral"],
@@ -142,6 +147,13 @@ fn an_undercollateralised_operator_set_shows_as_corruptible_in_the_live_report()
     assert_eq!(live["operators"][0]["operatorSets"], 1);
     assert_eq!(live["operators"][0]["allocated"], "20000000000000000000");
     assert_eq!(live["leaving"], json!([]));
+    // Secure with slack: no shock of up to 5% (the one node is all the stake) opens an attack.
+    for (i, psi) in ["1/1000", "1/100", "5/100"].iter().enumerate() {
+        assert_eq!(
+            live["losses"][i],
+            json!({"psi": psi, "worstCaseLoss": "0", "exact": true})
+        );
+    }
 
     // Valued at half a unit per stETH, the allocation is worth 10 against a profit of 15.
     let out = node.cli(&["risk", "report", "--price", "stETH=1/2", "--json"]);

@@ -11,7 +11,8 @@
 //! shocks can move each token on its own. A set whose operators hold no slashable stake has no
 //! nodes, so it is corruptible for free.
 //!
-//! Beside the analysis, the report says per AVS how much every one of its sets' profits could
+//! Beside the analysis, the report gives the worst-case loss after shocks of 0.1%, 1% and 5% of
+//! the stake, and says per AVS how much every one of its sets' profits could
 //! grow before an attack on any of them pays (the least per-set slack), per operator how many sets
 //! its stake is spread over, and which allocations are leaving: stake in pending deallocations,
 //! slashable until the block the deallocation takes effect.
@@ -337,6 +338,31 @@ pub fn live_report<R: StateRead>(
         })
         .collect();
 
+    // The worst-case loss at the shock sizes a dashboard tracks (0.1%, 1%, 5%).
+    let ratio = report
+        .gamma_star
+        .as_deref()
+        .and_then(signed)
+        .map(|(neg, g)| {
+            let one = Frac::int(U256::from(1));
+            if neg {
+                Frac::new(g.den.saturating_sub(g.num), g.den)
+            } else {
+                one.add(&g)
+            }
+        })
+        .transpose()?;
+    let mut losses = Vec::new();
+    for psi in ["1/1000", "1/100", "5/100"] {
+        let l = restake_risk::analysis::worst_case_loss(
+            &parsed,
+            Frac::parse(psi)?,
+            ratio,
+            &Options::default(),
+        )?;
+        losses.push(json!({ "psi": psi, "worstCaseLoss": l.worst_case_loss, "exact": l.exact }));
+    }
+
     let leaving: Vec<Value> = live
         .leaving
         .into_iter()
@@ -364,6 +390,7 @@ pub fn live_report<R: StateRead>(
         "graph": graph,
         "report": report,
         "avs": avs,
+        "losses": losses,
         "operators": operators,
         "leaving": leaving,
     }))

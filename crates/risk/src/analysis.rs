@@ -856,7 +856,9 @@ pub fn share_of(part: U256, total: U256) -> Result<Frac, RiskError> {
     Frac::new(part, total)
 }
 
-fn worst_case_loss(
+/// `R_ψ` of `g` (see [`LossReport`]): exact up to `opts.loss_validators` validators, otherwise
+/// the DR24 Theorem 1 bound when `ratio = 1 + γ*` is known and above 1.
+pub fn worst_case_loss(
     g: &Graph,
     psi: Frac,
     gamma: Option<Frac>,
