@@ -255,6 +255,27 @@ pub enum FaultKind {
 /// Longest price path (exact prices have denominators up to `q^steps`).
 pub const MAX_PRICE_STEPS: u32 = 64;
 
+/// Random-walk prices are kept on a grid of `10^-18`, rounded down after every step, so a long
+/// path keeps small exact numbers (rounding down never understates risk).
+pub const PRICE_GRID: u64 = 1_000_000_000_000_000_000;
+
+/// `⌊p · f · 10^18⌋ / 10^18`, computed over 512 bits.
+fn on_grid(p: &Frac, f: &Frac) -> Result<Frac, RiskError> {
+    use alloy_primitives::ruint::aliases::U512;
+    let grid = U512::from(PRICE_GRID);
+    let num = crate::number::wide(p.num, f.num)
+        .checked_mul(grid)
+        .ok_or(RiskError::Overflow)?;
+    let den = crate::number::wide(p.den, f.den);
+    let q = num.checked_div(den).ok_or(RiskError::Overflow)?;
+    let limbs = q.as_limbs();
+    if limbs.iter().skip(4).any(|l| *l != 0) {
+        return Err(RiskError::Overflow);
+    }
+    let q = U256::from_limbs_slice(limbs.get(..4).unwrap_or_default());
+    Frac::new(q, U256::from(PRICE_GRID))
+}
+
 /// One random price path for `g`'s collaterals (see [`FaultKind::PricePath`]).
 fn draw_path(
     g: &Graph,
@@ -282,7 +303,7 @@ fn draw_path(
             } else {
                 rng.below(U256::from(2)) == U256::from(1)
             };
-            *p = p.mul(if rises { &up } else { &down })?;
+            *p = on_grid(p, if rises { &up } else { &down })?;
         }
         path.push(prices.clone());
     }
@@ -522,18 +543,49 @@ mod tests {
         let path = draw_path(&g, v, 30, Frac::int(U256::from(1)), &mut Rng(9)).unwrap();
         assert_eq!(path.len(), 30);
         assert!(path.iter().all(|p| p[0] == p[1]));
-        // Every step is a move of exactly ±1/10 from the previous price.
+        // Every step is a move of ±1/10 from the previous price, rounded down to the grid.
+        let grid = U256::from(PRICE_GRID);
+        let floor = |x: Frac| x.num * grid / x.den;
         let mut prev = Frac::int(U256::from(1));
         for p in &path {
-            let down = prev
-                .mul(&Frac::new(U256::from(9), U256::from(10)).unwrap())
-                .unwrap();
-            let up = prev
-                .mul(&Frac::new(U256::from(11), U256::from(10)).unwrap())
-                .unwrap();
-            assert!(p[0] == down || p[0] == up);
+            let moved = |f: u64| {
+                prev.mul(&Frac::new(U256::from(f), U256::from(10)).unwrap())
+                    .unwrap()
+            };
+            assert_eq!(grid.checked_rem(p[0].den), Some(U256::ZERO), "on the grid");
+            let at = floor(p[0]);
+            assert!(
+                at == floor(moved(9)) || at == floor(moved(11)),
+                "{prev:?} -> {:?}",
+                p[0]
+            );
             prev = p[0];
         }
+    }
+
+    #[test]
+    fn a_long_path_of_small_steps_stays_exact_on_the_grid() {
+        // 64 steps of ±1/20 would need denominators of 20^64 (past 256 bits) without the grid.
+        let g = Graph::from_json_str(
+            r#"{"services":[{"id":"x","pfc":"30000000000000000000","validators":["a","b"]}],
+                "validators":[{"id":"a","stake":"32000000000000000000","collateral":"steth"},
+                              {"id":"b","stake":"32000000000000000000","collateral":"reth"}]}"#,
+        )
+        .unwrap();
+        let v = Frac::new(U256::from(1), U256::from(20)).unwrap();
+        let model = FaultModel {
+            kind: FaultKind::PricePath {
+                volatility: v,
+                steps: MAX_PRICE_STEPS,
+                correlation: Frac::ZERO,
+            },
+            validator_failure: Frac::ZERO,
+            trials: 3,
+            seed: 4,
+            level: Frac::new(U256::from(1), U256::from(2)).unwrap(),
+        };
+        let d = monte_carlo(&g, &model, &crate::Options::default()).unwrap();
+        assert_eq!(d.trials, 3);
     }
 
     #[test]

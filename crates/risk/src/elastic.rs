@@ -174,6 +174,15 @@ impl Elastic {
     }
 }
 
+/// The sum of `xs`, or an error when it does not fit 256 bits.
+fn fits(xs: impl Iterator<Item = U256>) -> Result<U256, RiskError> {
+    let mut total = U256::ZERO;
+    for x in xs {
+        total = total.checked_add(x).ok_or(RiskError::Overflow)?;
+    }
+    Ok(total)
+}
+
 /// The most profitable attack's profit (signed: `(negative, |profit|)`), over non-empty sets of
 /// surviving services. Exact for up to [`MAX_ELASTIC_VALIDATORS`] validators and any number of
 /// services.
@@ -228,6 +237,13 @@ pub fn max_attack_profit(e: &Elastic) -> Result<Option<(bool, Frac)>, RiskError>
         .iter()
         .map(|row| row.iter().map(|w| scaled(*w)).collect::<Result<_, _>>())
         .collect::<Result<_, _>>()?;
+    // Every sum below is bounded by one of these totals, so checking them once keeps the
+    // incremental updates exact.
+    fits(stake.iter().copied())?;
+    fits(prize.iter().copied())?;
+    for j in 0..ns {
+        fits(alloc.iter().map(|row| row[j]))?;
+    }
     // Σ_{i∈F} w_ij and σ(F), updated one validator at a time.
     let mut committed = vec![U256::ZERO; ns];
     let mut sigma = U256::ZERO;

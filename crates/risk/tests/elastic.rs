@@ -287,3 +287,16 @@ fn a_twenty_validator_elastic_network_is_solved_exactly() {
             .contains("too large")
     );
 }
+
+#[test]
+fn amounts_whose_sums_overflow_are_refused_rather_than_saturated() {
+    // u = MAX/10: the two stakes sum past 256 bits, which a saturating sum would hide.
+    let u = U256::MAX / U256::from(10);
+    let e = Elastic {
+        stake: vec![u * U256::from(7), u * U256::from(5)],
+        pfc: vec![u * U256::from(4)],
+        theta: vec![(U256::from(1), U256::from(1))],
+        alloc: vec![vec![U256::ZERO], vec![u * U256::from(5)]],
+    };
+    assert!(matches!(max_attack_profit(&e), Err(RiskError::Overflow)));
+}
