@@ -144,6 +144,7 @@ fn an_undercollateralised_operator_set_shows_as_corruptible_in_the_live_report()
     assert_eq!(d["valueAtRisk"], "1");
     // Per AVS, the least slack of its sets; per operator, the sets its stake is spread over.
     assert_eq!(live["avs"][0]["slack"], "1/3");
+    assert_eq!(live["avs"][0]["setsWithoutSlack"], json!([]));
     assert_eq!(live["operators"][0]["operatorSets"], 1);
     assert_eq!(live["operators"][0]["allocated"], "20000000000000000000");
     assert_eq!(live["leaving"], json!([]));

@@ -221,11 +221,14 @@ fn apply_prices(
     Ok(())
 }
 
-/// The least of some signed slacks, `None` as soon as one is unknown.
-enum Least {
-    Nothing,
-    Known((bool, Frac)),
-    Unknown,
+/// One AVS's sets and the least of their known slacks.
+#[derive(Default)]
+struct AvsSlack {
+    sets: Vec<String>,
+    least: Option<(bool, Frac)>,
+    /// Sets whose slack is not known: past the analysis budget, or no coalition with profit
+    /// includes them.
+    without: Vec<String>,
 }
 
 /// `"-1/3"` → (negative, 1/3).
@@ -289,35 +292,41 @@ pub fn live_report<R: StateRead>(
         },
     )?;
 
-    // Per AVS: its sets, and the least slack of any of them (DR24's per-coalition slack for the
-    // AVS's sets: the least over its services of the slack of attacks that include them).
-    let mut avs: BTreeMap<String, (Vec<String>, Least)> = BTreeMap::new();
+    // Per AVS: its sets, and the least known slack of any of them (DR24's per-coalition slack
+    // for the AVS's sets: the least over its services of the slack of attacks that include
+    // them); sets whose slack is unknown are listed, so a known negative slack is never hidden.
+    let mut avs: BTreeMap<String, AvsSlack> = BTreeMap::new();
     for svc in &report.services {
         let Some((owner, _)) = svc.id.split_once('#') else {
             continue;
         };
-        let entry = avs
-            .entry(owner.to_string())
-            .or_insert((Vec::new(), Least::Nothing));
-        entry.0.push(svc.id.clone());
-        let slack = svc.slack.as_deref().and_then(signed);
-        entry.1 = match (std::mem::replace(&mut entry.1, Least::Unknown), slack) {
-            (Least::Unknown, _) | (_, None) => Least::Unknown,
-            (Least::Nothing, Some(b)) => Least::Known(b),
-            (Least::Known(a), Some(b)) => Least::Known(if signed_less(&b, &a) { b } else { a }),
-        };
+        let entry = avs.entry(owner.to_string()).or_default();
+        entry.sets.push(svc.id.clone());
+        match svc.slack.as_deref().and_then(signed) {
+            Some(b) => {
+                if entry.least.as_ref().is_none_or(|a| signed_less(&b, a)) {
+                    entry.least = Some(b);
+                }
+            }
+            None => entry.without.push(svc.id.clone()),
+        }
     }
     let avs: Vec<Value> = avs
         .into_iter()
-        .map(|(owner, (sets, least))| {
-            let slack = match least {
-                Least::Known((neg, f)) if neg && !f.num.is_zero() => {
-                    Some(format!("-{}", f.render()))
+        .map(|(owner, a)| {
+            let slack = a.least.map(|(neg, f)| {
+                if neg && !f.num.is_zero() {
+                    format!("-{}", f.render())
+                } else {
+                    f.render()
                 }
-                Least::Known((_, f)) => Some(f.render()),
-                _ => None,
-            };
-            json!({ "avs": owner, "operatorSets": sets, "slack": slack })
+            });
+            json!({
+                "avs": owner,
+                "operatorSets": a.sets,
+                "slack": slack,
+                "setsWithoutSlack": a.without,
+            })
         })
         .collect();
 

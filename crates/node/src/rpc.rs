@@ -206,7 +206,7 @@ pub trait RestakeApi {
     /// allocations, and its exact analysis (security, slack, certificate, worst-case loss after a
     /// shock of `psi`, default `1/100`), with stake valued at `prices` (token symbol → value of
     /// one unit; tokens not named at par).
-    #[method(name = "getRiskReport")]
+    #[method(name = "getRiskReport", blocking)]
     fn get_risk_report(
         &self,
         psi: Option<String>,
@@ -634,19 +634,38 @@ impl RestakeApiServer for Api {
             sink.send(raw(&r)?).await?;
         }
         loop {
-            match rx.recv().await {
-                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                Err(_) => return Ok(()),
+            // Stop as soon as the client unsubscribes or leaves, not at the next send.
+            tokio::select! {
+                _ = sink.closed() => return Ok(()),
+                next = rx.recv() => match next {
+                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(_) => return Ok(()),
+                },
             }
             let (store, request, prev) = (store.clone(), request.clone(), last.clone());
-            let (key, report) = tokio::task::spawn_blocking(move || {
+            let outcome = tokio::task::spawn_blocking(move || {
                 report_if_changed(&store, &request, Some(&prev))
             })
-            .await?
-            .map_err(|e| e.message().to_string())?;
-            last = key;
-            if let Some(r) = report {
-                sink.send(raw(&r)?).await?;
+            .await?;
+            match outcome {
+                Ok((key, report)) => {
+                    last = key;
+                    if let Some(r) = report {
+                        sink.send(raw(&r)?).await?;
+                    }
+                }
+                // A state the report cannot describe (say, past the analyser's limits) is said
+                // once per change and the subscription goes on.
+                Err(e) => {
+                    let key = json!({ "error": e.message() });
+                    if last != key {
+                        sink.send(raw(
+                            &json!({ "height": self.height(), "error": e.message() }),
+                        )?)
+                        .await?;
+                        last = key;
+                    }
+                }
             }
         }
     }

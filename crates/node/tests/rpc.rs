@@ -473,6 +473,9 @@ async fn the_risk_report_subscription_pushes_a_new_report_only_when_the_graph_ch
         second["avs"][0]["operatorSets"].as_array().unwrap().len(),
         1
     );
+    // Its attack costs nothing: the profit is infinitely many times the cost, slack −1.
+    assert_eq!(second["avs"][0]["slack"], "-1");
+    assert_eq!(second["avs"][0]["setsWithoutSlack"], json!([]));
     // Bad parameters are refused at subscription.
     let refused = ws
         .subscribe::<Value, _>(
