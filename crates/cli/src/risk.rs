@@ -81,6 +81,10 @@ pub struct SimulateArgs {
     /// Monte Carlo: value-at-risk level.
     #[arg(long, default_value = "95/100")]
     level: String,
+    /// Node budget of the branch and bound in each round's attack search past the exhaustive
+    /// budget (0: the heuristic attacks only, fastest on large graphs).
+    #[arg(long, default_value_t = 200_000)]
+    bnb_nodes: u64,
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
@@ -358,6 +362,10 @@ fn simulate(a: SimulateArgs) -> CliResult {
     let text = std::fs::read_to_string(&a.input)
         .map_err(|e| format!("cannot read {}: {e}", a.input.display()))?;
     let graph = Graph::from_json_str(&text).map_err(|e| e.to_string())?;
+    let opts = Options {
+        bnb_nodes: a.bnb_nodes,
+        ..Options::default()
+    };
     let out = if let Some(trials) = a.trials {
         let kind = match a.fault.as_str() {
             "independent" => FaultKind::Independent,
@@ -381,9 +389,7 @@ fn simulate(a: SimulateArgs) -> CliResult {
             seed: a.seed,
             level: frac(&a.level, "level")?,
         };
-        serde_json::to_value(
-            monte_carlo(&graph, &model, &Options::default()).map_err(|e| e.to_string())?,
-        )
+        serde_json::to_value(monte_carlo(&graph, &model, &opts).map_err(|e| e.to_string())?)
     } else {
         let mut shock = Vec::new();
         for id in &a.shock {
@@ -394,9 +400,7 @@ fn simulate(a: SimulateArgs) -> CliResult {
                 .ok_or_else(|| format!("--shock: unknown validator {id:?}"))?;
             shock.push(i);
         }
-        serde_json::to_value(
-            simulate(&graph, &shock, &Options::default()).map_err(|e| e.to_string())?,
-        )
+        serde_json::to_value(simulate(&graph, &shock, &opts).map_err(|e| e.to_string())?)
     }
     .map_err(|e| e.to_string())?;
     if a.json {

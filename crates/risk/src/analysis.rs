@@ -262,15 +262,24 @@ fn enumerate(g: &Graph, removed: u64, per_service: bool) -> Search {
 
 /// The services `B` covers once the validators in `removed` are gone.
 fn attacked_by(g: &Graph, b: &[usize], removed: &[usize]) -> Vec<usize> {
+    // Membership by index: the heuristics call this for every candidate move, with coalitions of
+    // hundreds of validators.
+    let mut role = vec![0u8; g.stake.len()];
+    for v in b {
+        role[*v] = 1;
+    }
+    for v in removed {
+        role[*v] = 2;
+    }
     (0..g.members.len())
         .filter(|s| {
             let (mut cov, mut tot) = (U256::ZERO, U256::ZERO);
             for v in &g.members[*s] {
-                if removed.contains(v) {
+                if role[*v] == 2 {
                     continue;
                 }
                 tot = tot.saturating_add(g.stake[*v]);
-                if b.contains(v) {
+                if role[*v] == 1 {
                     cov = cov.saturating_add(g.stake[*v]);
                 }
             }
@@ -493,25 +502,56 @@ const LOCAL_SEARCH_MOVES: usize = 64;
 /// Improves a coalition's ratio `σ(B) / π(A(B))` by single moves — drop a member, or add a
 /// validator of a service it almost covers — taking the best move each time, until none helps.
 fn local_search(g: &Graph, start: Vec<usize>) -> Vec<usize> {
-    let ratio = |b: &[usize]| -> Option<(U256, U256)> {
-        let pa = pi(g, &attacked_by(g, b, &[]));
-        (!pa.is_zero()).then(|| (sum(g, b), pa))
-    };
     let better = |x: (U256, U256), y: (U256, U256)| wide(x.0, y.1) < wide(y.0, x.1);
+    let totals: Vec<U256> = g.members.iter().map(|m| sum(g, m)).collect();
     let mut b = start;
-    let Some(mut current) = ratio(&b) else {
+    let mut in_b = vec![false; g.stake.len()];
+    let mut cov = vec![U256::ZERO; g.members.len()];
+    for v in &b {
+        in_b[*v] = true;
+        for s in &g.services_of[*v] {
+            cov[*s] = cov[*s].saturating_add(g.stake[*v]);
+        }
+    }
+    let mut sigma = sum(g, &b);
+    let mut pa = pi(g, &attacked_by(g, &b, &[]));
+    if pa.is_zero() {
         return b;
+    }
+    // A move touches only the services of the validator it moves: (σ, π) after it, in O(deg).
+    let moved = |v: usize, adding: bool, cov: &[U256], sigma: U256, pa: U256| -> (U256, U256) {
+        let sv = g.stake[v];
+        let mut p = pa;
+        for s in &g.services_of[v] {
+            let was = covers(cov[*s], totals[*s], g.alpha[*s]);
+            let after = if adding {
+                cov[*s].saturating_add(sv)
+            } else {
+                cov[*s].saturating_sub(sv)
+            };
+            let now = covers(after, totals[*s], g.alpha[*s]);
+            if now && !was {
+                p = p.saturating_add(g.pfc[*s]);
+            } else if was && !now {
+                p = p.saturating_sub(g.pfc[*s]);
+            }
+        }
+        let sigma = if adding {
+            sigma.saturating_add(sv)
+        } else {
+            sigma.saturating_sub(sv)
+        };
+        (sigma, p)
     };
     for _ in 0..LOCAL_SEARCH_MOVES {
-        let mut best: Option<(Vec<usize>, (U256, U256))> = None;
+        let current = (sigma, pa);
+        // (position in b for a drop or None for an add, validator, ratio)
+        let mut best: Option<(Option<usize>, usize, (U256, U256))> = None;
         // Drops.
-        for i in 0..b.len() {
-            let mut c = b.clone();
-            c.remove(i);
-            if let Some(r) = ratio(&c)
-                && better(r, best.as_ref().map_or(current, |x| x.1))
-            {
-                best = Some((c, r));
+        for (i, v) in b.iter().enumerate() {
+            let r = moved(*v, false, &cov, sigma, pa);
+            if !r.1.is_zero() && better(r, best.map_or(current, |x| x.2)) {
+                best = Some((Some(i), *v, r));
             }
         }
         // Adds: validators of the services next to the coalition.
@@ -519,26 +559,35 @@ fn local_search(g: &Graph, start: Vec<usize>) -> Vec<usize> {
             .iter()
             .flat_map(|v| g.services_of[*v].iter())
             .flat_map(|s| g.members[*s].iter().copied())
-            .filter(|v| !b.contains(v))
+            .filter(|v| !in_b[*v])
             .collect();
         near.sort_unstable();
         near.dedup();
         for v in near {
-            let mut c = b.clone();
-            c.push(v);
-            if let Some(r) = ratio(&c)
-                && better(r, best.as_ref().map_or(current, |x| x.1))
-            {
-                best = Some((c, r));
+            let r = moved(v, true, &cov, sigma, pa);
+            if !r.1.is_zero() && better(r, best.map_or(current, |x| x.2)) {
+                best = Some((None, v, r));
             }
         }
-        match best {
-            Some((c, r)) => {
-                b = c;
-                current = r;
-            }
-            None => break,
+        let Some((drop, v, r)) = best else {
+            break;
+        };
+        let adding = drop.is_none();
+        for s in &g.services_of[v] {
+            cov[*s] = if adding {
+                cov[*s].saturating_add(g.stake[v])
+            } else {
+                cov[*s].saturating_sub(g.stake[v])
+            };
         }
+        in_b[v] = adding;
+        match drop {
+            Some(i) => {
+                b.remove(i);
+            }
+            None => b.push(v),
+        }
+        (sigma, pa) = r;
     }
     b
 }

@@ -2,8 +2,8 @@
 //! over many random shocks (`risk.md` §6.4).
 //!
 //! Round-based adversary: on the graph left by the shock and the previous rounds, take the most
-//! profitable valid attack (exact while the graph is within the exhaustive budget, otherwise the
-//! greedy attack), slash its coalition (full restaking: the validators are gone), and repeat until
+//! profitable valid attack the analysis finds (exact within its budgets — minimum cut, enumeration,
+//! a finished branch and bound — otherwise the best of the heuristic attacks), slash its coalition (full restaking: the validators are gone), and repeat until
 //! no valid attack is left. By DR24 Corollary 1 the union of the rounds is one valid attack on the
 //! shocked graph, so a cascade never loses more than the exact worst case `R_ψ`.
 //!
