@@ -613,13 +613,12 @@ impl RestakeApiServer for Api {
         };
         let mut rx = self.node.blocks.subscribe();
         let store = self.node.store.clone();
-        // A request the state refuses (an unknown symbol) is refused before accepting.
         let first = {
             let (store, request) = (store.clone(), request.clone());
-            tokio::task::spawn_blocking(move || report_if_changed(&store, &request, None)).await
+            tokio::task::spawn_blocking(move || snapshot(&store, &request, None)).await
         };
-        let (mut last, first) = match first {
-            Ok(Ok((key, report))) => (key, report),
+        let first = match first {
+            Ok(Ok(snap)) => snap,
             Ok(Err(e)) => {
                 pending.reject(e).await;
                 return Ok(());
@@ -629,9 +628,22 @@ impl RestakeApiServer for Api {
                 return Ok(());
             }
         };
+        // A request the state refuses (an unknown symbol, a bad parameter) is refused here; a
+        // state the analysis cannot report is accepted and said as an error item.
+        let first = match first.report {
+            Err(
+                e @ (risk_report::ReportError::UnknownSymbol(_)
+                | risk_report::ReportError::BadParameter(_)),
+            ) => {
+                pending.reject(report_error(e)).await;
+                return Ok(());
+            }
+            report => Snapshot { report, ..first },
+        };
         let sink = pending.accept().await?;
-        if let Some(r) = first {
-            sink.send(raw(&r)?).await?;
+        let mut last = first.key.clone();
+        if let Some(item) = subscription_item(first) {
+            sink.send(raw(&item)?).await?;
         }
         loop {
             // Stop as soon as the client unsubscribes or leaves, not at the next send.
@@ -643,29 +655,17 @@ impl RestakeApiServer for Api {
                 },
             }
             let (store, request, prev) = (store.clone(), request.clone(), last.clone());
-            let outcome = tokio::task::spawn_blocking(move || {
-                report_if_changed(&store, &request, Some(&prev))
-            })
-            .await?;
-            match outcome {
-                Ok((key, report)) => {
-                    last = key;
-                    if let Some(r) = report {
-                        sink.send(raw(&r)?).await?;
-                    }
-                }
-                // A state the report cannot describe (say, past the analyser's limits) is said
-                // once per change and the subscription goes on.
-                Err(e) => {
-                    let key = json!({ "error": e.message() });
-                    if last != key {
-                        sink.send(raw(
-                            &json!({ "height": self.height(), "error": e.message() }),
-                        )?)
-                        .await?;
-                        last = key;
-                    }
-                }
+            let work = tokio::task::spawn_blocking(move || snapshot(&store, &request, Some(&prev)));
+            // A client that leaves during an analysis is not waited for (the analysis itself
+            // runs to its end on the blocking pool; its budgets bound it).
+            let snap = tokio::select! {
+                _ = sink.closed() => return Ok(()),
+                done = work => done?.map_err(|e| e.message().to_string())?,
+            };
+            // Only a changed state is analysed and said, a report or an error item alike.
+            last = snap.key.clone();
+            if let Some(item) = subscription_item(snap) {
+                sink.send(raw(&item)?).await?;
             }
         }
     }
@@ -717,23 +717,45 @@ fn report_error(e: risk_report::ReportError) -> ErrorObjectOwned {
     }
 }
 
-/// The report of the latest state, unless its key equals `last` (then `None`), with its key.
-fn report_if_changed(
+/// The latest state as a report subscription sees it.
+struct Snapshot {
+    /// What the report depends on (see `risk_report::live_state_key`).
+    key: Value,
+    /// The height of the state read.
+    height: u64,
+    /// The report, `None` when `key` equals the last one; or why it cannot be made.
+    report: Result<Option<Value>, risk_report::ReportError>,
+}
+
+/// Reads the latest state and reports it unless its key equals `last`. Only a failure to read
+/// the state is an error here; a report that cannot be made is in `report`.
+fn snapshot(
     store: &restake_store::Store,
     request: &risk_report::ReportRequest,
     last: Option<&Value>,
-) -> Result<(Value, Option<Value>), ErrorObjectOwned> {
+) -> Result<Snapshot, ErrorObjectOwned> {
     let view = store.state().map_err(internal)?;
-    let now = view
-        .height()
-        .and_then(|h| u32::try_from(h).ok())
-        .unwrap_or_default();
+    let height = view.height().unwrap_or_default();
+    let now = u32::try_from(height).unwrap_or(u32::MAX);
     let key = risk_report::live_state_key(&view, now).map_err(internal)?;
-    if last == Some(&key) {
-        return Ok((key, None));
+    let report = if last == Some(&key) {
+        Ok(None)
+    } else {
+        risk_report::live_report(&view, now, request).map(Some)
+    };
+    Ok(Snapshot {
+        key,
+        height,
+        report,
+    })
+}
+
+/// What a subscriber receives for `snap`, if anything.
+fn subscription_item(snap: Snapshot) -> Option<Value> {
+    match snap.report {
+        Ok(report) => report,
+        Err(e) => Some(json!({ "height": snap.height, "error": report_error(e).message() })),
     }
-    let report = risk_report::live_report(&view, now, request).map_err(report_error)?;
-    Ok((key, Some(report)))
 }
 
 impl From<NodeError> for ErrorObjectOwned {
