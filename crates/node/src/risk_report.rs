@@ -25,6 +25,7 @@ use restake_core::risk_profile::RiskProfileRead;
 use restake_core::state::StateRead;
 use restake_core::tokens::TokensRead;
 use restake_primitives::{BEACON_CHAIN_ETH_STRATEGY, OperatorSet, WAD};
+use restake_risk::components::ratio_of;
 use restake_risk::number::Frac;
 use restake_risk::{Options, RiskError};
 use serde_json::{Map, Value, json};
@@ -225,28 +226,11 @@ fn apply_prices(
 #[derive(Default)]
 struct AvsSlack {
     sets: Vec<String>,
-    least: Option<(bool, Frac)>,
+    /// The least known slack, as the ratio `1 + γ` (ordered as `γ`).
+    least: Option<Frac>,
     /// Sets whose slack is not known: past the analysis budget, or no coalition with profit
     /// includes them.
     without: Vec<String>,
-}
-
-/// `"-1/3"` → (negative, 1/3).
-fn signed(s: &str) -> Option<(bool, Frac)> {
-    match s.strip_prefix('-') {
-        Some(rest) => Frac::parse(rest).ok().map(|f| (true, f)),
-        None => Frac::parse(s).ok().map(|f| (false, f)),
-    }
-}
-
-fn signed_less(a: &(bool, Frac), b: &(bool, Frac)) -> bool {
-    use std::cmp::Ordering::*;
-    match (a.0, b.0) {
-        (true, false) => !(a.1.num.is_zero() && b.1.num.is_zero()),
-        (false, true) => false,
-        (false, false) => a.1.cmp_frac(&b.1) == Less,
-        (true, true) => a.1.cmp_frac(&b.1) == Greater,
-    }
 }
 
 /// The live report: the graph, its analysis, and the per-AVS, per-operator and leaving-stake
@@ -302,9 +286,9 @@ pub fn live_report<R: StateRead>(
         };
         let entry = avs.entry(owner.to_string()).or_default();
         entry.sets.push(svc.id.clone());
-        match svc.slack.as_deref().and_then(signed) {
+        match svc.slack.as_deref().and_then(|g| ratio_of(g).ok()) {
             Some(b) => {
-                if entry.least.as_ref().is_none_or(|a| signed_less(&b, a)) {
+                if entry.least.is_none_or(|a| b.cmp_frac(&a).is_lt()) {
                     entry.least = Some(b);
                 }
             }
@@ -314,13 +298,7 @@ pub fn live_report<R: StateRead>(
     let avs: Vec<Value> = avs
         .into_iter()
         .map(|(owner, a)| {
-            let slack = a.least.map(|(neg, f)| {
-                if neg && !f.num.is_zero() {
-                    format!("-{}", f.render())
-                } else {
-                    f.render()
-                }
-            });
+            let slack = a.least.map(|r| r.minus_one());
             json!({
                 "avs": owner,
                 "operatorSets": a.sets,
@@ -348,19 +326,7 @@ pub fn live_report<R: StateRead>(
         .collect();
 
     // The worst-case loss at the shock sizes a dashboard tracks (0.1%, 1%, 5%).
-    let ratio = report
-        .gamma_star
-        .as_deref()
-        .and_then(signed)
-        .map(|(neg, g)| {
-            let one = Frac::int(U256::from(1));
-            if neg {
-                Frac::new(g.den.saturating_sub(g.num), g.den)
-            } else {
-                one.add(&g)
-            }
-        })
-        .transpose()?;
+    let ratio = report.gamma_star.as_deref().map(ratio_of).transpose()?;
     let mut losses = Vec::new();
     for psi in ["1/1000", "1/100", "5/100"] {
         let l = restake_risk::analysis::worst_case_loss(

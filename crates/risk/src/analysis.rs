@@ -820,7 +820,7 @@ fn by_components(g: &Graph, comps: &[Vec<usize>], opts: &Options) -> Result<Repo
                 any_insecure = true;
                 all_secure = false;
                 if let Some(p) = &r.max_attack_profit {
-                    profit = crate::cascade::add_frac(profit, Frac::parse(p)?)?;
+                    profit = profit.add(&Frac::parse(p)?)?;
                 }
                 attack.services.extend(r.witness.services.clone());
                 attack.validators.extend(r.witness.validators.clone());

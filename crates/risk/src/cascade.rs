@@ -18,7 +18,7 @@
 use crate::analysis::{Options, analyze};
 use crate::error::RiskError;
 use crate::graph::Graph;
-use crate::number::{Frac, lcm};
+use crate::number::Frac;
 use alloy_primitives::U256;
 use serde::Serialize;
 
@@ -359,30 +359,8 @@ impl Rng {
     }
 }
 
-/// `a + b`, exactly.
-pub fn add_frac(a: Frac, b: Frac) -> Result<Frac, RiskError> {
-    sum_fracs(&[a, b])
-}
-
-fn sum_fracs(fs: &[Frac]) -> Result<Frac, RiskError> {
-    let mut acc = Frac::ZERO;
-    for f in fs {
-        let l = lcm(acc.den, f.den)?;
-        let a = acc
-            .num
-            .checked_mul(l.checked_div(acc.den).unwrap_or_default())
-            .ok_or(RiskError::Overflow)?;
-        let b = f
-            .num
-            .checked_mul(l.checked_div(f.den).unwrap_or_default())
-            .ok_or(RiskError::Overflow)?;
-        acc = Frac::new(a.checked_add(b).ok_or(RiskError::Overflow)?, l)?;
-    }
-    Ok(acc)
-}
-
 fn mean(fs: &[Frac]) -> Result<Frac, RiskError> {
-    let s = sum_fracs(fs)?;
+    let s = fs.iter().try_fold(Frac::ZERO, |a, f| a.add(f))?;
     if fs.is_empty() {
         return Ok(Frac::ZERO);
     }

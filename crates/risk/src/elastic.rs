@@ -65,19 +65,19 @@ pub fn symmetric_min_stake(
     let survivors = n.saturating_sub(byzantine);
     let mut best: Option<Frac> = None;
     for k in 1..=survivors {
-        let ka = mul(a, Frac::int(U256::from(k)))?;
-        let c = add(
-            mul(Frac::int(whole), min(rho, ka))?,
-            min(rho, mul(mul(part, Frac::int(U256::from(k)))?, a)?),
-        )?;
-        let prize = mul(pfc, Frac::int(U256::from(k)))?;
+        let ka = a.mul(&Frac::int(U256::from(k)))?;
+        let fractional = part.mul(&Frac::int(U256::from(k)))?.mul(&a)?;
+        let c = Frac::int(whole)
+            .mul(&min(rho, ka))?
+            .add(&min(rho, fractional))?;
+        let prize = pfc.mul(&Frac::int(U256::from(k)))?;
         if c.num.is_zero() {
             if prize.num.is_zero() {
                 continue;
             }
             return Ok(None);
         }
-        let need = div(prize, c)?;
+        let need = prize.div(&c)?;
         if best.is_none_or(|b| need.cmp_frac(&b).is_gt()) {
             best = Some(need);
         }
@@ -87,33 +87,6 @@ pub fn symmetric_min_stake(
 
 fn min(a: Frac, b: Frac) -> Frac {
     if a.cmp_frac(&b).is_le() { a } else { b }
-}
-
-fn mul(a: Frac, b: Frac) -> Result<Frac, RiskError> {
-    Frac::new(
-        a.num.checked_mul(b.num).ok_or(RiskError::Overflow)?,
-        a.den.checked_mul(b.den).ok_or(RiskError::Overflow)?,
-    )
-}
-
-fn div(a: Frac, b: Frac) -> Result<Frac, RiskError> {
-    Frac::new(
-        a.num.checked_mul(b.den).ok_or(RiskError::Overflow)?,
-        a.den.checked_mul(b.num).ok_or(RiskError::Overflow)?,
-    )
-}
-
-fn add(a: Frac, b: Frac) -> Result<Frac, RiskError> {
-    let l = lcm(a.den, b.den)?;
-    let x = a
-        .num
-        .checked_mul(l.checked_div(a.den).unwrap_or_default())
-        .ok_or(RiskError::Overflow)?;
-    let y = b
-        .num
-        .checked_mul(l.checked_div(b.den).unwrap_or_default())
-        .ok_or(RiskError::Overflow)?;
-    Frac::new(x.checked_add(y).ok_or(RiskError::Overflow)?, l)
 }
 
 /// A small elastic network in integer units.
@@ -328,13 +301,13 @@ pub fn robustness(e: &Elastic) -> Result<Frac, RiskError> {
     let weights: Vec<Frac> = (0..ns)
         .map(|j| Frac::new(e.pfc[j].saturating_mul(e.theta[j].1), e.theta[j].0))
         .collect::<Result<_, _>>()?;
-    let total = weights.iter().try_fold(Frac::ZERO, |a, w| add(a, *w))?;
+    let total = weights.iter().try_fold(Frac::ZERO, |a, w| a.add(w))?;
     let mut best: Option<Frac> = None;
     for byz in 0u32..(1u32 << ns) {
         let set: Vec<usize> = (0..ns).filter(|j| byz & (1 << j) != 0).collect();
         let weight = set
             .iter()
-            .try_fold(Frac::ZERO, |a, j| add(a, weights[*j]))?;
+            .try_fold(Frac::ZERO, |a, j| a.add(&weights[*j]))?;
         if best.is_some_and(|b| weight.cmp_frac(&b).is_ge()) {
             continue;
         }
@@ -348,5 +321,5 @@ pub fn robustness(e: &Elastic) -> Result<Frac, RiskError> {
     if total.num.is_zero() {
         return Ok(Frac::ZERO);
     }
-    div(w, total)
+    w.div(&total)
 }

@@ -107,6 +107,11 @@ impl Frac {
         Self::new(num, den)
     }
 
+    /// `self / other`, exactly (an error when `other` is zero).
+    pub fn div(&self, other: &Self) -> Result<Self, RiskError> {
+        self.mul(&Self::new(other.den, other.num)?)
+    }
+
     /// `self − 1` as a signed rational string (`"-1/3"`, `"0"`, `"1/10"`).
     pub fn minus_one(&self) -> String {
         if self.num >= self.den {
@@ -175,6 +180,8 @@ mod tests {
                 .render(),
             "1"
         );
+        assert_eq!(a.div(&b).unwrap().render(), "9/11");
+        assert!(a.div(&Frac::ZERO).is_err());
         let huge = Frac::int(U256::MAX);
         assert!(matches!(huge.add(&huge), Err(RiskError::Overflow)));
         assert!(matches!(
