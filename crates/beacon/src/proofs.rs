@@ -20,10 +20,11 @@ use crate::{
     STATE_ROOT_INDEX, VALIDATOR_CONTAINER_INDEX, VALIDATOR_TREE_HEIGHT,
 };
 use alloy_primitives::B256;
+use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
 /// The beacon state root and its proof against a beacon block root.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StateRootProof {
     /// `BeaconState` root.
@@ -34,7 +35,7 @@ pub struct StateRootProof {
 }
 
 /// The balances list root and its proof against a beacon block root.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BalanceContainerProof {
     /// Root of `BeaconState.balances` (the proof tool's `validatorBalanceRoot`).
@@ -46,7 +47,7 @@ pub struct BalanceContainerProof {
 }
 
 /// One validator's balance leaf and its proof against the balance container.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BalanceProof {
     /// Which validator (the pod looks up its index). Read from hex or, as the proof tool writes
@@ -61,7 +62,7 @@ pub struct BalanceProof {
 }
 
 /// A validator's fields and their proof against a beacon state root.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ValidatorProof {
     /// The eight field leaves.

@@ -14,11 +14,12 @@ use crate::vault::{VaultAssetInit, VaultParams};
 use alloy_primitives::{Address, B256, Bytes, U256};
 use restake_beacon::{BalanceContainerProof, BalanceProof, StateRootProof, ValidatorProof};
 use restake_primitives::decimal::{u256 as dec, u256_vec as dec_vec};
+use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
 /// A user operation. The handler of each variant documents its rules.
 #[allow(missing_docs)]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 #[serde(
     tag = "type",
     rename_all = "camelCase",

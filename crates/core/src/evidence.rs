@@ -77,7 +77,16 @@ pub trait EvidenceRead: StateRead {
 impl<T: StateRead + ?Sized> EvidenceRead for T {}
 
 /// One signed attestation.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    borsh::BorshSerialize,
+    borsh::BorshDeserialize,
+)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SignedAttestation {
     /// Hash of the attested payload.

@@ -18,6 +18,7 @@ use crate::typed_data::{Domain, Struct, StructType, Ty, Val, signing_hash, typed
 use crate::vault::VaultParams;
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use restake_primitives::signature::{SignatureError, recover_signer};
+use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -38,7 +39,7 @@ pub enum TxError {
 }
 
 /// A signed transaction.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Transaction {
     /// Sender.
