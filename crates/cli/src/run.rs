@@ -137,7 +137,7 @@ async fn run_node(
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let (handle, task) = restake_node::start(store, genesis, genesis_time, config, stop_rx)
         .map_err(|e| e.to_string())?;
-    let height = handle.head.borrow().height;
+    let height = handle.head().height;
     let api = ApiConfig {
         addr: rpc,
         ..ApiConfig::default()

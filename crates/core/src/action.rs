@@ -12,9 +12,9 @@ use crate::pause::PauseTarget;
 use crate::rewards::{OperatorReward, StrategyAndMultiplier};
 use crate::vault::{VaultAssetInit, VaultParams};
 use alloy_primitives::{Address, B256, Bytes, U256};
+use borsh::{BorshDeserialize, BorshSerialize};
 use restake_beacon::{BalanceContainerProof, BalanceProof, StateRootProof, ValidatorProof};
 use restake_primitives::decimal::{u256 as dec, u256_vec as dec_vec};
-use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
 /// A user operation. The handler of each variant documents its rules.

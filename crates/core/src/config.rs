@@ -35,6 +35,16 @@ pub struct Params {
     pub default_operator_split_bips: u16,
     /// Epochs before a changed commission applies.
     pub split_activation_delay_epochs: u32,
+    /// Least time between a block and its parent, in milliseconds: every delay counted in blocks
+    /// is at least `blocks × minBlockIntervalMs` of time (see `block::rules`).
+    pub min_block_interval_ms: u64,
+    /// How far ahead of a verifier's clock a proposed block may be, in milliseconds.
+    pub max_block_drift_ms: u64,
+    /// Most transactions in one block.
+    pub max_block_transactions: u32,
+    /// Most bytes in one block's canonical encoding (at most 3 MiB: a block must fit in one
+    /// consensus sync response).
+    pub max_block_bytes: u32,
 }
 
 impl Default for Params {
@@ -58,6 +68,11 @@ impl Params {
             max_rewards_future_epochs: 30,
             default_operator_split_bips: 1_000,
             split_activation_delay_epochs: 7,
+            // The delays above assume Ethereum's 12-second slots; so does the time they bound.
+            min_block_interval_ms: 12_000,
+            max_block_drift_ms: 30_000,
+            max_block_transactions: 10_000,
+            max_block_bytes: 2 * 1024 * 1024,
         }
     }
 
@@ -74,6 +89,11 @@ impl Params {
             max_rewards_future_epochs: 100,
             default_operator_split_bips: 1_000,
             split_activation_delay_epochs: 2,
+            // As fast as `restake dev --block-time-ms` allows.
+            min_block_interval_ms: 10,
+            max_block_drift_ms: 30_000,
+            max_block_transactions: 10_000,
+            max_block_bytes: 2 * 1024 * 1024,
         }
     }
 }

@@ -17,8 +17,8 @@ use crate::pause::PauseTarget;
 use crate::typed_data::{Domain, Struct, StructType, Ty, Val, signing_hash, typed_data_json};
 use crate::vault::VaultParams;
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
-use restake_primitives::signature::{SignatureError, recover_signer};
 use borsh::{BorshDeserialize, BorshSerialize};
+use restake_primitives::signature::{SignatureError, recover_signer};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 

@@ -1,30 +1,65 @@
-//! The chain: genesis, building a block from pending transactions, and committing it to the
-//! store in one durable write.
+//! The chain over a store: genesis, candidate blocks (built here or received) executed by the
+//! core's one block function, and the commit of a decided candidate in one durable write.
 //!
-//! Building executes the transactions on an overlay over the last committed state; a transaction
-//! whose nonce does not fit is left out (it was never valid here), every other one gets a
-//! receipt. The state root of the result goes into the header before anything is written.
+//! What makes a block valid is decided in `restake_core::block`, not here: this module only
+//! feeds it the committed state, asks the store for the resulting state root, and writes.
 
 use crate::error::NodeError;
-use crate::mempool::Pending;
-use alloy_primitives::{Address, B256};
+use alloy_primitives::B256;
 use restake_core::app::{self, Genesis};
-use restake_core::block::{self, Block, BlockError, Header, Receipt};
+use restake_core::block::{
+    self, Block, BlockEnv, BlockError, Header, InvalidBlock, Mode, NextBlock, Receipt, Sealed,
+    VerifiedTx, encoding,
+};
+use restake_core::config::ConfigRead;
 use restake_core::context::BlockContext;
 use restake_core::state::Overlay;
 use restake_store::{BlockRecord, Prepared, Store};
 
-/// A built block, ready to commit.
-pub struct Built {
-    /// The block.
-    pub block: Block,
-    /// One receipt per transaction.
-    pub receipts: Vec<Receipt>,
-    /// Transaction ids, in order.
-    pub tx_hashes: Vec<B256>,
-    /// Transactions left out for a nonce that did not fit.
-    pub dropped: Vec<B256>,
+/// A block executed on the committed head: valid, with its receipts and the store's prepared
+/// write, ready to commit if consensus decides it.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// The block, its hash, ids and receipts.
+    pub sealed: Sealed,
     prepared: Prepared,
+}
+
+impl Candidate {
+    /// The block's hash (the value consensus votes on).
+    pub fn hash(&self) -> B256 {
+        self.sealed.hash
+    }
+
+    /// The block.
+    pub fn block(&self) -> &Block {
+        &self.sealed.block
+    }
+
+    /// The header.
+    pub fn header(&self) -> &Header {
+        &self.sealed.block.header
+    }
+}
+
+/// Why a received block was not accepted as a candidate.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// The block breaks a rule: the proposer's fault.
+    #[error("invalid block: {0}")]
+    Invalid(#[from] InvalidBlock),
+    /// This node failed (storage, state): nothing is known about the block.
+    #[error(transparent)]
+    Node(#[from] NodeError),
+}
+
+impl From<BlockError> for VerifyError {
+    fn from(e: BlockError) -> Self {
+        match e {
+            BlockError::Invalid(i) => Self::Invalid(i),
+            other => Self::Node(other.into()),
+        }
+    }
 }
 
 /// The chain over a store.
@@ -74,105 +109,134 @@ impl Chain {
         self.chain_id
     }
 
-    /// Executes `txs` (signatures already checked) into the next block.
+    /// What the chain expects of the next block.
+    pub fn env(&self) -> BlockEnv {
+        BlockEnv::after(self.head.clone())
+    }
+
+    /// The block rules in the committed state.
+    pub fn rules(&self) -> Result<block::BlockRules, NodeError> {
+        Ok(block::BlockRules::of(&self.store.state()?.params()?))
+    }
+
+    /// Builds the next block from `candidates` (signatures already checked), leaving out those
+    /// whose nonce does not fit.
     pub fn build(
         &self,
-        txs: &[Pending],
-        timestamp: u64,
-        proposer: Address,
-    ) -> Result<Built, NodeError> {
-        let height = self
-            .head
-            .height
-            .checked_add(1)
-            .ok_or(BlockError::HeightOutOfRange(u64::MAX))?;
-        let timestamp = timestamp.max(self.head.timestamp);
-        let ctx = BlockContext {
-            number: u32::try_from(height).map_err(|_| BlockError::HeightOutOfRange(height))?,
-            timestamp,
-            chain_id: self.chain_id,
-        };
-        let view = self.store.state()?;
-        let mut overlay = Overlay::new(&view);
-        app::begin_block(&mut overlay, &ctx).map_err(NodeError::BeginBlock)?;
-        let mut transactions = Vec::with_capacity(txs.len());
-        let mut receipts = Vec::with_capacity(txs.len());
-        let mut tx_hashes = Vec::with_capacity(txs.len());
-        let mut dropped = Vec::new();
-        for p in txs {
-            let index = u32::try_from(receipts.len()).unwrap_or(u32::MAX);
-            match block::apply_transaction(&mut overlay, &ctx, &p.tx, p.hash, index, height) {
-                Ok(r) => {
-                    receipts.push(r);
-                    transactions.push(p.tx.clone());
-                    tx_hashes.push(p.hash);
-                }
-                Err(BlockError::WrongNonce { .. } | BlockError::NonceExhausted(_)) => {
-                    dropped.push(p.hash)
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        let changes = overlay.into_changes();
-        drop(view);
-        let prepared = self.store.prepare(height, &changes)?;
-        let header = Header {
-            chain_id: self.chain_id,
-            height,
-            timestamp,
-            parent_hash: self.head.hash(),
-            proposer,
-            transactions_root: block::hash_list(tx_hashes.iter().copied()),
-            receipts_root: block::hash_list(receipts.iter().map(Receipt::hash)),
-            state_root: prepared.state_root,
-        };
-        Ok(Built {
-            block: Block {
-                header,
-                transactions,
-            },
-            receipts,
-            tx_hashes,
-            dropped,
-            prepared,
-        })
+        candidates: &[VerifiedTx],
+        next: NextBlock,
+    ) -> Result<Candidate, NodeError> {
+        self.execute(Mode::Build(next), candidates)
+            .map_err(|e| match e {
+                VerifyError::Invalid(i) => NodeError::Block(BlockError::Invalid(i)),
+                VerifyError::Node(n) => n,
+            })
     }
 
-    /// Writes a built block durably and makes it the head.
-    pub fn commit(&mut self, built: Built) -> Result<Header, NodeError> {
-        let Built {
-            block,
-            receipts,
-            tx_hashes,
-            prepared,
-            ..
-        } = built;
-        let header = block.header.clone();
+    /// Checks a block proposed elsewhere: signatures, then the core's verification against the
+    /// committed head. `now_ms` is this node's clock for live proposals, `None` for history.
+    pub fn verify(&self, block: &Block, now_ms: Option<u64>) -> Result<Candidate, VerifyError> {
+        let txs = verify_signatures(&block.transactions, self.chain_id)?;
+        self.execute(
+            Mode::Verify {
+                header: &block.header,
+                now_ms,
+            },
+            &txs,
+        )
+    }
+
+    fn execute(&self, mode: Mode<'_>, txs: &[VerifiedTx]) -> Result<Candidate, VerifyError> {
+        let view = self.store.state().map_err(NodeError::from)?;
+        let executed = block::execute(&view, &self.env(), mode, txs)?;
+        drop(view);
+        let prepared = self
+            .store
+            .prepare(executed.header.height, &executed.changes)
+            .map_err(NodeError::from)?;
+        let sealed = executed.seal(prepared.state_root)?;
+        Ok(Candidate { sealed, prepared })
+    }
+
+    /// Writes a decided candidate and its commit certificate durably and makes it the head.
+    pub fn commit(
+        &mut self,
+        candidate: Candidate,
+        certificate: Vec<u8>,
+    ) -> Result<Header, NodeError> {
+        let Candidate { sealed, prepared } = candidate;
         let record = BlockRecord {
-            height: header.height,
-            hash: header.hash(),
-            bytes: encode(&block),
-            receipts: tx_hashes
+            height: sealed.block.header.height,
+            hash: sealed.hash,
+            bytes: sealed.block.to_bytes(),
+            receipts: sealed
+                .tx_hashes
                 .iter()
                 .copied()
-                .zip(receipts.iter().map(encode))
+                .zip(sealed.receipts.iter().map(encoding::to_bytes))
                 .collect(),
+            certificate,
         };
         self.store.commit(prepared, record)?;
-        self.head = header.clone();
-        Ok(header)
+        self.head = sealed.block.header;
+        Ok(self.head.clone())
     }
 }
 
-fn encode<T: serde::Serialize>(v: &T) -> Vec<u8> {
-    serde_json::to_vec(v).unwrap_or_default()
+/// Recovers every transaction's signer (canonical form first), in parallel for large blocks.
+fn verify_signatures(
+    txs: &[restake_core::tx::Transaction],
+    chain_id: u64,
+) -> Result<Vec<VerifiedTx>, InvalidBlock> {
+    let check = |(index, tx): (usize, &restake_core::tx::Transaction)| {
+        VerifiedTx::check(tx.clone(), chain_id).map_err(|e| InvalidBlock::Transaction {
+            index,
+            reason: e.to_string(),
+        })
+    };
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    if txs.len() < 64 || threads < 2 {
+        return txs.iter().enumerate().map(check).collect();
+    }
+    let chunk = txs.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let workers: Vec<_> = txs
+            .chunks(chunk)
+            .enumerate()
+            .map(|(c, part)| {
+                let first = c.saturating_mul(chunk);
+                s.spawn(move || {
+                    part.iter()
+                        .enumerate()
+                        .map(|(i, tx)| check((first.saturating_add(i), tx)))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(txs.len());
+        for w in workers {
+            match w.join() {
+                Ok(part) => out.extend(part?),
+                Err(_) => {
+                    return Err(InvalidBlock::Transaction {
+                        index: 0,
+                        reason: "signature check failed".into(),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    })
 }
+
+/// The largest block this node reads back from its own store.
+const MAX_STORED_BLOCK: usize = 16 * 1024 * 1024;
 
 /// Reads the block at `height`.
 pub fn read_block(store: &Store, height: u64) -> Result<Option<Block>, NodeError> {
     match store.block(height)? {
         None => Ok(None),
-        Some(bytes) => serde_json::from_slice(&bytes)
+        Some(bytes) => Block::from_bytes(&bytes, MAX_STORED_BLOCK)
             .map(Some)
             .map_err(|e| NodeError::Corrupt {
                 what: "block",
@@ -185,14 +249,12 @@ pub fn read_block(store: &Store, height: u64) -> Result<Option<Block>, NodeError
 pub fn read_receipt(store: &Store, hash: &B256) -> Result<Option<Receipt>, NodeError> {
     match store.receipt(hash)? {
         None => Ok(None),
-        Some((_, _, bytes)) => {
-            serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|e| NodeError::Corrupt {
-                    what: "receipt",
-                    reason: e.to_string(),
-                })
-        }
+        Some((_, _, bytes)) => encoding::from_bytes(&bytes, MAX_STORED_BLOCK)
+            .map(Some)
+            .map_err(|e| NodeError::Corrupt {
+                what: "receipt",
+                reason: e.to_string(),
+            }),
     }
 }
 
@@ -222,16 +284,7 @@ fn write_genesis(
     let changes = overlay.into_changes();
     drop(view);
     let prepared = store.prepare(0, &changes)?;
-    let header = Header {
-        chain_id,
-        height: 0,
-        timestamp: genesis_time,
-        parent_hash: B256::ZERO,
-        proposer: Address::ZERO,
-        transactions_root: block::hash_list([]),
-        receipts_root: block::hash_list([]),
-        state_root: prepared.state_root,
-    };
+    let header = block::Header::genesis(chain_id, genesis_time, prepared.state_root);
     let block = Block {
         header: header.clone(),
         transactions: Vec::new(),
@@ -239,8 +292,9 @@ fn write_genesis(
     let record = BlockRecord {
         height: 0,
         hash: header.hash(),
-        bytes: encode(&block),
+        bytes: block.to_bytes(),
         receipts: Vec::new(),
+        certificate: Vec::new(),
     };
     store.commit(prepared, record)?;
     Ok(header)

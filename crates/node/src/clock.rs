@@ -9,6 +9,14 @@ pub fn unix_seconds() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+/// Milliseconds since the Unix epoch.
+#[allow(clippy::disallowed_methods)]
+pub fn unix_millis() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
 /// A monotonic instant, for measuring latencies.
 #[allow(clippy::disallowed_methods)]
 pub fn now() -> std::time::Instant {

@@ -1,11 +1,12 @@
 //! The Restake node: everything around the pure protocol core that makes it a running chain.
 //!
 //! Flow: the RPC admits signed transactions into the [`mempool`] after the stateless checks
-//! (size, canonical signature of the sender); a consensus engine (solo now, a BFT engine later)
-//! talks to the application task in messages ([`node::ConsensusMsg`]): *propose* builds the next
-//! block by executing pending transactions on an overlay of the last committed state, *decided*
-//! commits it to the store in one durable write (state, Merkle root, block, receipts). Readers
-//! (RPC queries, subscriptions) see only committed blocks.
+//! (size, canonical signature of the sender); a consensus engine (solo, manual for tests, a BFT
+//! engine later) talks to the application task in values ([`engine::ConsensusMsg`]): *get a
+//! value* builds the next block with the core's block function, *verify* checks a block built
+//! elsewhere with the same function, *decided* commits a candidate to the store in one durable
+//! write (state, Merkle root, block, receipts, certificate). Readers (RPC queries,
+//! subscriptions) see only committed blocks.
 //!
 //! This crate does I/O; the protocol rules live in `restake-core` and are not repeated here.
 
@@ -20,9 +21,11 @@
     )
 )]
 
+mod app;
 pub mod chain;
 pub mod clock;
 pub mod devnet;
+pub mod engine;
 pub mod error;
 pub mod mempool;
 pub mod metrics;
@@ -32,4 +35,4 @@ pub mod rpc;
 pub mod server;
 
 pub use error::NodeError;
-pub use node::{NodeConfig, NodeHandle, start};
+pub use node::{NodeConfig, NodeHandle, start, start_manual};

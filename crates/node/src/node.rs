@@ -1,22 +1,22 @@
-//! The running node: one task owns the chain and answers the consensus engine's messages;
-//! the solo engine asks for a block every interval (or as soon as the mempool holds a full
-//! block) and decides it at once. A BFT engine speaks the same messages.
+//! The running node: its configuration, the handle the API and engines share, and start-up of
+//! the application task ([`crate::app`]) with an engine ([`crate::engine`]).
 
-use crate::chain::{Built, Chain};
-use crate::clock;
+use crate::app::App;
+use crate::chain::Chain;
+use crate::engine::{AppClient, ManualEngine, solo_engine};
 use crate::error::NodeError;
 use crate::mempool::{Mempool, MempoolError, MempoolLimits};
 use crate::metrics::Metrics;
 use alloy_primitives::{Address, B256};
 use restake_core::accounts::AccountsRead;
 use restake_core::app::Genesis;
-use restake_core::block::{Header, Receipt, Status};
+use restake_core::block::{Header, Receipt};
 use restake_core::tx::{Transaction, TxError};
 use restake_store::Store;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use thiserror::Error;
-use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tokio::sync::{broadcast, mpsc, watch};
 
 /// How the node runs.
 #[derive(Debug, Clone)]
@@ -31,7 +31,7 @@ pub struct NodeConfig {
     pub mempool: MempoolLimits,
     /// Largest accepted transaction, in bytes of JSON.
     pub max_tx_bytes: usize,
-    /// Address written as proposer.
+    /// The validator the solo engine proposes as (written into its blocks' headers).
     pub proposer: Address,
     /// Pending transactions not included within this many blocks are dropped.
     pub mempool_ttl_blocks: u64,
@@ -49,25 +49,6 @@ impl Default for NodeConfig {
             mempool_ttl_blocks: 600,
         }
     }
-}
-
-/// Messages from a consensus engine to the application.
-#[derive(Debug)]
-pub enum ConsensusMsg {
-    /// Build the block to propose at the next height.
-    Propose {
-        /// Proposed timestamp.
-        timestamp: u64,
-        /// Where the block goes.
-        reply: oneshot::Sender<Result<u64, NodeError>>,
-    },
-    /// The proposed block at this height was decided: commit it.
-    Decided {
-        /// Height decided.
-        height: u64,
-        /// Where the committed header goes.
-        reply: oneshot::Sender<Result<Header, NodeError>>,
-    },
 }
 
 /// What subscribers hear about each committed block.
@@ -101,25 +82,28 @@ pub enum SubmitError {
     Node(#[from] NodeError),
 }
 
-/// Shared view of the node for the API.
+/// Shared view of the node for the API and the engines: committed state, the mempool, and
+/// notifications of committed blocks.
 #[derive(Clone)]
 pub struct NodeHandle {
-    /// Configuration.
-    pub config: Arc<NodeConfig>,
-    /// The store (reads see the last committed block).
-    pub store: Store,
-    /// Pending transactions.
-    pub mempool: Arc<Mutex<Mempool>>,
-    /// The last committed header.
-    pub head: watch::Receiver<Header>,
-    /// Every committed block.
-    pub blocks: broadcast::Sender<Committed>,
-    /// Counters.
-    pub metrics: Arc<Metrics>,
-    consensus: mpsc::Sender<ConsensusMsg>,
+    config: Arc<NodeConfig>,
+    store: Store,
+    mempool: Arc<Mutex<Mempool>>,
+    head: watch::Receiver<Header>,
+    blocks: broadcast::Sender<Committed>,
+    metrics: Arc<Metrics>,
 }
 
-fn lock(m: &Mutex<Mempool>) -> MutexGuard<'_, Mempool> {
+impl std::fmt::Debug for NodeHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NodeHandle")
+            .field("chain_id", &self.config.chain_id)
+            .field("height", &self.head.borrow().height)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn lock(m: &Mutex<Mempool>) -> MutexGuard<'_, Mempool> {
     match m.lock() {
         Ok(g) => g,
         Err(poisoned) => poisoned.into_inner(),
@@ -170,10 +154,49 @@ impl NodeHandle {
         Ok(lock(&self.mempool).next_nonce(account, committed))
     }
 
-    /// Sends a message to the application task (for engines living elsewhere).
-    pub fn consensus(&self) -> mpsc::Sender<ConsensusMsg> {
-        self.consensus.clone()
+    /// The node's configuration.
+    pub fn config(&self) -> &NodeConfig {
+        &self.config
     }
+
+    /// The store; reads see the last committed block.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The last committed header.
+    pub fn head(&self) -> Header {
+        self.head.borrow().clone()
+    }
+
+    /// Watches the last committed header.
+    pub fn watch_head(&self) -> watch::Receiver<Header> {
+        self.head.clone()
+    }
+
+    /// Hears about every block committed from now on.
+    pub fn subscribe_blocks(&self) -> broadcast::Receiver<Committed> {
+        self.blocks.subscribe()
+    }
+
+    /// The node's counters.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// How many transactions are pending.
+    pub fn mempool_len(&self) -> usize {
+        lock(&self.mempool).len()
+    }
+}
+
+/// Which engine drives the application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineKind {
+    /// The solo engine: a block every interval, decided at once.
+    Solo,
+    /// No engine runs: the caller drives the application with the returned [`ManualEngine`].
+    Manual,
 }
 
 /// Starts the application task and the solo engine. Returns the handle and the task that ends
@@ -183,8 +206,55 @@ pub fn start(
     genesis: &Genesis,
     genesis_time: u64,
     config: NodeConfig,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) -> Result<(NodeHandle, tokio::task::JoinHandle<()>), NodeError> {
+    let (handle, task, _) = start_with(
+        store,
+        genesis,
+        genesis_time,
+        config,
+        EngineKind::Solo,
+        shutdown,
+    )?;
+    Ok((handle, task))
+}
+
+/// Starts a node whose blocks are made only when the returned [`ManualEngine`] is asked, at
+/// virtual times `config.block_interval` apart: for deterministic tests.
+pub fn start_manual(
+    store: Store,
+    genesis: &Genesis,
+    genesis_time: u64,
+    config: NodeConfig,
+) -> Result<(NodeHandle, ManualEngine), NodeError> {
+    let (_stop, shutdown) = watch::channel(false);
+    let (handle, _task, engine) = start_with(
+        store,
+        genesis,
+        genesis_time,
+        config,
+        EngineKind::Manual,
+        shutdown,
+    )?;
+    engine.map(|e| (handle, e)).ok_or(NodeError::Stopped)
+}
+
+/// Starts the application task and the chosen engine.
+pub fn start_with(
+    store: Store,
+    genesis: &Genesis,
+    genesis_time: u64,
+    config: NodeConfig,
+    engine: EngineKind,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<
+    (
+        NodeHandle,
+        tokio::task::JoinHandle<()>,
+        Option<ManualEngine>,
+    ),
+    NodeError,
+> {
     let chain = Chain::open(store.clone(), genesis, config.chain_id, genesis_time)?;
     let (head_tx, head_rx) = watch::channel(chain.head().clone());
     let (blocks_tx, _) = broadcast::channel(1024);
@@ -202,168 +272,27 @@ pub fn start(
         head: head_rx,
         blocks: blocks_tx.clone(),
         metrics: metrics.clone(),
-        consensus: cons_tx.clone(),
     };
-    let app = App {
-        chain,
-        mempool,
-        config: config.clone(),
-        head: head_tx,
-        blocks: blocks_tx,
-        metrics,
-        pending: None,
-    };
+    let app = App::new(chain, mempool, config.clone(), head_tx, blocks_tx, metrics);
     let app_task = tokio::task::spawn_blocking(move || app.run(cons_rx));
-    let engine_handle = handle.clone();
-    let task = tokio::spawn(async move {
-        solo_engine(engine_handle, &mut shutdown).await;
-        drop(cons_tx);
-        let _ = app_task.await;
-    });
-    Ok((handle, task))
-}
-
-/// The solo engine: propose and decide one block per interval, sooner when a block is full.
-async fn solo_engine(handle: NodeHandle, shutdown: &mut watch::Receiver<bool>) {
-    let interval = handle.config.block_interval;
-    let mut last = clock::now();
-    loop {
-        let full = lock(&handle.mempool).len() >= handle.config.max_block_txs;
-        let wait = if full {
-            Duration::ZERO
-        } else {
-            interval.saturating_sub(last.elapsed())
-        };
-        tokio::select! {
-            _ = tokio::time::sleep(wait.min(Duration::from_millis(50))) => {}
-            _ = shutdown.changed() => return,
+    let client = AppClient::new(cons_tx);
+    let proposer = config.proposer;
+    match engine {
+        EngineKind::Solo => {
+            let engine_handle = handle.clone();
+            let task = tokio::spawn(async move {
+                solo_engine(engine_handle, client, proposer, &mut shutdown).await;
+                let _ = app_task.await;
+            });
+            Ok((handle, task, None))
         }
-        if *shutdown.borrow() {
-            return;
+        EngineKind::Manual => {
+            let step = u64::try_from(config.block_interval.as_millis()).unwrap_or(u64::MAX);
+            let manual = ManualEngine::new(handle.clone(), client, proposer, step);
+            let task = tokio::spawn(async move {
+                let _ = app_task.await;
+            });
+            Ok((handle, task, Some(manual)))
         }
-        let full = lock(&handle.mempool).len() >= handle.config.max_block_txs;
-        if !full && last.elapsed() < interval {
-            continue;
-        }
-        last = clock::now();
-        let (tx, rx) = oneshot::channel();
-        if handle
-            .consensus
-            .send(ConsensusMsg::Propose {
-                timestamp: clock::unix_seconds(),
-                reply: tx,
-            })
-            .await
-            .is_err()
-        {
-            return;
-        }
-        let height = match rx.await {
-            Ok(Ok(h)) => h,
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "building a block failed");
-                continue;
-            }
-            Err(_) => return,
-        };
-        let (tx, rx) = oneshot::channel();
-        if handle
-            .consensus
-            .send(ConsensusMsg::Decided { height, reply: tx })
-            .await
-            .is_err()
-        {
-            return;
-        }
-        match rx.await {
-            Ok(Ok(h)) => tracing::debug!(height = h.height, "committed"),
-            Ok(Err(e)) => tracing::error!(error = %e, "committing a block failed"),
-            Err(_) => return,
-        }
-    }
-}
-
-struct App {
-    chain: Chain,
-    mempool: Arc<Mutex<Mempool>>,
-    config: Arc<NodeConfig>,
-    head: watch::Sender<Header>,
-    blocks: broadcast::Sender<Committed>,
-    metrics: Arc<Metrics>,
-    pending: Option<(Built, std::time::Instant)>,
-}
-
-impl App {
-    fn run(mut self, mut rx: mpsc::Receiver<ConsensusMsg>) {
-        while let Some(msg) = rx.blocking_recv() {
-            match msg {
-                ConsensusMsg::Propose { timestamp, reply } => {
-                    let _ = reply.send(self.propose(timestamp));
-                }
-                ConsensusMsg::Decided { height, reply } => {
-                    let _ = reply.send(self.decide(height));
-                }
-            }
-        }
-    }
-
-    fn propose(&mut self, timestamp: u64) -> Result<u64, NodeError> {
-        let started = clock::now();
-        let view = self.chain.store().state()?;
-        let txs = {
-            let pool = lock(&self.mempool);
-            pool.ready(self.config.max_block_txs, |a| {
-                view.nonce(a).unwrap_or(u64::MAX)
-            })
-        };
-        drop(view);
-        let built = self.chain.build(&txs, timestamp, self.config.proposer)?;
-        let height = built.block.header.height;
-        self.pending = Some((built, started));
-        Ok(height)
-    }
-
-    fn decide(&mut self, height: u64) -> Result<Header, NodeError> {
-        let (built, started) = self.pending.take().ok_or(NodeError::Stopped)?;
-        if built.block.header.height != height {
-            return Err(NodeError::Mismatch(format!(
-                "decided height {height}, built {}",
-                built.block.header.height
-            )));
-        }
-        let receipts = Arc::new(built.receipts.clone());
-        let senders: Vec<Address> = built.block.transactions.iter().map(|t| t.from).collect();
-        let dropped = built.dropped.clone();
-        let header = self.chain.commit(built)?;
-        let view = self.chain.store().state()?;
-        let len = {
-            let mut pool = lock(&self.mempool);
-            for s in senders {
-                pool.prune_sender(&s, view.nonce(&s)?);
-            }
-            for d in dropped {
-                pool.remove(&d);
-            }
-            pool.expire(header.height.saturating_sub(self.config.mempool_ttl_blocks));
-            pool.len()
-        };
-        use std::sync::atomic::Ordering::Relaxed;
-        let failed = receipts
-            .iter()
-            .filter(|r| r.status == Status::Failed)
-            .count() as u64;
-        self.metrics.height.store(header.height, Relaxed);
-        self.metrics.blocks.fetch_add(1, Relaxed);
-        self.metrics.txs.fetch_add(receipts.len() as u64, Relaxed);
-        self.metrics.txs_failed.fetch_add(failed, Relaxed);
-        self.metrics.mempool_size.store(len as u64, Relaxed);
-        self.metrics
-            .observe_commit(u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX));
-        let _ = self.head.send(header.clone());
-        let _ = self.blocks.send(Committed {
-            header: header.clone(),
-            receipts,
-        });
-        Ok(header)
     }
 }

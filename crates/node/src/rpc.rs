@@ -244,11 +244,11 @@ impl Api {
     }
 
     fn height(&self) -> u64 {
-        self.node.head.borrow().height
+        self.node.head().height
     }
 
     fn view(&self) -> RpcResult<restake_store::StateView> {
-        self.node.store.state().map_err(internal)
+        self.node.store().state().map_err(internal)
     }
 }
 
@@ -259,7 +259,7 @@ fn raw<T: Serialize>(v: &T) -> Result<SubscriptionMessage, serde_json::Error> {
 #[async_trait]
 impl RestakeApiServer for Api {
     fn chain_id(&self) -> RpcResult<u64> {
-        Ok(self.node.config.chain_id)
+        Ok(self.node.config().chain_id)
     }
 
     fn block_number(&self) -> RpcResult<u64> {
@@ -277,10 +277,10 @@ impl RestakeApiServer for Api {
                 ));
             }
         };
-        let Some(b) = read_block(&self.node.store, height).map_err(internal)? else {
+        let Some(b) = read_block(self.node.store(), height).map_err(internal)? else {
             return Ok(None);
         };
-        let chain_id = self.node.config.chain_id;
+        let chain_id = self.node.config().chain_id;
         let hashes: Vec<B256> = b.transactions.iter().map(|t| t.hash(chain_id)).collect();
         Ok(Some(json!({
             "hash": b.header.hash(),
@@ -299,7 +299,7 @@ impl RestakeApiServer for Api {
             Some(n) => n,
             None => self.node.next_nonce(&request.from).map_err(internal)?,
         };
-        let chain_id = self.node.config.chain_id;
+        let chain_id = self.node.config().chain_id;
         Ok(PrepareResponse {
             nonce,
             typed_data: Transaction::typed_data(request.from, nonce, &request.action, chain_id),
@@ -315,34 +315,27 @@ impl RestakeApiServer for Api {
     }
 
     fn get_transaction_receipt(&self, hash: B256) -> RpcResult<Option<Receipt>> {
-        read_receipt(&self.node.store, &hash).map_err(internal)
+        read_receipt(self.node.store(), &hash).map_err(internal)
     }
 
     fn simulate_transaction(&self, request: SimulateRequest) -> RpcResult<Value> {
         let view = self.view()?;
-        let head = self.node.head.borrow().clone();
-        let interval = self.node.config.block_interval.as_secs().max(1);
-        let block = restake_core::BlockContext {
-            number: u32::try_from(head.height.saturating_add(1)).unwrap_or(u32::MAX),
-            timestamp: head.timestamp.saturating_add(interval),
-            chain_id: self.node.config.chain_id,
-        };
-        let mut ex = restake_core::exec::Exec::new(&view, block);
-        let outcome = restake_core::app::dispatch(&mut ex, request.from, &request.action);
-        Ok(match outcome {
-            Ok(()) => json!({
-                "status": "success",
-                "blockNumber": block.number,
-                "events": ex.events(),
-                "error": null,
-            }),
-            Err(e) => json!({
-                "status": "failed",
-                "blockNumber": block.number,
-                "events": [],
-                "error": restake_core::block::ReceiptError::from(&e),
-            }),
-        })
+        // The next block, at the earliest of now and what the chain's rules allow after the head.
+        let env = restake_core::block::BlockEnv::after(self.node.head());
+        let sim = restake_core::block::simulate(
+            &view,
+            &env,
+            crate::clock::unix_millis(),
+            request.from,
+            &request.action,
+        )
+        .map_err(internal)?;
+        Ok(json!({
+            "status": sim.status,
+            "blockNumber": sim.block_number,
+            "events": sim.events,
+            "error": sim.error,
+        }))
     }
 
     fn get_tokens(&self) -> RpcResult<Vec<Value>> {
@@ -563,7 +556,7 @@ impl RestakeApiServer for Api {
         let height = height.unwrap_or_else(|| self.height());
         let root = self
             .node
-            .store
+            .store()
             .root_at(height)
             .map_err(internal)?
             .ok_or_else(|| {
@@ -574,7 +567,7 @@ impl RestakeApiServer for Api {
             })?;
         let (value, proof) = self
             .node
-            .store
+            .store()
             .get_with_proof(&key, height)
             .map_err(|e| err(codes::NOT_FOUND, e.to_string()))?;
         Ok(json!({
@@ -587,7 +580,7 @@ impl RestakeApiServer for Api {
     }
 
     async fn subscribe_new_heads(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
-        let mut rx = self.node.blocks.subscribe();
+        let mut rx = self.node.subscribe_blocks();
         let sink = pending.accept().await?;
         loop {
             match rx.recv().await {
@@ -611,8 +604,8 @@ impl RestakeApiServer for Api {
                 return Ok(());
             }
         };
-        let mut rx = self.node.blocks.subscribe();
-        let store = self.node.store.clone();
+        let mut rx = self.node.subscribe_blocks();
+        let store = self.node.store().clone();
         let first = {
             let (store, request) = (store.clone(), request.clone());
             tokio::task::spawn_blocking(move || snapshot(&store, &request, None)).await
@@ -671,7 +664,7 @@ impl RestakeApiServer for Api {
     }
 
     async fn subscribe_events(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
-        let mut rx = self.node.blocks.subscribe();
+        let mut rx = self.node.subscribe_blocks();
         let sink = pending.accept().await?;
         loop {
             match rx.recv().await {

@@ -53,8 +53,8 @@ pub async fn serve(
         .set_batch_request_config(BatchRequestConfig::Limit(cfg.max_batch))
         .build();
     let ops = OpsLayer {
-        metrics: node.metrics.clone(),
-        head: node.head.clone(),
+        metrics: node.metrics().clone(),
+        head: node.watch_head(),
         max_request_bytes: usize::try_from(cfg.max_request_bytes).unwrap_or(usize::MAX),
     };
     let server = Server::builder()

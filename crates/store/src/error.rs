@@ -33,7 +33,10 @@ pub enum StoreError {
     #[error("corrupt store: {0}")]
     Corrupt(String),
     /// The file was written by an incompatible version of the store.
-    #[error("store format {found} is not the supported format {expected}")]
+    #[error(
+        "the data directory holds store format {found}, this node reads format {expected}: \
+         data written by an older version cannot be read; remove the directory and start again"
+    )]
     IncompatibleFormat {
         /// Format recorded in the file.
         found: u32,

@@ -56,9 +56,9 @@ use std::ops::Bound;
 use std::path::Path;
 use std::sync::Arc;
 use tables::{
-    BLOCK_HASHES, BLOCKS, FORMAT, META, META_FORMAT, META_HEIGHT, META_OLDEST, META_ROOT, NODES,
-    RECEIPTS, ROOTS, STALE_NODES, STALE_VALUES, STATE, TX_INDEX, VALUES, be_u32, be_u64,
-    encode_node_key, encode_tx_location, encode_value, stale_key, value_key,
+    BLOCK_HASHES, BLOCKS, CERTIFICATES, FORMAT, META, META_FORMAT, META_HEIGHT, META_OLDEST,
+    META_ROOT, NODES, RECEIPTS, ROOTS, STALE_NODES, STALE_VALUES, STATE, TX_INDEX, VALUES, be_u32,
+    be_u64, encode_node_key, encode_tx_location, encode_value, stale_key, value_key,
 };
 use tree::{TreeTables, key_hash, latest_value_version};
 
@@ -124,6 +124,9 @@ pub struct BlockRecord {
     pub bytes: Vec<u8>,
     /// `(transaction hash, receipt bytes)` in block order; the position is the receipt index.
     pub receipts: Vec<(B256, Vec<u8>)>,
+    /// The commit certificate that decided the block, opaque to the store (empty for genesis
+    /// and for a solo engine's blocks).
+    pub certificate: Vec<u8>,
 }
 
 /// Head of the chain as recorded in the meta table.
@@ -228,6 +231,7 @@ impl Store {
                 txn.open_table(BLOCK_HASHES)?;
                 txn.open_table(TX_INDEX)?;
                 txn.open_table(RECEIPTS)?;
+                txn.open_table(CERTIFICATES)?;
                 txn.open_table(META)?
                     .insert(META_FORMAT, &FORMAT.to_be_bytes()[..])?;
                 txn.commit()?;
@@ -339,6 +343,13 @@ impl Store {
         let txn = self.read()?;
         let blocks = txn.open_table(BLOCKS)?;
         Ok(blocks.get(height)?.map(|v| v.value().to_vec()))
+    }
+
+    /// The commit certificate stored with the block at `height`.
+    pub fn certificate(&self, height: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self.read()?;
+        let certificates = txn.open_table(CERTIFICATES)?;
+        Ok(certificates.get(height)?.map(|v| v.value().to_vec()))
     }
 
     /// The height of the block with this hash.
@@ -499,6 +510,8 @@ fn write_block(txn: &WriteTransaction, block: &BlockRecord) -> Result<(), StoreE
     hashes.insert(block.hash.as_slice(), block.height)?;
     txn.open_table(BLOCKS)?
         .insert(block.height, block.bytes.as_slice())?;
+    txn.open_table(CERTIFICATES)?
+        .insert(block.height, block.certificate.as_slice())?;
 
     let mut index = txn.open_table(TX_INDEX)?;
     let mut receipts = txn.open_table(RECEIPTS)?;
@@ -606,6 +619,7 @@ mod tests {
             hash: B256::from(hash),
             bytes: vec![],
             receipts: vec![],
+            certificate: vec![],
         };
         store.commit(prepared, block).unwrap();
     }

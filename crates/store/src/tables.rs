@@ -31,6 +31,8 @@ pub(crate) const TX_INDEX: TableDefinition<&[u8], &[u8]> = TableDefinition::new(
 /// `height ‖ index` (as in [`TX_INDEX`]) → receipt bytes. Keyed by location, not by hash, so a
 /// block's receipts append at the end of the table instead of landing on random pages.
 pub(crate) const RECEIPTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("receipts");
+/// Height → the opaque commit certificate that decided the block at that height.
+pub(crate) const CERTIFICATES: TableDefinition<u64, &[u8]> = TableDefinition::new("certificates");
 /// Named scalars: see the `META_*` keys.
 pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 
@@ -43,8 +45,9 @@ pub(crate) const META_ROOT: &str = "root";
 /// Oldest height whose tree is complete (not pruned), big-endian `u64`.
 pub(crate) const META_OLDEST: &str = "oldest_provable";
 
-/// The layout this code reads and writes.
-pub(crate) const FORMAT: u32 = 2;
+/// The layout this code reads and writes. 3: blocks and receipts in the core's canonical Borsh
+/// encoding, headers with a protocol version and milliseconds, commit certificates.
+pub(crate) const FORMAT: u32 = 3;
 
 /// `key_hash ‖ version`.
 pub(crate) fn value_key(key_hash: &KeyHash, version: Version) -> [u8; 40] {

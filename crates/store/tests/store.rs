@@ -26,6 +26,7 @@ fn record(height: u64) -> BlockRecord {
         hash: block_hash(height, 0),
         bytes: format!("block {height}").into_bytes(),
         receipts: vec![],
+        certificate: vec![],
     }
 }
 
@@ -453,6 +454,7 @@ fn blocks_and_receipts_are_found_by_height_and_hash() {
                 hash: block_hash(0, 1),
                 bytes: b"genesis".to_vec(),
                 receipts: vec![(tx(1), b"r1".to_vec()), (tx(2), b"r2".to_vec())],
+                certificate: vec![],
             },
         )
         .unwrap();
@@ -465,6 +467,7 @@ fn blocks_and_receipts_are_found_by_height_and_hash() {
                 hash: block_hash(1, 1),
                 bytes: b"one".to_vec(),
                 receipts: vec![(tx(3), Vec::new())],
+                certificate: vec![],
             },
         )
         .unwrap();
@@ -582,7 +585,7 @@ fn commits_survive_closing_and_reopening_the_file() {
 }
 
 #[test]
-fn a_file_of_another_format_is_refused() {
+fn a_file_of_another_format_is_refused_with_a_message_that_says_to_recreate_it() {
     let dir = tempfile::tempdir().unwrap();
     drop(Store::open(dir.path()).unwrap());
     {
@@ -596,13 +599,30 @@ fn a_file_of_another_format_is_refused() {
             .unwrap();
         txn.commit().unwrap();
     }
+    let err = Store::open(dir.path()).err().unwrap();
     assert!(matches!(
-        Store::open(dir.path()),
-        Err(StoreError::IncompatibleFormat {
+        err,
+        StoreError::IncompatibleFormat {
             found: 99,
-            expected: 2
-        })
+            expected: 3
+        }
     ));
+    let message = err.to_string();
+    assert!(message.contains("remove the directory"), "{message}");
+}
+
+#[test]
+fn a_commit_certificate_is_stored_with_its_block() {
+    let store = Store::in_memory().unwrap();
+    for (height, cert) in [(0u64, Vec::new()), (1, vec![7u8; 100])] {
+        let prepared = store.prepare(height, &Changes::new()).unwrap();
+        let mut block = record(height);
+        block.certificate = cert;
+        store.commit(prepared, block).unwrap();
+    }
+    assert_eq!(store.certificate(0).unwrap(), Some(Vec::new()));
+    assert_eq!(store.certificate(1).unwrap(), Some(vec![7u8; 100]));
+    assert_eq!(store.certificate(2).unwrap(), None);
 }
 
 // ---------------------------------------------------------------------------------------------

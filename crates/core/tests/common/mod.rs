@@ -167,27 +167,56 @@ impl Chain {
         }
     }
 
-    /// Moves `blocks` blocks ahead (12 s each), running the start-of-block work (rewards
-    /// distribution) at every epoch boundary crossed, as the node does.
+    /// Moves `blocks` blocks ahead (12 s each) through the core's block function, as empty
+    /// blocks: every block's begin-block work (rewards distribution at epoch boundaries) runs
+    /// exactly as on the node.
     pub fn advance(&mut self, blocks: u32) {
-        use restake_core::config::ConfigRead;
-        let len = self.state.params().unwrap().rewards_epoch_blocks;
-        let start = self.block.number;
-        let end = start + blocks;
-        if let Some(epochs) = start.checked_div(len) {
-            let mut b = (epochs + 1) * len;
-            while b <= end {
-                let ctx = BlockContext {
-                    number: b,
-                    timestamp: self.block.timestamp + u64::from(b - start) * 12,
-                    chain_id: self.block.chain_id,
-                };
-                app::begin_block(&mut self.state, &ctx).unwrap();
-                b += len;
-            }
+        use restake_core::block::{self, BlockEnv, Mode, NextBlock};
+        use restake_core::state::StateWrite;
+        let mut parent = self.head();
+        for _ in 0..blocks {
+            let next = NextBlock {
+                timestamp_ms: parent.timestamp_ms + 12_000,
+                proposer: Address::ZERO,
+            };
+            let executed = block::execute(
+                &self.state,
+                &BlockEnv::after(parent.clone()),
+                Mode::Build(next),
+                &[],
+            )
+            .unwrap();
+            self.state.apply(executed.changes.clone());
+            parent = executed.seal(B256::ZERO).unwrap().block.header;
         }
-        self.block.number = end;
-        self.block.timestamp += u64::from(blocks) * 12;
+        self.block.number = u32::try_from(parent.height).unwrap();
+        self.block.timestamp = parent.timestamp_secs();
+    }
+
+    /// The current block as a header (the harness keeps no state root: it is zero).
+    pub fn head(&self) -> restake_core::block::Header {
+        let mut h = restake_core::block::Header::genesis(
+            self.block.chain_id,
+            self.block.timestamp,
+            B256::ZERO,
+        );
+        h.height = u64::from(self.block.number);
+        h
+    }
+
+    /// `action` signed by `key` with the sender's next nonce plus `ahead`.
+    pub fn signed(&self, key: &Key, action: Action, ahead: u64) -> restake_core::block::VerifiedTx {
+        use restake_core::accounts::AccountsRead;
+        let from = key.address();
+        let nonce = self.state.nonce(&from).unwrap() + ahead;
+        let digest = restake_core::tx::Transaction::signing_hash(from, nonce, &action, CHAIN_ID);
+        let tx = restake_core::tx::Transaction {
+            from,
+            nonce,
+            action,
+            signature: key.sign(digest),
+        };
+        restake_core::block::VerifiedTx::check(tx, CHAIN_ID).unwrap()
     }
 
     pub fn token(&self, symbol: &str) -> Address {

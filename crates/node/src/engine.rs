@@ -1,0 +1,244 @@
+//! The consensus seam: the messages an engine sends the application, and the two engines that
+//! ship with the node.
+//!
+//! The messages follow Malachite's app-channel, in values: *get a value* for (height, round)
+//! returns a block, the identical one when asked again; *verify* checks a block built elsewhere
+//! and keeps it as a candidate; *decided* commits a candidate by hash with its commit
+//! certificate. The application knows nothing else of the engine.
+//!
+//! - [`solo_engine`] runs `restake dev`: one validator proposes and decides a block every
+//!   interval (sooner when the mempool holds a full block).
+//! - [`ManualEngine`] steps the application deterministically for tests: every block is made
+//!   when the test asks, at a time the test chooses, with no wall-clock waits.
+
+use crate::chain::VerifyError;
+use crate::clock;
+use crate::error::NodeError;
+use crate::node::NodeHandle;
+use alloy_primitives::{Address, B256};
+use restake_core::block::{Block, Header};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot, watch};
+
+/// A block the application proposes, with its hash (the value consensus votes on).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProposedBlock {
+    /// The header's hash.
+    pub hash: B256,
+    /// The block.
+    pub block: Arc<Block>,
+}
+
+/// Messages from a consensus engine to the application.
+#[derive(Debug)]
+pub enum ConsensusMsg {
+    /// Give the block to propose at (height, round). Asking again for the same (height, round)
+    /// returns the identical block.
+    GetValue {
+        /// Height: the committed head's + 1.
+        height: u64,
+        /// Consensus round.
+        round: u32,
+        /// Proposed time in milliseconds (raised to the earliest the chain allows).
+        timestamp_ms: u64,
+        /// The proposer, as the engine names it.
+        proposer: Address,
+        /// Where the block goes.
+        reply: oneshot::Sender<Result<ProposedBlock, NodeError>>,
+    },
+    /// Check a block received from another validator (its canonical bytes); a valid one is
+    /// kept as a candidate.
+    Verify {
+        /// The block's canonical encoding.
+        bytes: Vec<u8>,
+        /// This node's clock for a live proposal; `None` for blocks synced from history.
+        now_ms: Option<u64>,
+        /// The block's hash, or why it is invalid.
+        reply: oneshot::Sender<Result<B256, VerifyError>>,
+    },
+    /// The candidate with this hash was decided at this height: commit it, whoever built it.
+    Decided {
+        /// Height decided.
+        height: u64,
+        /// Hash of the decided block.
+        hash: B256,
+        /// The commit certificate, opaque to the application; stored with the block.
+        certificate: Vec<u8>,
+        /// Where the committed header goes.
+        reply: oneshot::Sender<Result<Header, NodeError>>,
+    },
+}
+
+/// Sends one message and waits for its reply.
+async fn ask<T>(
+    consensus: &mpsc::Sender<ConsensusMsg>,
+    msg: impl FnOnce(oneshot::Sender<T>) -> ConsensusMsg,
+) -> Result<T, NodeError> {
+    let (tx, rx) = oneshot::channel();
+    consensus
+        .send(msg(tx))
+        .await
+        .map_err(|_| NodeError::Stopped)?;
+    rx.await.map_err(|_| NodeError::Stopped)
+}
+
+/// A typed client of the application's channel, for engines.
+#[derive(Debug, Clone)]
+pub struct AppClient {
+    consensus: mpsc::Sender<ConsensusMsg>,
+}
+
+impl AppClient {
+    /// A client over the application's channel.
+    pub fn new(consensus: mpsc::Sender<ConsensusMsg>) -> Self {
+        Self { consensus }
+    }
+
+    /// [`ConsensusMsg::GetValue`].
+    pub async fn get_value(
+        &self,
+        height: u64,
+        round: u32,
+        timestamp_ms: u64,
+        proposer: Address,
+    ) -> Result<ProposedBlock, NodeError> {
+        ask(&self.consensus, |reply| ConsensusMsg::GetValue {
+            height,
+            round,
+            timestamp_ms,
+            proposer,
+            reply,
+        })
+        .await?
+    }
+
+    /// [`ConsensusMsg::Verify`].
+    pub async fn verify(&self, bytes: Vec<u8>, now_ms: Option<u64>) -> Result<B256, VerifyError> {
+        ask(&self.consensus, |reply| ConsensusMsg::Verify {
+            bytes,
+            now_ms,
+            reply,
+        })
+        .await
+        .map_err(VerifyError::Node)?
+    }
+
+    /// [`ConsensusMsg::Decided`].
+    pub async fn decided(
+        &self,
+        height: u64,
+        hash: B256,
+        certificate: Vec<u8>,
+    ) -> Result<Header, NodeError> {
+        ask(&self.consensus, |reply| ConsensusMsg::Decided {
+            height,
+            hash,
+            certificate,
+            reply,
+        })
+        .await?
+    }
+}
+
+/// The solo engine: one validator named `proposer` proposes and decides one block per
+/// interval, sooner when a block is full. Returns when `shutdown` fires.
+pub async fn solo_engine(
+    handle: NodeHandle,
+    app: AppClient,
+    proposer: Address,
+    shutdown: &mut watch::Receiver<bool>,
+) {
+    let interval = handle.config().block_interval;
+    let full_block = handle.config().max_block_txs;
+    let mut last = clock::now();
+    loop {
+        let full = handle.mempool_len() >= full_block;
+        let wait = if full {
+            Duration::ZERO
+        } else {
+            interval.saturating_sub(last.elapsed())
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(wait.min(Duration::from_millis(50))) => {}
+            _ = shutdown.changed() => return,
+        }
+        if *shutdown.borrow() {
+            return;
+        }
+        let full = handle.mempool_len() >= full_block;
+        if !full && last.elapsed() < interval {
+            continue;
+        }
+        last = clock::now();
+        let height = handle.head().height.saturating_add(1);
+        let proposed = match app
+            .get_value(height, 0, clock::unix_millis(), proposer)
+            .await
+        {
+            Ok(p) => p,
+            Err(NodeError::Stopped) => return,
+            Err(e) => {
+                tracing::error!(error = %e, "building a block failed");
+                continue;
+            }
+        };
+        match app.decided(height, proposed.hash, Vec::new()).await {
+            Ok(h) => tracing::debug!(height = h.height, "committed"),
+            Err(NodeError::Stopped) => return,
+            Err(e) => tracing::error!(error = %e, "committing a block failed"),
+        }
+    }
+}
+
+/// An engine that makes a block only when asked, at a virtual time: a deterministic driver for
+/// tests (no timers, no wall clock).
+#[derive(Debug)]
+pub struct ManualEngine {
+    app: AppClient,
+    handle: NodeHandle,
+    proposer: Address,
+    next_ms: u64,
+    step_ms: u64,
+}
+
+impl ManualEngine {
+    /// An engine over `app` whose blocks are `step_ms` apart, starting after the committed head.
+    pub fn new(handle: NodeHandle, app: AppClient, proposer: Address, step_ms: u64) -> Self {
+        let next_ms = handle.head().timestamp_ms.saturating_add(step_ms);
+        Self {
+            app,
+            handle,
+            proposer,
+            next_ms,
+            step_ms,
+        }
+    }
+
+    /// The application's channel, to send messages by hand.
+    pub fn app(&self) -> &AppClient {
+        &self.app
+    }
+
+    /// Proposes and decides the next block from whatever is pending; returns its header.
+    pub async fn produce_block(&mut self) -> Result<Header, NodeError> {
+        let height = self.handle.head().height.saturating_add(1);
+        let proposed = self
+            .app
+            .get_value(height, 0, self.next_ms, self.proposer)
+            .await?;
+        let header = self.app.decided(height, proposed.hash, Vec::new()).await?;
+        self.next_ms = header.timestamp_ms.saturating_add(self.step_ms);
+        Ok(header)
+    }
+
+    /// Produces blocks until the mempool is empty (at most `max` blocks); returns how many.
+    pub async fn produce_until_empty(&mut self, max: usize) -> Result<usize, NodeError> {
+        let mut made = 0;
+        while made < max && self.handle.mempool_len() > 0 {
+            self.produce_block().await?;
+            made = made.saturating_add(1);
+        }
+        Ok(made)
+    }
+}
