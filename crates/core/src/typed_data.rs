@@ -85,6 +85,125 @@ impl StructType {
     }
 }
 
+/// A Rust type with an EIP-712 encoding: its type, known without a value (so an empty array
+/// still declares the struct type of its elements), and the value of an instance.
+///
+/// Addresses are `address`, `U256` is `uint256`, `uN` is `uintN`, `B256` is `bytes32`, `Bytes` is
+/// `bytes`, `String` is `string`, `bool` is `bool` and `Vec<T>` is `T[]`; boxes and references
+/// are their content. Structs signed inside actions are declared with the actions
+/// ([`crate::action`]).
+pub trait Typed {
+    /// The EIP-712 type.
+    fn eip712_type() -> Ty;
+    /// The value.
+    fn eip712_value(&self) -> Val;
+}
+
+macro_rules! typed_uint {
+    ($($t:ty => $bits:literal),*) => {$(
+        impl Typed for $t {
+            fn eip712_type() -> Ty {
+                Ty::Uint($bits)
+            }
+            fn eip712_value(&self) -> Val {
+                Val::Uint(U256::from(*self))
+            }
+        }
+    )*};
+}
+
+typed_uint!(u8 => 8, u16 => 16, u32 => 32, u64 => 64);
+
+impl Typed for U256 {
+    fn eip712_type() -> Ty {
+        Ty::Uint(256)
+    }
+    fn eip712_value(&self) -> Val {
+        Val::Uint(*self)
+    }
+}
+
+impl Typed for Address {
+    fn eip712_type() -> Ty {
+        Ty::Address
+    }
+    fn eip712_value(&self) -> Val {
+        Val::Address(*self)
+    }
+}
+
+impl Typed for bool {
+    fn eip712_type() -> Ty {
+        Ty::Bool
+    }
+    fn eip712_value(&self) -> Val {
+        Val::Bool(*self)
+    }
+}
+
+impl Typed for B256 {
+    fn eip712_type() -> Ty {
+        Ty::Bytes32
+    }
+    fn eip712_value(&self) -> Val {
+        Val::Bytes32(*self)
+    }
+}
+
+impl Typed for Bytes {
+    fn eip712_type() -> Ty {
+        Ty::Bytes
+    }
+    fn eip712_value(&self) -> Val {
+        Val::Bytes(self.clone())
+    }
+}
+
+impl Typed for String {
+    fn eip712_type() -> Ty {
+        Ty::String
+    }
+    fn eip712_value(&self) -> Val {
+        Val::String(self.clone())
+    }
+}
+
+impl<T: Typed> Typed for [T] {
+    fn eip712_type() -> Ty {
+        Ty::Array(Box::new(T::eip712_type()))
+    }
+    fn eip712_value(&self) -> Val {
+        Val::Array(self.iter().map(T::eip712_value).collect())
+    }
+}
+
+impl<T: Typed> Typed for Vec<T> {
+    fn eip712_type() -> Ty {
+        <[T]>::eip712_type()
+    }
+    fn eip712_value(&self) -> Val {
+        self.as_slice().eip712_value()
+    }
+}
+
+impl<T: Typed + ?Sized> Typed for Box<T> {
+    fn eip712_type() -> Ty {
+        T::eip712_type()
+    }
+    fn eip712_value(&self) -> Val {
+        T::eip712_value(self)
+    }
+}
+
+impl<T: Typed + ?Sized> Typed for &T {
+    fn eip712_type() -> Ty {
+        T::eip712_type()
+    }
+    fn eip712_value(&self) -> Val {
+        T::eip712_value(self)
+    }
+}
+
 fn collect_ty(ty: &Ty, out: &mut BTreeMap<String, Vec<(&'static str, String)>>) {
     match ty {
         Ty::Array(inner) => collect_ty(inner, out),
@@ -159,6 +278,11 @@ impl Struct {
     pub fn field(mut self, name: &'static str, ty: Ty, val: Val) -> Self {
         self.fields.push(Field { name, ty, val });
         self
+    }
+
+    /// Appends a field with the type and value of a Rust value.
+    pub fn typed<T: Typed + ?Sized>(self, name: &'static str, value: &T) -> Self {
+        self.field(name, T::eip712_type(), value.eip712_value())
     }
 
     /// Every struct type this one uses (itself included), name → field list.
@@ -400,6 +524,49 @@ mod tests {
             .field("salt", Ty::Bytes32, Val::Bytes32(B256::repeat_byte(9)))
             .field("nonce", Ty::Uint(64), Val::Uint(U256::from(3)));
         (sol_value, mine)
+    }
+
+    struct RustInner {
+        who: Address,
+        amount: U256,
+    }
+
+    impl Typed for RustInner {
+        fn eip712_type() -> Ty {
+            Ty::Struct(INNER)
+        }
+        fn eip712_value(&self) -> Val {
+            INNER.value(vec![self.who.eip712_value(), self.amount.eip712_value()])
+        }
+    }
+
+    #[test]
+    fn rust_values_sign_with_the_type_their_rust_type_maps_to() {
+        let (sol_value, mine) = sample();
+        let items = vec![RustInner {
+            who: Address::repeat_byte(7),
+            amount: U256::from(5),
+        }];
+        let typed = Struct::new("Outer")
+            .typed("label", &String::from("hi"))
+            .typed("items", &items)
+            .typed("data", &Bytes::from(vec![1, 2, 3]))
+            .typed("flag", &true)
+            .typed("salt", &B256::repeat_byte(9))
+            .typed("nonce", &3u64);
+        assert_eq!(typed, mine);
+        assert_eq!(typed.hash(), sol_value.eip712_hash_struct());
+        let empty = Struct::new("Outer").typed("items", &Vec::<RustInner>::new());
+        assert!(empty.types().contains_key("Inner"));
+        assert_eq!(
+            Struct::new("S")
+                .typed("a", &1u8)
+                .typed("b", &Box::new(2u16))
+                .typed("c", &[3u32].as_slice())
+                .typed("d", &vec![vec![4u64]])
+                .encode_type(),
+            "S(uint8 a,uint16 b,uint32[] c,uint64[][] d)"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@
 
 mod common;
 use alloy_primitives::{Address, B256, Bytes, U256, address};
+use borsh::BorshDeserialize;
 use common::*;
 use restake_core::Action;
 use restake_core::allocation::{
@@ -23,6 +24,7 @@ use restake_core::tx::{Transaction, TxError};
 use restake_core::vault::{VaultAssetInit, VaultParams};
 use restake_primitives::signature::SignatureError;
 use serde_json::{Value, json};
+use std::collections::BTreeSet;
 
 /// The first well-known development account (anvil/hardhat): public test key, never for value.
 const DEV_ADDRESS: Address = address!("f39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
@@ -511,6 +513,189 @@ fn wallet_signed_transactions_verify_and_recover_the_sender() {
         };
         tx.verify(CHAIN_ID).unwrap();
     }
+}
+
+/// The JSON fields of every sample action are exactly the fields of the struct its sender signs.
+///
+/// The rule: the keys of the action's JSON object without `type` are the keys of the signed
+/// message without `nonce` (the one field the transaction adds; `from` and the chain id are not
+/// in the message, the first is recovered from the signature and the second is in the domain).
+/// The one exception is a field the JSON leaves out because it is an option that is `None`
+/// (`skip_serializing_if`) while the message signs its default: such a field must be a wire field
+/// of the action whose explicit `null` reads back as the same action.
+#[test]
+fn every_sample_action_signs_exactly_its_json_fields() {
+    let mut left_out = Vec::new();
+    for action in samples() {
+        let name = action.name();
+        let json = serde_json::to_value(&action).unwrap();
+        let object = json.as_object().unwrap();
+        assert_eq!(object["type"], name);
+        let wire: BTreeSet<&str> = object
+            .keys()
+            .map(String::as_str)
+            .filter(|k| *k != "type")
+            .collect();
+        let typed = Transaction::typed_data(DEV_ADDRESS, 0, &action, CHAIN_ID);
+        let message = typed["message"].as_object().unwrap();
+        assert!(message.contains_key("nonce"), "{name}");
+        assert!(!message.contains_key("from"), "{name}");
+        let signed: BTreeSet<&str> = message
+            .keys()
+            .map(String::as_str)
+            .filter(|k| *k != "nonce")
+            .collect();
+        assert!(
+            wire.is_subset(&signed),
+            "{name}: {:?}",
+            wire.difference(&signed)
+        );
+        for field in signed.difference(&wire) {
+            let mut with_null = object.clone();
+            with_null.insert((*field).to_string(), Value::Null);
+            let read: Action = serde_json::from_value(Value::Object(with_null))
+                .unwrap_or_else(|e| panic!("{name}: `{field}` is signed but not a field: {e}"));
+            assert_eq!(read, action, "{name}: `{field}`");
+            left_out.push(format!("{name}.{field}"));
+        }
+    }
+    assert_eq!(
+        left_out,
+        [
+            "startCheckpoint.pod",
+            "createRewardsSubmission.avs",
+            "setOperatorAvsSplit.operator",
+            "setOperatorSetRiskProfile.avs",
+            "createVault.params",
+            "restakeVaultAssets.delegator",
+        ]
+    );
+}
+
+#[test]
+fn every_sample_action_round_trips_through_borsh_under_its_declared_tag() {
+    for action in samples() {
+        let bytes = borsh::to_vec(&action).unwrap();
+        assert_eq!(
+            Action::try_from_slice(&bytes).unwrap(),
+            action,
+            "{}",
+            action.name()
+        );
+        assert_eq!(Action::NAMES[usize::from(bytes[0])], action.name());
+        let tx = Transaction {
+            from: DEV_ADDRESS,
+            nonce: 1,
+            action,
+            signature: Bytes::from(vec![7; 65]),
+        };
+        assert_eq!(
+            Transaction::try_from_slice(&borsh::to_vec(&tx).unwrap()).unwrap(),
+            tx
+        );
+    }
+}
+
+/// Blocks carry actions in Borsh, which tags a variant by its position: an action is added at
+/// the end of the declaration, and the tags of these never move.
+#[test]
+fn the_borsh_tags_of_existing_actions_never_move() {
+    const TAGGED: [&str; 81] = [
+        "transfer",
+        "mint",
+        "burn",
+        "registerToken",
+        "createStrategy",
+        "addStrategiesToDepositWhitelist",
+        "removeStrategiesFromDepositWhitelist",
+        "setStrategyWhitelister",
+        "setTvlLimits",
+        "depositIntoStrategy",
+        "depositIntoStrategyWithSignature",
+        "clearBurnOrRedistributableShares",
+        "clearBurnOrRedistributableSharesByStrategy",
+        "registerAsOperator",
+        "modifyOperatorDetails",
+        "updateOperatorMetadataUri",
+        "delegateTo",
+        "undelegate",
+        "redelegate",
+        "queueWithdrawals",
+        "completeQueuedWithdrawal",
+        "completeQueuedWithdrawals",
+        "updateAvsMetadataUri",
+        "createOperatorSets",
+        "addStrategiesToOperatorSet",
+        "removeStrategiesFromOperatorSet",
+        "updateSlasher",
+        "setRegistrationPolicy",
+        "updateAllowlist",
+        "registerForOperatorSets",
+        "deregisterFromOperatorSets",
+        "setAllocationDelay",
+        "modifyAllocations",
+        "clearDeallocationQueue",
+        "slashOperator",
+        "setOperatorSetRiskProfile",
+        "slashWithEquivocationProof",
+        "createPod",
+        "setProofSubmitter",
+        "verifyWithdrawalCredentials",
+        "startCheckpoint",
+        "verifyCheckpointProofs",
+        "verifyStaleBalance",
+        "postBeaconRoot",
+        "postPodBalance",
+        "createRewardsSubmission",
+        "setOperatorAvsSplit",
+        "setRewardsRecipient",
+        "claimRewards",
+        "createVault",
+        "addVaultOperator",
+        "depositIntoVault",
+        "requestRedeem",
+        "finalizeRedeemRequests",
+        "claimRedeem",
+        "instantRedeem",
+        "restakeVaultAssets",
+        "queueVaultWithdrawal",
+        "completeVaultWithdrawal",
+        "redelegateVaultDelegator",
+        "updateVaultAssetRate",
+        "setVaultPaused",
+        "setVaultRoles",
+        "queueVaultParams",
+        "applyVaultParams",
+        "harvestVaultRewards",
+        "createVaultPod",
+        "postVaultBond",
+        "requestVaultBondWithdrawal",
+        "withdrawVaultBond",
+        "startVaultCheckpoint",
+        "depositValidatorsIntoVault",
+        "addPendingAdmin",
+        "removePendingAdmin",
+        "acceptAdmin",
+        "removeAdmin",
+        "setAppointee",
+        "removeAppointee",
+        "pause",
+        "pauseAll",
+        "unpause",
+    ];
+    assert!(Action::NAMES.starts_with(&TAGGED), "{:?}", Action::NAMES);
+    let all: BTreeSet<&str> = Action::NAMES.iter().copied().collect();
+    assert_eq!(all.len(), Action::NAMES.len(), "wire names are unique");
+    assert_eq!(
+        borsh::to_vec(&Action::Transfer {
+            token: a(1),
+            to: a(2),
+            amount: U256::from(3)
+        })
+        .unwrap()[0],
+        0
+    );
+    assert_eq!(borsh::to_vec(&Action::PauseAll {}).unwrap(), [79]);
 }
 
 fn signed(key: &Key, nonce: u64, action: Action, chain_id: u64) -> Transaction {
