@@ -770,3 +770,27 @@ fn only_pausers_pause_native_restaking_and_a_paused_bit_stops_its_action() {
     );
     c.create_pod(addr(1));
 }
+
+#[test]
+fn an_omitted_pod_and_the_zero_pod_sign_the_same_message_and_execute_the_same() {
+    let (mut c, alice, pod, _sim) = alice_with_one_validator();
+    c.advance(1);
+    let ts = c.beacon_ts();
+    c.post_root(ts, B256::repeat_byte(9));
+    c.post_pod_balance(pod, ts, U256::from(2_000_000_000_000_000_000u128), 0);
+    let start = |pod: Option<Address>| Action::StartCheckpoint {
+        pod,
+        beacon_timestamp: ts,
+        revert_if_no_balance: false,
+    };
+    let digest = |a: &Action| restake_core::tx::Transaction::signing_hash(alice, 0, a, CHAIN_ID);
+    assert_eq!(digest(&start(None)), digest(&start(Some(Address::ZERO))));
+    let mut relayed = Chain {
+        state: c.state.clone(),
+        block: c.block,
+    };
+    let omitted = c.ok(alice, start(None));
+    let zero = relayed.ok(alice, start(Some(Address::ZERO)));
+    assert_eq!(omitted, zero);
+    assert_eq!(c.state, relayed.state);
+}

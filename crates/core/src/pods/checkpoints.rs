@@ -5,7 +5,8 @@ use super::*;
 /// `startCheckpoint` action.
 ///
 /// Rules (spec §8.5):
-/// 1. The sender is the pod owner or its proof submitter; starting checkpoints is not paused.
+/// 1. The pod is `pod`, or the sender's own when `pod` is omitted or zero. The sender is the
+///    pod owner or its proof submitter; starting checkpoints is not paused.
 /// 2. No checkpoint is in progress; `beaconTimestamp` is after the last checkpoint.
 /// 3. The oracle has accepted, for `beaconTimestamp`, a beacon block root (inside the EIP-4788
 ///    window) and this pod's execution-layer balance. Taking both at the same instant is what

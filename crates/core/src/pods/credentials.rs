@@ -4,7 +4,8 @@ use super::*;
 /// `verifyWithdrawalCredentials` action.
 ///
 /// Rules (spec §8.4):
-/// 1. The sender is the pod owner or its proof submitter; verifying credentials is not paused.
+/// 1. The pod is `pod`, or the sender's own when `pod` is omitted or zero. The sender is the
+///    pod owner or its proof submitter; verifying credentials is not paused.
 /// 2. Indices, fields and proofs are non-empty and of equal length.
 /// 3. `beaconTimestamp` is after the checkpoint in progress and after the last checkpoint.
 /// 4. The oracle has accepted a beacon block root for `beaconTimestamp`, inside the EIP-4788

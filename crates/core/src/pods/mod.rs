@@ -185,8 +185,12 @@ fn require_pod(ex: &Exec<'_>, pod: &Address) -> Result<Pod, Error> {
 }
 
 /// The pod named by an action, defaulting to the sender's own.
+///
+/// An omitted `pod` and the zero address both mean the sender's own pod: they sign the same
+/// EIP-712 message, so they must execute the same (otherwise anyone relaying a signed
+/// transaction could switch one for the other and make it fail).
 pub(crate) fn resolve(ex: &Exec<'_>, sender: Address, pod: Option<Address>) -> Result<Pod, Error> {
-    match pod {
+    match pod.filter(|p| !p.is_zero()) {
         Some(p) => require_pod(ex, &p),
         None => Ok(ex
             .state
