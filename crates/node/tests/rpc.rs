@@ -14,8 +14,10 @@ use jsonrpsee_core::rpc_params;
 use jsonrpsee_http_client::{HttpClient, HttpClientBuilder};
 use restake_client::Wallet;
 use restake_core::Action;
+use restake_core::block::Header;
 use restake_core::tx::Transaction;
 use restake_node::devnet;
+use restake_node::engine::ManualEngine;
 use restake_node::node::NodeConfig;
 use restake_node::server::{ApiConfig, serve};
 use restake_store::Store;
@@ -31,22 +33,22 @@ impl Key {
     }
 }
 
+/// A node driven by the manual engine: a block is made only when a test asks for one.
 struct TestNode {
     client: HttpClient,
     url: String,
-    _shutdown: tokio::sync::watch::Sender<bool>,
+    engine: tokio::sync::Mutex<ManualEngine>,
     _server: jsonrpsee::server::ServerHandle,
 }
 
 async fn start_node() -> TestNode {
     let store = Store::in_memory().unwrap();
     let config = NodeConfig {
-        block_interval: Duration::from_millis(100),
+        block_interval: Duration::from_millis(1_000),
         ..NodeConfig::default()
     };
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let (handle, _task) =
-        restake_node::start(store, &devnet::genesis(), 1_700_000_000, config, stop_rx).unwrap();
+    let (handle, engine) =
+        restake_node::start_manual(store, &devnet::genesis(), 1_700_000_000, config).unwrap();
     let api = ApiConfig {
         addr: "127.0.0.1:0".parse().unwrap(),
         ..ApiConfig::default()
@@ -57,7 +59,7 @@ async fn start_node() -> TestNode {
     TestNode {
         client,
         url,
-        _shutdown: stop_tx,
+        engine: tokio::sync::Mutex::new(engine),
         _server: server,
     }
 }
@@ -86,19 +88,26 @@ impl TestNode {
             .unwrap()
     }
 
+    /// Makes one block from whatever is pending.
+    async fn block(&self) -> Header {
+        self.engine.lock().await.produce_block().await.unwrap()
+    }
+
+    /// Makes blocks until nothing is pending, then reads the receipt.
     async fn receipt(&self, hash: B256) -> Value {
-        for _ in 0..100 {
-            let r: Value = self
-                .client
-                .request("restake_getTransactionReceipt", rpc_params![hash])
-                .await
-                .unwrap();
-            if !r.is_null() {
-                return r;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("no receipt for {hash}");
+        self.engine
+            .lock()
+            .await
+            .produce_until_empty(10)
+            .await
+            .unwrap();
+        let r: Value = self
+            .client
+            .request("restake_getTransactionReceipt", rpc_params![hash])
+            .await
+            .unwrap();
+        assert!(!r.is_null(), "no receipt for {hash}");
+        r
     }
 }
 
@@ -301,7 +310,7 @@ async fn health_and_metrics_answer_plain_get_requests() {
     let health = get("/health").await;
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
     assert!(health.contains("\"status\":\"ok\""));
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    node.block().await;
     let metrics = get("/metrics").await;
     assert!(metrics.contains("restake_blocks_total"), "{metrics}");
     assert!(metrics.contains("restake_commit_latency_seconds_count"));
@@ -362,6 +371,7 @@ async fn websocket_subscribers_receive_new_heads_and_events_on_the_same_port() {
         )
         .await
         .unwrap();
+    node.block().await;
     let head = tokio::time::timeout(Duration::from_secs(5), heads.next())
         .await
         .unwrap()
@@ -386,6 +396,7 @@ async fn websocket_subscribers_receive_new_heads_and_events_on_the_same_port() {
             },
         )
         .await;
+    node.block().await;
     let ev = tokio::time::timeout(Duration::from_secs(5), events.next())
         .await
         .unwrap()

@@ -525,21 +525,22 @@ fn the_transaction_decoder_refuses_deep_nesting_without_overflowing_the_stack() 
 // ---------------------------------------------------------------------------------------------
 // A node in process, and raw HTTP
 
+/// A node driven by the manual engine: blocks are made only when the test asks.
 struct TestNode {
     addr: SocketAddr,
-    _shutdown: tokio::sync::watch::Sender<bool>,
+    engine: tokio::sync::Mutex<restake_node::engine::ManualEngine>,
     _server: jsonrpsee::server::ServerHandle,
 }
 
 async fn start_node() -> TestNode {
     let store = Store::in_memory().unwrap();
-    let config = NodeConfig {
-        block_interval: Duration::from_millis(100),
-        ..NodeConfig::default()
-    };
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let (handle, _task) =
-        restake_node::start(store, &devnet::genesis(), 1_700_000_000, config, stop_rx).unwrap();
+    let (handle, engine) = restake_node::start_manual(
+        store,
+        &devnet::genesis(),
+        1_700_000_000,
+        NodeConfig::default(),
+    )
+    .unwrap();
     let api = ApiConfig {
         addr: "127.0.0.1:0".parse().unwrap(),
         ..ApiConfig::default()
@@ -547,7 +548,7 @@ async fn start_node() -> TestNode {
     let (addr, server) = serve(handle, &api).await.unwrap();
     TestNode {
         addr,
-        _shutdown: stop_tx,
+        engine: tokio::sync::Mutex::new(engine),
         _server: server,
     }
 }
@@ -727,23 +728,25 @@ async fn assert_still_serving(node: &TestNode) {
     let sent = post_json(node.addr, &body).await.json();
     let hash: B256 = serde_json::from_value(sent["result"].clone())
         .unwrap_or_else(|_| panic!("a valid transaction was refused: {sent}"));
-    for _ in 0..200 {
-        let r = post_json(
-            node.addr,
-            format!(
-                r#"{{"jsonrpc":"2.0","id":10,"method":"restake_getTransactionReceipt","params":["{hash}"]}}"#
-            )
-            .as_bytes(),
-        )
+    node.engine
+        .lock()
         .await
-        .json();
-        if !r["result"].is_null() {
-            assert_eq!(r["result"]["status"], "success", "{r}");
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the transaction sent after the fuzzing was never included");
+        .produce_until_empty(10)
+        .await
+        .unwrap();
+    let r = post_json(
+        node.addr,
+        format!(
+            r#"{{"jsonrpc":"2.0","id":10,"method":"restake_getTransactionReceipt","params":["{hash}"]}}"#
+        )
+        .as_bytes(),
+    )
+    .await
+    .json();
+    assert_eq!(
+        r["result"]["status"], "success",
+        "the transaction sent after the fuzzing was not included: {r}"
+    );
 }
 
 /// Codes a call may end with, by kind of method.

@@ -1,0 +1,226 @@
+//! The consensus seam in values: the application gives the same block for the same (height,
+//! round), verifies blocks other nodes built, refuses byzantine ones with their reason, and
+//! commits whichever block is decided. Driven by hand, with no timers.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::panic,
+    missing_docs
+)]
+
+use alloy_primitives::{Address, B256, U256};
+use restake_client::Wallet;
+use restake_core::Action;
+use restake_core::block::{Block, InvalidBlock};
+use restake_core::tx::Transaction;
+use restake_node::chain::VerifyError;
+use restake_node::engine::ManualEngine;
+use restake_node::node::NodeConfig;
+use restake_node::{NodeError, NodeHandle, devnet};
+use restake_store::Store;
+
+const GENESIS_TIME: u64 = 1_700_000_000;
+const VALIDATOR: Address = Address::repeat_byte(0xAB);
+
+fn node() -> (NodeHandle, ManualEngine) {
+    let config = NodeConfig {
+        proposer: VALIDATOR,
+        ..NodeConfig::default()
+    };
+    restake_node::start_manual(
+        Store::in_memory().unwrap(),
+        &devnet::genesis(),
+        GENESIS_TIME,
+        config,
+    )
+    .unwrap()
+}
+
+/// A signed transfer of `amount` rETH from development account `i`, submitted to `node`.
+fn submit(node: &NodeHandle, i: usize, amount: u64) -> B256 {
+    let key = Wallet::from_hex(devnet::DEV_ACCOUNTS[i].1).unwrap();
+    let action = Action::Transfer {
+        token: restake_core::tokens::token_address("rETH"),
+        to: Address::repeat_byte(7),
+        amount: U256::from(amount),
+    };
+    let nonce = node.next_nonce(&key.address()).unwrap();
+    let digest = Transaction::signing_hash(key.address(), nonce, &action, devnet::CHAIN_ID);
+    node.submit(Transaction {
+        from: key.address(),
+        nonce,
+        action,
+        signature: key.sign_digest(digest),
+    })
+    .unwrap()
+}
+
+fn genesis_ms() -> u64 {
+    GENESIS_TIME * 1_000
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn asking_twice_for_the_same_height_and_round_returns_the_identical_block() {
+    let (handle, engine) = node();
+    let app = engine.app();
+    submit(&handle, 1, 5);
+    let first = app
+        .get_value(1, 0, genesis_ms() + 1_000, VALIDATOR)
+        .await
+        .unwrap();
+    assert_eq!(first.block.transactions.len(), 1);
+    // More arrives, and the clock moves: round 0 is still the same block.
+    submit(&handle, 2, 6);
+    let again = app
+        .get_value(1, 0, genesis_ms() + 9_000, VALIDATOR)
+        .await
+        .unwrap();
+    assert_eq!(again, first);
+    // Round 1 is built afresh, with both transactions.
+    let round1 = app
+        .get_value(1, 1, genesis_ms() + 9_000, VALIDATOR)
+        .await
+        .unwrap();
+    assert_ne!(round1.hash, first.hash);
+    assert_eq!(round1.block.transactions.len(), 2);
+    // Deciding round 1's block commits it; round 0's is forgotten.
+    let header = app.decided(1, round1.hash, vec![1, 2, 3]).await.unwrap();
+    assert_eq!(header.hash(), round1.hash);
+    assert_eq!(handle.mempool_len(), 0);
+    assert_eq!(handle.store().certificate(1).unwrap(), Some(vec![1, 2, 3]));
+    let err = app.decided(2, first.hash, vec![]).await.unwrap_err();
+    assert!(matches!(err, NodeError::Mismatch(_)), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_block_built_by_one_node_is_verified_and_committed_by_another() {
+    let (a, engine_a) = node();
+    let (b, engine_b) = node();
+    submit(&a, 1, 5);
+    submit(&a, 3, 7);
+    let proposed = engine_a
+        .app()
+        .get_value(1, 0, genesis_ms() + 1_000, VALIDATOR)
+        .await
+        .unwrap();
+    assert_eq!(proposed.block.header.proposer, VALIDATOR);
+    let bytes = proposed.block.to_bytes();
+    let now = genesis_ms() + 1_000;
+    let hash = engine_b.app().verify(bytes, Some(now)).await.unwrap();
+    assert_eq!(hash, proposed.hash);
+    let on_a = engine_a.app().decided(1, hash, vec![9]).await.unwrap();
+    let on_b = engine_b.app().decided(1, hash, vec![9]).await.unwrap();
+    assert_eq!(on_a, on_b);
+    assert_eq!(
+        a.store().state_root().unwrap(),
+        b.store().state_root().unwrap()
+    );
+    assert_eq!(b.head().height, 1);
+    // B never saw the transactions in its mempool, yet holds their receipts.
+    assert_eq!(b.mempool_len(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn byzantine_proposals_are_refused_with_their_reason_and_cannot_be_decided() {
+    let (a, engine_a) = node();
+    let (_b, engine_b) = node();
+    submit(&a, 1, 5);
+    let proposed = engine_a
+        .app()
+        .get_value(1, 0, genesis_ms() + 1_000, VALIDATOR)
+        .await
+        .unwrap();
+    let verify = |block: Block| {
+        let app = engine_b.app().clone();
+        async move { app.verify(block.to_bytes(), None).await }
+    };
+    let invalid = |r: Result<B256, VerifyError>| match r {
+        Err(VerifyError::Invalid(i)) => i,
+        other => panic!("expected an invalid block, got {other:?}"),
+    };
+
+    let mut forged_root = (*proposed.block).clone();
+    forged_root.header.state_root = B256::repeat_byte(1);
+    assert!(matches!(
+        invalid(verify(forged_root.clone()).await),
+        InvalidBlock::StateRoot { .. }
+    ));
+
+    let mut forged_sig = (*proposed.block).clone();
+    let mut sig = forged_sig.transactions[0].signature.to_vec();
+    sig[10] ^= 1;
+    forged_sig.transactions[0].signature = sig.into();
+    assert!(matches!(
+        invalid(verify(forged_sig).await),
+        InvalidBlock::Transaction { index: 0, .. }
+    ));
+
+    let mut future = (*proposed.block).clone();
+    future.header.timestamp_ms = genesis_ms() + 3_600_000;
+    let r = engine_b
+        .app()
+        .verify(future.to_bytes(), Some(genesis_ms() + 1_000))
+        .await;
+    assert!(matches!(invalid(r), InvalidBlock::TooFarAhead { .. }));
+
+    let mut wrong_height = (*proposed.block).clone();
+    wrong_height.header.height = 5;
+    assert!(matches!(
+        invalid(verify(wrong_height).await),
+        InvalidBlock::Height {
+            got: 5,
+            expected: 1
+        }
+    ));
+
+    let garbage = engine_b.app().verify(vec![0xFF; 40], None).await;
+    assert!(matches!(invalid(garbage), InvalidBlock::Malformed(_)));
+
+    // None of them became a candidate: deciding one is refused and nothing is committed.
+    let err = engine_b
+        .app()
+        .decided(1, forged_root.header.hash(), vec![])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NodeError::Mismatch(_)), "{err}");
+    // The honest block still verifies and commits.
+    let hash = verify((*proposed.block).clone()).await.unwrap();
+    engine_b.app().decided(1, hash, vec![]).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_decision_replayed_after_a_commit_returns_the_committed_header() {
+    let (handle, mut engine) = node();
+    submit(&handle, 1, 5);
+    let header = engine.produce_block().await.unwrap();
+    let replay = engine
+        .app()
+        .decided(1, header.hash(), vec![])
+        .await
+        .unwrap();
+    assert_eq!(replay, header);
+    let other = engine
+        .app()
+        .decided(1, B256::repeat_byte(3), vec![])
+        .await
+        .unwrap_err();
+    assert!(matches!(other, NodeError::Mismatch(_)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_manual_engine_makes_blocks_at_virtual_times_the_chain_rules_allow() {
+    let (handle, mut engine) = node();
+    let first = engine.produce_block().await.unwrap();
+    let second = engine.produce_block().await.unwrap();
+    // One configured interval (1 s) apart, from genesis on; no wall clock involved.
+    assert_eq!(first.timestamp_ms, genesis_ms() + 1_000);
+    assert_eq!(second.timestamp_ms, genesis_ms() + 2_000);
+    assert_eq!(second.proposer, VALIDATOR);
+    // Asking for a time before the parent gives the earliest allowed instead.
+    let early = engine.app().get_value(3, 0, 0, VALIDATOR).await.unwrap();
+    let min = restake_core::config::Params::devnet().min_block_interval_ms;
+    assert_eq!(early.block.header.timestamp_ms, second.timestamp_ms + min);
+    assert_eq!(handle.head(), second);
+}
