@@ -139,7 +139,7 @@ fn replay(dir: &std::path::Path) -> BTreeMap<u64, Vec<B256>> {
         // The stored block passes the same verification a validator applies to a proposal
         // (history: no clock bound), and its execution reproduces the stored receipts.
         let verified = chain
-            .verify(stored, None)
+            .verify(stored, None, |_, _| false)
             .unwrap_or_else(|e| panic!("block {h} does not verify on replay: {e}"));
         assert_eq!(
             verified.block(),

@@ -14,6 +14,7 @@ use restake_core::block::{
 use restake_core::config::ConfigRead;
 use restake_core::context::BlockContext;
 use restake_core::state::Overlay;
+use restake_core::tx::Transaction;
 use restake_store::{BlockRecord, Prepared, Store};
 
 /// A block executed on the committed head: valid, with its receipts and the store's prepared
@@ -135,8 +136,15 @@ impl Chain {
 
     /// Checks a block proposed elsewhere: signatures, then the core's verification against the
     /// committed head. `now_ms` is this node's clock for live proposals, `None` for history.
-    pub fn verify(&self, block: &Block, now_ms: Option<u64>) -> Result<Candidate, VerifyError> {
-        let txs = verify_signatures(&block.transactions, self.chain_id)?;
+    /// `checked` says whether this node already checked a transaction with this id and exactly
+    /// these signature bytes (its mempool did at admission): those are not recovered again.
+    pub fn verify(
+        &self,
+        block: &Block,
+        now_ms: Option<u64>,
+        checked: impl Fn(&B256, &Transaction) -> bool + Sync,
+    ) -> Result<Candidate, VerifyError> {
+        let txs = verify_signatures(&block.transactions, self.chain_id, &checked)?;
         self.execute(
             Mode::Verify {
                 header: &block.header,
@@ -183,12 +191,18 @@ impl Chain {
     }
 }
 
-/// Recovers every transaction's signer (canonical form first), in parallel for large blocks.
+/// Recovers every transaction's signer (canonical form first), in parallel for large blocks,
+/// except those `checked` already vouches for.
 fn verify_signatures(
-    txs: &[restake_core::tx::Transaction],
+    txs: &[Transaction],
     chain_id: u64,
+    checked: &(impl Fn(&B256, &Transaction) -> bool + Sync),
 ) -> Result<Vec<VerifiedTx>, InvalidBlock> {
-    let check = |(index, tx): (usize, &restake_core::tx::Transaction)| {
+    let check = |(index, tx): (usize, &Transaction)| {
+        let id = tx.hash(chain_id);
+        if checked(&id, tx) {
+            return Ok(VerifiedTx::checked(tx.clone(), id));
+        }
         VerifiedTx::check(tx.clone(), chain_id).map_err(|e| InvalidBlock::Transaction {
             index,
             reason: e.to_string(),

@@ -115,6 +115,12 @@ impl Mempool {
         self.by_hash.contains_key(hash)
     }
 
+    /// The pending transaction with this id.
+    pub fn get(&self, hash: &B256) -> Option<&Pending> {
+        let (from, nonce) = self.by_hash.get(hash)?;
+        self.by_sender.get(from)?.get(nonce)
+    }
+
     /// The nonce after the sender's pending run, given its committed nonce.
     pub fn next_nonce(&self, from: &Address, committed: u64) -> u64 {
         let mut n = committed;

@@ -38,8 +38,9 @@ fn node() -> (NodeHandle, ManualEngine) {
     .unwrap()
 }
 
-/// A signed transfer of `amount` rETH from development account `i`, submitted to `node`.
-fn submit(node: &NodeHandle, i: usize, amount: u64) -> B256 {
+/// A signed transfer of `amount` rETH from development account `i`, with its next nonce on
+/// `node`.
+fn transfer(node: &NodeHandle, i: usize, amount: u64) -> Transaction {
     let key = Wallet::from_hex(devnet::DEV_ACCOUNTS[i].1).unwrap();
     let action = Action::Transfer {
         token: restake_core::tokens::token_address("rETH"),
@@ -48,13 +49,17 @@ fn submit(node: &NodeHandle, i: usize, amount: u64) -> B256 {
     };
     let nonce = node.next_nonce(&key.address()).unwrap();
     let digest = Transaction::signing_hash(key.address(), nonce, &action, devnet::CHAIN_ID);
-    node.submit(Transaction {
+    Transaction {
         from: key.address(),
         nonce,
         action,
         signature: key.sign_digest(digest),
-    })
-    .unwrap()
+    }
+}
+
+/// Submits a transfer to `node`.
+fn submit(node: &NodeHandle, i: usize, amount: u64) -> B256 {
+    node.submit(transfer(node, i, amount)).unwrap()
 }
 
 fn genesis_ms() -> u64 {
@@ -223,4 +228,47 @@ async fn the_manual_engine_makes_blocks_at_virtual_times_the_chain_rules_allow()
     let min = restake_core::config::Params::devnet().min_block_interval_ms;
     assert_eq!(early.block.header.timestamp_ms, second.timestamp_ms + min);
     assert_eq!(handle.head(), second);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signature_the_verifier_already_checked_is_trusted_only_for_the_same_bytes() {
+    let (a, engine_a) = node();
+    let (b, engine_b) = node();
+    // Both nodes admitted the same transaction (as gossip would have it).
+    let tx = transfer(&a, 1, 5);
+    a.submit(tx.clone()).unwrap();
+    b.submit(tx.clone()).unwrap();
+    let proposed = engine_a
+        .app()
+        .get_value(1, 0, genesis_ms() + 1_000, VALIDATOR)
+        .await
+        .unwrap();
+    // Same id, other signature bytes (not a valid signature): B recovers it and refuses.
+    let mut forged = (*proposed.block).clone();
+    let mut sig = forged.transactions[0].signature.to_vec();
+    sig[5] ^= 0x40;
+    forged.transactions[0].signature = sig.into();
+    assert_eq!(
+        forged.transactions[0].hash(devnet::CHAIN_ID),
+        tx.hash(devnet::CHAIN_ID)
+    );
+    let r = engine_b.app().verify(forged.to_bytes(), None).await;
+    assert!(
+        matches!(
+            r,
+            Err(VerifyError::Invalid(InvalidBlock::Transaction {
+                index: 0,
+                ..
+            }))
+        ),
+        "{r:?}"
+    );
+    // The honest block verifies and, once decided, empties B's mempool.
+    let hash = engine_b
+        .app()
+        .verify(proposed.block.to_bytes(), None)
+        .await
+        .unwrap();
+    engine_b.app().decided(1, hash, vec![]).await.unwrap();
+    assert_eq!(b.mempool_len(), 0);
 }
