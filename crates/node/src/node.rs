@@ -29,7 +29,8 @@ pub struct NodeConfig {
     pub max_block_txs: usize,
     /// Mempool limits.
     pub mempool: MempoolLimits,
-    /// Largest accepted transaction, in bytes of JSON.
+    /// Largest accepted transaction, in bytes of its canonical encoding (what it takes in a
+    /// block).
     pub max_tx_bytes: usize,
     /// The validator the solo engine proposes as (written into its blocks' headers).
     pub proposer: Address,
@@ -123,7 +124,9 @@ impl NodeHandle {
     }
 
     fn admit(&self, tx: Transaction) -> Result<B256, SubmitError> {
-        let size = serde_json::to_vec(&tx).map_or(usize::MAX, |v| v.len());
+        // The canonical encoding is what the transaction takes in a block; counting it writes
+        // nothing, unlike re-encoding the JSON it arrived in.
+        let size = restake_core::block::encoding::encoded_len(&tx);
         if size > self.config.max_tx_bytes {
             return Err(SubmitError::TooLarge {
                 size,

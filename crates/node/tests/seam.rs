@@ -272,3 +272,27 @@ async fn a_signature_the_verifier_already_checked_is_trusted_only_for_the_same_b
     engine_b.app().decided(1, hash, vec![]).await.unwrap();
     assert_eq!(b.mempool_len(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_larger_than_the_admission_limit_is_refused_with_its_canonical_size() {
+    let config = NodeConfig {
+        max_tx_bytes: 100,
+        ..NodeConfig::default()
+    };
+    let (handle, _engine) = restake_node::start_manual(
+        Store::in_memory().unwrap(),
+        &devnet::genesis(),
+        GENESIS_TIME,
+        config,
+    )
+    .unwrap();
+    let tx = transfer(&handle, 1, 5);
+    let size = restake_core::block::encoding::encoded_len(&tx);
+    match handle.submit(tx) {
+        Err(restake_node::node::SubmitError::TooLarge { size: s, limit }) => {
+            assert_eq!((s, limit), (size, 100));
+        }
+        other => panic!("expected TooLarge, got {other:?}"),
+    }
+    assert_eq!(handle.mempool_len(), 0);
+}
