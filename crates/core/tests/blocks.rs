@@ -564,3 +564,27 @@ fn a_simulated_claim_at_an_epoch_boundary_equals_the_receipt_the_transaction_get
         preview.events
     );
 }
+
+#[test]
+fn the_hash_of_a_fixed_block_built_on_the_test_genesis_is_pinned() {
+    // Genesis of the harness, three deposits (one failing), at a fixed time: any change to
+    // execution, receipts, events, the encodings or the roots changes this hash.
+    let c = Chain::new();
+    let built = build(&c, &three_transactions(&c), parent_ms(&c) + 1_250)
+        .unwrap()
+        .seal(ROOT)
+        .unwrap();
+    assert_eq!(built.block.header.timestamp_ms, 1_700_000_001_250);
+    assert_eq!(
+        built.block.header.transactions_root,
+        b256!("0x72cf19b6d615ccde213afde2c52708c34d53dc6fd50300b512ec67288f83a235")
+    );
+    assert_eq!(
+        built.block.header.receipts_root,
+        b256!("0xfb26084e7c12bc8d34947c5a238d02798ce43639b6c399d1aedda1e7b33b4b34")
+    );
+    assert_eq!(
+        built.hash,
+        b256!("0x5e563b3d07f25c4724d3c5929f91d700207e4858be2248d58f56e5a0f5a16fb1")
+    );
+}
