@@ -321,10 +321,32 @@ impl Struct {
         s
     }
 
+    /// `keccak256(encodeType)`, remembered per struct name: every struct type in the protocol
+    /// has one name (the action's or the nested struct's), and building `encodeType` costs more
+    /// than the rest of an action's hash. Tests (debug builds) recompute it every time and check
+    /// the remembered one, so two types sharing a name would fail them.
+    pub fn type_hash(&self) -> B256 {
+        static TYPE_HASHES: LazyLock<std::sync::RwLock<BTreeMap<String, B256>>> =
+            LazyLock::new(Default::default);
+        let cached = TYPE_HASHES
+            .read()
+            .ok()
+            .and_then(|m| m.get(&self.name).copied());
+        if let Some(h) = cached {
+            debug_assert_eq!(h, keccak256(self.encode_type().as_bytes()), "{}", self.name);
+            return h;
+        }
+        let h = keccak256(self.encode_type().as_bytes());
+        if let Ok(mut m) = TYPE_HASHES.write() {
+            m.insert(self.name.clone(), h);
+        }
+        h
+    }
+
     /// `hashStruct`.
     pub fn hash(&self) -> B256 {
         let mut buf = Vec::with_capacity(self.fields.len().saturating_add(1).saturating_mul(32));
-        buf.extend_from_slice(keccak256(self.encode_type().as_bytes()).as_slice());
+        buf.extend_from_slice(self.type_hash().as_slice());
         for f in &self.fields {
             buf.extend_from_slice(encode_value(&f.val).as_slice());
         }
