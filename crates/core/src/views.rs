@@ -319,7 +319,7 @@ pub fn pod<R: StateRead>(s: &R, address: &Address) -> Result<Option<PodView>, Er
 
 /// Everything about a liquid restaking vault: its configuration, its books as the core reports
 /// them now, the rate, the next exits in the queue and, if asked, one holder's position.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VaultView {
     /// Configuration, assets with idle and escrow, node delegators, queue pointers.
@@ -343,7 +343,7 @@ pub struct VaultView {
 }
 
 /// A pending redemption and when its cooldown ends.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PendingRedeem {
     /// The request.
@@ -354,7 +354,7 @@ pub struct PendingRedeem {
 }
 
 /// One holder's view of a vault.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VaultHolder {
     /// The holder.
