@@ -15,9 +15,10 @@
     missing_docs
 )]
 
-use alloy_primitives::{Address, U256};
+use alloy_primitives::{Address, B256, Bytes, U256};
 use jsonrpsee_core::client::{Subscription, SubscriptionClientT};
-use restake_client::Wallet;
+use restake_client::types::{BlockId, PrepareRequest, SimulateRequest};
+use restake_client::{RestakeApiClient, Wallet};
 use restake_core::Action;
 use restake_node::devnet;
 use restake_node::engine::ManualEngine;
@@ -26,6 +27,7 @@ use restake_node::server::{ApiConfig, serve};
 use restake_store::Store;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -46,6 +48,8 @@ struct Chain {
     addr: SocketAddr,
     transcript: String,
     id: u64,
+    /// Each call's method, parameters and raw result (`None`: an error).
+    results: Vec<(String, String, Option<String>)>,
 }
 
 impl Chain {
@@ -70,6 +74,23 @@ impl Chain {
     async fn call(&mut self, method: &str, params: Value) -> Value {
         let reply = self.raw(method, params.clone()).await;
         let _ = writeln!(self.transcript, "> {method} {params}\n< {reply}");
+        /// The raw result, also when it is `null`; `None` for an error.
+        #[derive(serde::Deserialize)]
+        struct Reply<'a> {
+            #[serde(borrow, default, deserialize_with = "present")]
+            result: Option<&'a RawValue>,
+        }
+        fn present<'de, D: serde::Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<&'de RawValue>, D::Error> {
+            serde::Deserialize::deserialize(d).map(Some)
+        }
+        let raw: Reply<'_> = serde_json::from_str(&reply).unwrap();
+        self.results.push((
+            method.to_string(),
+            params.to_string(),
+            raw.result.map(|r| r.get().to_string()),
+        ));
         let v: Value = serde_json::from_str(&reply).unwrap();
         v.get("result").cloned().unwrap_or(Value::Null)
     }
@@ -108,6 +129,23 @@ async fn next(s: &mut Subscription<Box<RawValue>>) -> String {
         .to_string()
 }
 
+/// The next item of a typed subscription, serialized again.
+async fn typed_next<T: serde::Serialize + serde::de::DeserializeOwned>(
+    s: &mut Subscription<T>,
+) -> String {
+    let item = tokio::time::timeout(Duration::from_secs(10), s.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    wire(&item)
+}
+
+/// A typed value as the node sends it.
+fn wire<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap()
+}
+
 fn transcript_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/wire/transcript.txt")
 }
@@ -132,6 +170,7 @@ async fn every_method_answers_the_recorded_bytes() {
         addr,
         transcript: String::new(),
         id: 0,
+        results: Vec::new(),
     };
 
     let (staker, operator, avs, admin, delegator) = (dev(1), dev(2), dev(3), dev(4), dev(5));
@@ -295,6 +334,16 @@ async fn every_method_answers_the_recorded_bytes() {
         vec![json!("1/100"), json!({"stETH": "1/2"})],
     )
     .await;
+    // The same, through the typed client every jsonrpsee client gets.
+    let mut typed_heads = RestakeApiClient::subscribe_new_heads(&ws).await.unwrap();
+    let mut typed_events = RestakeApiClient::subscribe_events(&ws).await.unwrap();
+    let mut typed_reports = RestakeApiClient::subscribe_risk_report(
+        &ws,
+        Some("1/100".into()),
+        Some(BTreeMap::from([("stETH".to_string(), "1/2".to_string())])),
+    )
+    .await
+    .unwrap();
 
     // A block with a transaction, and one failed transaction.
     c.submit(
@@ -309,10 +358,13 @@ async fn every_method_answers_the_recorded_bytes() {
     let head = c.height();
     let item = next(&mut heads).await;
     let _ = writeln!(c.transcript, "~ restake_subscribeNewHeads\n< {item}");
+    assert_eq!(typed_next(&mut typed_heads).await, item);
     let item = next(&mut events).await;
     let _ = writeln!(c.transcript, "~ restake_subscribeEvents\n< {item}");
+    assert_eq!(typed_next(&mut typed_events).await, item);
     let item = next(&mut reports).await;
     let _ = writeln!(c.transcript, "~ restake_subscribeRiskReport\n< {item}");
+    assert_eq!(typed_next(&mut typed_reports).await, item);
 
     // Every query.
     c.call("restake_chainId", json!([])).await;
@@ -422,6 +474,223 @@ async fn every_method_answers_the_recorded_bytes() {
     )
     .await;
     c.call("restake_subscribeNewHeads", json!([])).await;
+
+    // The typed client reads every answer, and its types write it back byte for byte.
+    let client = restake_client::Client::new(&format!("http://{addr}")).unwrap();
+    // The last answer to the same call (the state no longer changes).
+    let recorded = |method: &str, params: Value| -> String {
+        let params = params.to_string();
+        c.results
+            .iter()
+            .rev()
+            .find(|(m, p, _)| m == method && *p == params)
+            .and_then(|(_, _, r)| r.clone())
+            .unwrap_or_else(|| panic!("no recorded result for {method} {params}"))
+    };
+    let same = |method: &str, params: Value, typed: String| {
+        assert_eq!(typed, recorded(method, params), "{method}");
+    };
+    let (s, o, a) = (staker.address(), operator.address(), avs.address());
+    let (pod, vault): (Address, Address) = (
+        serde_json::from_value(pod).unwrap(),
+        serde_json::from_value(vault).unwrap(),
+    );
+    let (steth_strategy, steth): (Address, Address) = (
+        serde_json::from_value(steth_strategy).unwrap(),
+        serde_json::from_value(steth).unwrap(),
+    );
+    same(
+        "restake_chainId",
+        json!([]),
+        wire(&RestakeApiClient::chain_id(&client).await.unwrap()),
+    );
+    same(
+        "restake_blockNumber",
+        json!([]),
+        wire(&RestakeApiClient::block_number(&client).await.unwrap()),
+    );
+    same(
+        "restake_getBlock",
+        json!([head]),
+        wire(&client.get_block(head.into()).await.unwrap()),
+    );
+    same(
+        "restake_getBlock",
+        json!(["latest"]),
+        wire(&client.get_block(BlockId::latest()).await.unwrap()),
+    );
+    same(
+        "restake_getBlock",
+        json!([99_999_999]),
+        wire(&client.get_block(99_999_999.into()).await.unwrap()),
+    );
+    same(
+        "restake_getNonce",
+        json!([s]),
+        wire(&client.get_nonce(s).await.unwrap()),
+    );
+    let transfer: Action = serde_json::from_value(transfer).unwrap();
+    let prepared = client
+        .prepare_transaction(PrepareRequest {
+            from: admin.address(),
+            action: transfer.clone(),
+            nonce: Some(9),
+        })
+        .await
+        .unwrap();
+    same(
+        "restake_prepareTransaction",
+        json!([{"from": admin.address(), "action": transfer, "nonce": 9}]),
+        wire(&prepared),
+    );
+    for hash in block["transactionHashes"].as_array().unwrap() {
+        let hash: B256 = serde_json::from_value(hash.clone()).unwrap();
+        same(
+            "restake_getTransactionReceipt",
+            json!([hash]),
+            wire(&client.get_transaction_receipt(hash).await.unwrap()),
+        );
+    }
+    let deposit =
+        json!({"type": "depositIntoVault", "vault": vault, "token": steth, "amount": eth(2)});
+    let action: Action = serde_json::from_value(deposit.clone()).unwrap();
+    let request = SimulateRequest {
+        from: delegator.address(),
+        action,
+    };
+    same(
+        "restake_simulateTransaction",
+        json!([{"from": delegator.address(), "action": deposit}]),
+        wire(&client.simulate_transaction(request).await.unwrap()),
+    );
+    same(
+        "restake_getTokens",
+        json!([]),
+        wire(&client.get_tokens().await.unwrap()),
+    );
+    same(
+        "restake_getTokenBalance",
+        json!([steth, s]),
+        wire(&client.get_token_balance(steth, s).await.unwrap()),
+    );
+    same(
+        "restake_getStrategies",
+        json!([]),
+        wire(&client.get_strategies().await.unwrap()),
+    );
+    same(
+        "restake_getStaker",
+        json!([s]),
+        wire(&client.get_staker(s).await.unwrap()),
+    );
+    same(
+        "restake_getOperator",
+        json!([o]),
+        wire(&client.get_operator(o).await.unwrap()),
+    );
+    same(
+        "restake_getOperatorSet",
+        json!([a, 1]),
+        wire(&client.get_operator_set(a, 1).await.unwrap()),
+    );
+    same(
+        "restake_getAllocation",
+        json!([o, a, 1, steth_strategy]),
+        wire(
+            &client
+                .get_allocation(o, a, 1, steth_strategy)
+                .await
+                .unwrap(),
+        ),
+    );
+    same(
+        "restake_getPod",
+        json!([pod_owner.address()]),
+        wire(&client.get_pod(pod_owner.address()).await.unwrap()),
+    );
+    same(
+        "restake_getBeaconOracle",
+        json!([]),
+        wire(&client.get_beacon_oracle().await.unwrap()),
+    );
+    same(
+        "restake_getBeaconRoot",
+        json!([1_700_000_100u64]),
+        wire(&client.get_beacon_root(1_700_000_100).await.unwrap()),
+    );
+    same(
+        "restake_getPodBalance",
+        json!([pod, 1_700_000_100u64]),
+        wire(&client.get_pod_balance(pod, 1_700_000_100).await.unwrap()),
+    );
+    same(
+        "restake_getRewards",
+        json!([s]),
+        wire(&client.get_rewards(s).await.unwrap()),
+    );
+    same(
+        "restake_getRewardsSubmissions",
+        json!([a]),
+        wire(&client.get_rewards_submissions(Some(a)).await.unwrap()),
+    );
+    same(
+        "restake_getRewardsSubmissions",
+        json!([null]),
+        wire(&client.get_rewards_submissions(None).await.unwrap()),
+    );
+    same(
+        "restake_getVault",
+        json!([vault, s]),
+        wire(&client.get_vault(vault, Some(s)).await.unwrap()),
+    );
+    same(
+        "restake_getVault",
+        json!([vault, null]),
+        wire(&client.get_vault(vault, None).await.unwrap()),
+    );
+    same(
+        "restake_getVaults",
+        json!([]),
+        wire(&client.get_vaults().await.unwrap()),
+    );
+    same(
+        "restake_getRiskReport",
+        json!(["1/100"]),
+        wire(
+            &client
+                .get_risk_report(Some("1/100".into()), None)
+                .await
+                .unwrap(),
+        ),
+    );
+    same(
+        "restake_getRiskReport",
+        json!([null, {"stETH": "1/2"}]),
+        wire(
+            &client
+                .get_risk_report(
+                    None,
+                    Some(BTreeMap::from([("stETH".to_string(), "1/2".to_string())])),
+                )
+                .await
+                .unwrap(),
+        ),
+    );
+    let key = Bytes::from(b"cfg/params".to_vec());
+    same(
+        "restake_getProof",
+        json!([key, head]),
+        wire(&client.get_proof(key.clone(), Some(head)).await.unwrap()),
+    );
+    // Errors keep their codes through the typed client.
+    let e = client
+        .get_allocation(o, a, 7, steth_strategy)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, jsonrpsee_core::ClientError::Call(ref o) if o.code() == restake_client::codes::NOT_FOUND),
+        "{e}"
+    );
 
     let path = transcript_path();
     if std::env::var_os("RESTAKE_BLESS_WIRE").is_some() {
