@@ -14,7 +14,7 @@ use alloy_primitives::{Address, B256, U256, keccak256};
 use clap::Args;
 use restake_beacon::generate::{BeaconStateBuilder, credentials_for, validator_fields};
 use restake_beacon::{FAR_FUTURE_EPOCH, ProofVersion};
-use restake_client::Client;
+use restake_client::{BlockId, Client, ClientError, RestakeApiClient};
 use restake_core::Action;
 use restake_core::config::MAINNET_PECTRA_TIMESTAMP;
 use serde_json::json;
@@ -93,11 +93,10 @@ async fn simulate(a: SimulateArgs) -> CliResult {
         Some(t) => t,
         None => {
             let head = client
-                .call("restake_getBlock", vec![json!("latest")])
+                .get_block(BlockId::latest())
                 .await
-                .map_err(|e| e.to_string())?;
-            head["header"]["timestamp"]
-                .as_u64()
+                .map_err(|e| ClientError::from(e).to_string())?;
+            head.map(|b| b.header.timestamp_secs())
                 .ok_or("the head block has no timestamp")?
         }
     };

@@ -1,8 +1,10 @@
 //! `restake query ...`: human tables by default, `--json` for scripts.
 
 use crate::CliResult;
+use alloy_primitives::{Address, B256};
 use clap::Subcommand;
-use restake_client::Client;
+use restake_client::{BlockId, Client, ClientError, RestakeApiClient};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 /// Query commands.
@@ -131,13 +133,21 @@ fn s(v: &Value) -> String {
     }
 }
 
-async fn call(c: &Common, method: &str, params: Vec<Value>) -> Result<(Client, Value), String> {
-    let client = Client::new(&c.rpc).map_err(|e| e.to_string())?;
-    let v = client
-        .call(method, params)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok((client, v))
+fn connect(c: &Common) -> Result<Client, String> {
+    Client::new(&c.rpc).map_err(|e| e.to_string())
+}
+
+/// A typed answer as JSON, for the tables and `--json` (the JSON the node sent, keys sorted).
+fn json_of<T: Serialize, E>(answer: Result<T, E>) -> Result<Value, String>
+where
+    ClientError: From<E>,
+{
+    let answer = answer.map_err(|e| ClientError::from(e).to_string())?;
+    serde_json::to_value(answer).map_err(|e| e.to_string())
+}
+
+fn address(s: &str) -> Result<Address, String> {
+    s.parse().map_err(|e| format!("invalid address {s:?}: {e}"))
 }
 
 fn print_json(v: &Value) -> CliResult {
@@ -152,12 +162,9 @@ fn print_json(v: &Value) -> CliResult {
 pub async fn run(q: QueryCmd) -> CliResult {
     match q {
         QueryCmd::Status(c) => {
-            let client = Client::new(&c.rpc).map_err(|e| e.to_string())?;
+            let client = connect(&c)?;
             let chain = client.chain_id().await.map_err(|e| e.to_string())?;
-            let block = client
-                .call("restake_getBlock", vec![json!("latest")])
-                .await
-                .map_err(|e| e.to_string())?;
+            let block = json_of(client.get_block(BlockId::latest()).await)?;
             let v = json!({ "chainId": chain, "height": block["header"]["height"], "hash": block["hash"], "stateRoot": block["header"]["stateRoot"] });
             if c.json {
                 return print_json(&v);
@@ -170,7 +177,7 @@ pub async fn run(q: QueryCmd) -> CliResult {
             ]);
         }
         QueryCmd::Strategies(c) => {
-            let (_, v) = call(&c, "restake_getStrategies", vec![]).await?;
+            let v = json_of(connect(&c)?.get_strategies().await)?;
             if c.json {
                 return print_json(&v);
             }
@@ -191,7 +198,7 @@ pub async fn run(q: QueryCmd) -> CliResult {
             table(&rows);
         }
         QueryCmd::Tokens(c) => {
-            let (_, v) = call(&c, "restake_getTokens", vec![]).await?;
+            let v = json_of(connect(&c)?.get_tokens().await)?;
             if c.json {
                 return print_json(&v);
             }
@@ -216,7 +223,7 @@ pub async fn run(q: QueryCmd) -> CliResult {
             account,
             common,
         } => {
-            let client = Client::new(&common.rpc).map_err(|e| e.to_string())?;
+            let client = connect(&common)?;
             let token = match token.strip_prefix('@') {
                 Some(sym) => client
                     .strategy_by_symbol(sym)
@@ -226,20 +233,21 @@ pub async fn run(q: QueryCmd) -> CliResult {
                     .to_string(),
                 None => token,
             };
-            let v = client
-                .call(
-                    "restake_getTokenBalance",
-                    vec![json!(token), json!(account)],
-                )
-                .await
-                .map_err(|e| e.to_string())?;
+            let v = json_of(
+                client
+                    .get_token_balance(address(&token)?, address(&account)?)
+                    .await,
+            )?;
             if common.json {
                 return print_json(&json!({ "token": token, "account": account, "balance": v }));
             }
             println!("{}", s(&v));
         }
-        QueryCmd::Staker { address, common } => {
-            let (_, v) = call(&common, "restake_getStaker", vec![json!(address)]).await?;
+        QueryCmd::Staker {
+            address: addr,
+            common,
+        } => {
+            let v = json_of(connect(&common)?.get_staker(address(&addr)?).await)?;
             if common.json {
                 return print_json(&v);
             }
@@ -300,8 +308,11 @@ pub async fn run(q: QueryCmd) -> CliResult {
                 table(&rows);
             }
         }
-        QueryCmd::Operator { address, common } => {
-            let (_, v) = call(&common, "restake_getOperator", vec![json!(address)]).await?;
+        QueryCmd::Operator {
+            address: addr,
+            common,
+        } => {
+            let v = json_of(connect(&common)?.get_operator(address(&addr)?).await)?;
             if common.json || v.is_null() {
                 return print_json(&v);
             }
@@ -348,16 +359,14 @@ pub async fn run(q: QueryCmd) -> CliResult {
             }
         }
         QueryCmd::OperatorSet { avs, id, common } => {
-            let (_, v) = call(
-                &common,
-                "restake_getOperatorSet",
-                vec![json!(avs), json!(id)],
-            )
-            .await?;
+            let v = json_of(connect(&common)?.get_operator_set(address(&avs)?, id).await)?;
             print_json(&v)?;
         }
-        QueryCmd::Pod { address, common } => {
-            let (_, v) = call(&common, "restake_getPod", vec![json!(address)]).await?;
+        QueryCmd::Pod {
+            address: addr,
+            common,
+        } => {
+            let v = json_of(connect(&common)?.get_pod(address(&addr)?).await)?;
             if common.json || v.is_null() {
                 return print_json(&v);
             }
@@ -405,8 +414,11 @@ pub async fn run(q: QueryCmd) -> CliResult {
             }
             table(&rows);
         }
-        QueryCmd::Rewards { address, common } => {
-            let (_, v) = call(&common, "restake_getRewards", vec![json!(address)]).await?;
+        QueryCmd::Rewards {
+            address: addr,
+            common,
+        } => {
+            let v = json_of(connect(&common)?.get_rewards(address(&addr)?).await)?;
             if common.json {
                 return print_json(&v);
             }
@@ -420,16 +432,12 @@ pub async fn run(q: QueryCmd) -> CliResult {
             table(&rows);
         }
         QueryCmd::Vault {
-            address,
+            address: addr,
             account,
             common,
         } => {
-            let (_, v) = call(
-                &common,
-                "restake_getVault",
-                vec![json!(address), json!(account)],
-            )
-            .await?;
+            let account = account.as_deref().map(address).transpose()?;
+            let v = json_of(connect(&common)?.get_vault(address(&addr)?, account).await)?;
             if common.json || v.is_null() {
                 return print_json(&v);
             }
@@ -493,7 +501,7 @@ pub async fn run(q: QueryCmd) -> CliResult {
             }
         }
         QueryCmd::Vaults(common) => {
-            let (_, v) = call(&common, "restake_getVaults", vec![]).await?;
+            let v = json_of(connect(&common)?.get_vaults().await)?;
             if common.json {
                 return print_json(&v);
             }
@@ -516,16 +524,19 @@ pub async fn run(q: QueryCmd) -> CliResult {
             table(&rows);
         }
         QueryCmd::Oracle(common) => {
-            let (_, v) = call(&common, "restake_getBeaconOracle", vec![]).await?;
+            let v = json_of(connect(&common)?.get_beacon_oracle().await)?;
             print_json(&v)?;
         }
         QueryCmd::Receipt { hash, common } => {
-            let (_, v) = call(&common, "restake_getTransactionReceipt", vec![json!(hash)]).await?;
+            let hash: B256 = hash
+                .parse()
+                .map_err(|e| format!("invalid transaction hash {hash:?}: {e}"))?;
+            let v = json_of(connect(&common)?.get_transaction_receipt(hash).await)?;
             print_json(&v)?;
         }
         QueryCmd::Block { height, common } => {
-            let id = height.map_or(json!("latest"), |h| json!(h));
-            let (_, v) = call(&common, "restake_getBlock", vec![id]).await?;
+            let id = height.map_or_else(BlockId::latest, BlockId::Number);
+            let v = json_of(connect(&common)?.get_block(id).await)?;
             print_json(&v)?;
         }
     }

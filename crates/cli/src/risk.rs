@@ -417,24 +417,21 @@ fn simulate(a: SimulateArgs) -> CliResult {
 }
 
 async fn report(a: ReportArgs) -> CliResult {
+    use restake_client::RestakeApiClient;
     let client = restake_client::Client::new(&a.rpc).map_err(|e| e.to_string())?;
-    let mut prices = serde_json::Map::new();
+    let mut prices = std::collections::BTreeMap::new();
     for p in &a.prices {
         let (symbol, price) = p
             .split_once('=')
             .ok_or_else(|| format!("--price {p:?}: expected SYMBOL=PRICE"))?;
-        prices.insert(
-            symbol.to_string(),
-            serde_json::Value::String(price.to_string()),
-        );
+        prices.insert(symbol.to_string(), price.to_string());
     }
-    let v = client
-        .call(
-            "restake_getRiskReport",
-            vec![serde_json::json!(a.psi), serde_json::Value::Object(prices)],
-        )
+    let report = client
+        .get_risk_report(Some(a.psi.clone()), Some(prices))
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| restake_client::ClientError::from(e).to_string())?;
+    // As JSON with sorted keys, the way the node sends it.
+    let v = serde_json::to_value(&report).map_err(|e| e.to_string())?;
     if a.json {
         println!(
             "{}",

@@ -9,7 +9,8 @@ use crate::CliResult;
 use crate::keys::wallet;
 use clap::Args;
 use restake_beacon::json::LegacyProofFile;
-use restake_client::Client;
+use restake_client::types::SimulateRequest;
+use restake_client::{Client, ClientError, RestakeApiClient};
 use restake_core::Action;
 use restake_core::block::Status;
 use serde_json::{Map, Value, json};
@@ -166,16 +167,21 @@ pub async fn run(a: TxArgs) -> CliResult {
     };
     let action = build_action(&client, &a.action, &a.fields, base).await?;
     if a.simulate {
-        let request = json!({ "from": w.address(), "action": action });
-        let v = client
-            .call("restake_simulateTransaction", vec![request])
+        let request = SimulateRequest {
+            from: w.address(),
+            action,
+        };
+        let sim = client
+            .simulate_transaction(request)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| ClientError::from(e).to_string())?;
+        // As JSON with sorted keys, the way the node sends it.
+        let v = serde_json::to_value(&sim).map_err(|e| e.to_string())?;
         println!(
             "{}",
             serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?
         );
-        return if v["status"] == "success" {
+        return if sim.status == Status::Success {
             Ok(())
         } else {
             Err("the action would fail".into())

@@ -1,23 +1,32 @@
 //! A typed client for the Restake JSON-RPC API and a local wallet.
 //!
+//! Every method of the API is a typed call: [`Client`] implements jsonrpsee's client traits, so
+//! the generated [`RestakeApiClient`] (from `restake-rpc-api`) gives it one method per RPC method,
+//! with the request and response types of [`types`]: `client.get_staker(address).await?` is a
+//! [`types::StakerView`]. Beside them, [`Client`] has the flows a client needs (sign, send and
+//! wait; resolve a token symbol; read state with its proof checked) and [`Client::call`], an
+//! untyped escape hatch for raw JSON.
+//!
 //! The wallet holds a secp256k1 key and signs transactions exactly as an Ethereum wallet would
 //! with `eth_signTypedData_v4` (EIP-712 over the action's struct). The client uses only the
-//! public API: it knows the core's types, never the node's internals.
-
-// `serde_json::Value` indexing returns `Null` for missing keys and never panics; the lint cannot
-// tell it from slice indexing.
-#![allow(clippy::indexing_slicing)]
+//! public API: it knows the core's and the API's types, never the node's internals.
 
 use alloy_primitives::{Address, B256, Bytes, keccak256};
-use jsonrpsee_core::client::ClientT;
-use jsonrpsee_core::rpc_params;
+use jsonrpsee_core::client::{BatchResponse, ClientT, Subscription, SubscriptionClientT};
+use jsonrpsee_core::params::BatchRequestBuilder;
+use jsonrpsee_core::traits::ToRpcParams;
 use jsonrpsee_http_client::{HttpClient, HttpClientBuilder};
 use restake_core::Action;
 use restake_core::block::Receipt;
 use restake_core::tx::Transaction;
-use serde_json::{Value, json};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::future::Future;
 use std::time::Duration;
 use thiserror::Error;
+
+pub use restake_rpc_api::types::{self, BlockId};
+pub use restake_rpc_api::{RestakeApiClient, codes};
 
 /// Client failures.
 #[derive(Debug, Error)]
@@ -111,7 +120,9 @@ impl Wallet {
     }
 }
 
-/// A typed JSON-RPC client.
+/// A typed JSON-RPC client over HTTP: every method of [`RestakeApiClient`], plus the flows
+/// below. Subscriptions need a WebSocket client (any jsonrpsee WebSocket client implements
+/// [`RestakeApiClient`] too); over HTTP they fail.
 #[derive(Debug, Clone)]
 pub struct Client {
     http: HttpClient,
@@ -126,7 +137,8 @@ impl Client {
         Ok(Self { http })
     }
 
-    /// Any method with JSON parameters.
+    /// Any method by name with raw JSON parameters, for what the typed methods cannot say (a
+    /// parameter of the wrong shape, a method this client does not know).
     pub async fn call(&self, method: &str, params: Vec<Value>) -> Result<Value, ClientError> {
         let mut p = jsonrpsee_core::params::ArrayParams::new();
         for v in params {
@@ -138,39 +150,27 @@ impl Client {
 
     /// `restake_chainId`.
     pub async fn chain_id(&self) -> Result<u64, ClientError> {
-        Ok(self.http.request("restake_chainId", rpc_params![]).await?)
+        Ok(RestakeApiClient::chain_id(self).await?)
     }
 
     /// `restake_blockNumber`.
     pub async fn block_number(&self) -> Result<u64, ClientError> {
-        Ok(self
-            .http
-            .request("restake_blockNumber", rpc_params![])
-            .await?)
+        Ok(RestakeApiClient::block_number(self).await?)
     }
 
     /// `restake_getNonce`.
     pub async fn nonce(&self, account: Address) -> Result<u64, ClientError> {
-        Ok(self
-            .http
-            .request("restake_getNonce", rpc_params![account])
-            .await?)
+        Ok(self.get_nonce(account).await?)
     }
 
     /// `restake_sendTransaction`.
     pub async fn send(&self, tx: &Transaction) -> Result<B256, ClientError> {
-        Ok(self
-            .http
-            .request("restake_sendTransaction", rpc_params![tx])
-            .await?)
+        Ok(self.send_transaction(tx.clone()).await?)
     }
 
     /// `restake_getTransactionReceipt`.
     pub async fn receipt(&self, hash: B256) -> Result<Option<Receipt>, ClientError> {
-        Ok(self
-            .http
-            .request("restake_getTransactionReceipt", rpc_params![hash])
-            .await?)
+        Ok(self.get_transaction_receipt(hash).await?)
     }
 
     /// Signs with the next nonce, sends, and waits for the receipt.
@@ -197,32 +197,21 @@ impl Client {
     }
 
     /// `restake_getStrategies`.
-    pub async fn strategies(&self) -> Result<Vec<Value>, ClientError> {
-        Ok(self
-            .http
-            .request("restake_getStrategies", rpc_params![])
-            .await?)
+    pub async fn strategies(&self) -> Result<Vec<types::StrategySummary>, ClientError> {
+        Ok(self.get_strategies().await?)
     }
 
-    /// The strategy and token addresses of a token symbol.
+    /// The strategy and token addresses of a token symbol (case-insensitive).
     pub async fn strategy_by_symbol(
         &self,
         symbol: &str,
     ) -> Result<(Address, Address), ClientError> {
-        let all = self.strategies().await?;
-        let s = all
-            .iter()
-            .find(|s| {
-                s["symbol"]
-                    .as_str()
-                    .is_some_and(|x| x.eq_ignore_ascii_case(symbol))
-            })
-            .ok_or_else(|| ClientError::Decode(format!("no strategy for {symbol}")))?;
-        let strategy = serde_json::from_value(s["strategy"].clone())
-            .map_err(|e| ClientError::Decode(e.to_string()))?;
-        let token = serde_json::from_value(s["token"].clone())
-            .map_err(|e| ClientError::Decode(e.to_string()))?;
-        Ok((strategy, token))
+        self.strategies()
+            .await?
+            .into_iter()
+            .find(|s| s.symbol.eq_ignore_ascii_case(symbol))
+            .map(|s| (s.strategy, s.token))
+            .ok_or_else(|| ClientError::Decode(format!("no strategy for {symbol}")))
     }
 
     /// Reads a raw state value and checks it: the proof from `restake_getProof` must verify
@@ -237,41 +226,100 @@ impl Client {
             Some(h) => h,
             None => self.block_number().await?,
         };
-        let key_bytes = Bytes::copy_from_slice(key);
-        let p: Value = self
-            .http
-            .request("restake_getProof", rpc_params![key_bytes, height])
+        let p = self
+            .get_proof(Bytes::copy_from_slice(key), Some(height))
             .await?;
-        let block: Value = self
-            .http
-            .request("restake_getBlock", rpc_params![height])
-            .await?;
-        let decode = |v: &Value, what: &str| -> Result<Bytes, ClientError> {
-            serde_json::from_value(v.clone())
-                .map_err(|e| ClientError::Decode(format!("{what}: {e}")))
-        };
-        let header_root: B256 = serde_json::from_value(block["header"]["stateRoot"].clone())
-            .map_err(|e| ClientError::Decode(format!("header state root: {e}")))?;
-        let value: Option<Bytes> = if p["value"].is_null() {
-            None
-        } else {
-            Some(decode(&p["value"], "value")?)
-        };
-        let proof = decode(&p["proof"], "proof")?;
-        restake_proof::verify(header_root, key, value.as_ref().map(|v| v.as_ref()), &proof)
-            .map_err(|e| ClientError::Proof(e.to_string()))?;
+        let block = self
+            .get_block(BlockId::Number(height))
+            .await?
+            .ok_or_else(|| ClientError::Decode(format!("no block at height {height}")))?;
+        let value = p.value;
+        restake_proof::verify(
+            block.header.state_root,
+            key,
+            value.as_ref().map(|v| v.as_ref()),
+            &p.proof,
+        )
+        .map_err(|e| ClientError::Proof(e.to_string()))?;
         Ok((value.map(|v| v.to_vec()), height))
     }
 
-    /// `restake_prepareTransaction`.
-    pub async fn prepare(&self, from: Address, action: &Action) -> Result<Value, ClientError> {
+    /// `restake_prepareTransaction` with the next nonce.
+    pub async fn prepare(
+        &self,
+        from: Address,
+        action: &Action,
+    ) -> Result<types::PrepareResponse, ClientError> {
         Ok(self
-            .http
-            .request(
-                "restake_prepareTransaction",
-                rpc_params![json!({ "from": from, "action": action })],
-            )
+            .prepare_transaction(types::PrepareRequest {
+                from,
+                action: action.clone(),
+                nonce: None,
+            })
             .await?)
+    }
+}
+
+// The generated `RestakeApiClient` is implemented for every jsonrpsee client; these give
+// `Client` its methods by handing each call to the HTTP client.
+impl ClientT for Client {
+    fn notification<Params>(
+        &self,
+        method: &str,
+        params: Params,
+    ) -> impl Future<Output = Result<(), jsonrpsee_core::ClientError>> + Send
+    where
+        Params: ToRpcParams + Send,
+    {
+        self.http.notification(method, params)
+    }
+
+    fn request<R, Params>(
+        &self,
+        method: &str,
+        params: Params,
+    ) -> impl Future<Output = Result<R, jsonrpsee_core::ClientError>> + Send
+    where
+        R: DeserializeOwned,
+        Params: ToRpcParams + Send,
+    {
+        self.http.request(method, params)
+    }
+
+    fn batch_request<'a, R>(
+        &self,
+        batch: BatchRequestBuilder<'a>,
+    ) -> impl Future<Output = Result<BatchResponse<'a, R>, jsonrpsee_core::ClientError>> + Send
+    where
+        R: DeserializeOwned + std::fmt::Debug + 'a,
+    {
+        self.http.batch_request(batch)
+    }
+}
+
+impl SubscriptionClientT for Client {
+    fn subscribe<'a, Notif, Params>(
+        &self,
+        subscribe_method: &'a str,
+        params: Params,
+        unsubscribe_method: &'a str,
+    ) -> impl Future<Output = Result<Subscription<Notif>, jsonrpsee_core::ClientError>> + Send
+    where
+        Params: ToRpcParams + Send,
+        Notif: DeserializeOwned,
+    {
+        self.http
+            .subscribe(subscribe_method, params, unsubscribe_method)
+    }
+
+    fn subscribe_to_method<Notif>(
+        &self,
+        method: &str,
+    ) -> impl Future<Output = Result<Subscription<Notif>, jsonrpsee_core::ClientError>> + Send
+    where
+        Notif: DeserializeOwned,
+    {
+        self.http.subscribe_to_method(method)
     }
 }
 

@@ -258,7 +258,7 @@ pub fn registration<R: StateRead>(
 }
 
 /// A pod with its validators, for stakers and the bridge.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PodView {
     /// The pod's state (checkpoint in progress or last finalized included).
@@ -278,6 +278,40 @@ pub struct PodView {
     pub withdrawable_restaked_execution_layer_wei: U256,
     /// Validators ever verified, by pubkey hash.
     pub validators: Vec<PodValidator>,
+}
+
+impl<'de> Deserialize<'de> for PodView {
+    /// Reads the object through a JSON value: `#[serde(flatten)]` would buffer the pod in serde's
+    /// own content type, which cannot hold the checkpoint's `i128` balance delta.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        /// The view's own fields, beside the pod's.
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Own {
+            #[serde(with = "dec")]
+            deposit_shares: U256,
+            #[serde(with = "dec")]
+            withdrawable_shares: U256,
+            #[serde(with = "restake_primitives::decimal::u64_str")]
+            beacon_chain_slashing_factor: u64,
+            #[serde(with = "dec")]
+            withdrawable_restaked_execution_layer_wei: U256,
+            validators: Vec<PodValidator>,
+        }
+        let v = serde_json::Value::deserialize(d)?;
+        let pod = Pod::deserialize(&v).map_err(D::Error::custom)?;
+        let own = Own::deserialize(&v).map_err(D::Error::custom)?;
+        Ok(Self {
+            pod,
+            deposit_shares: own.deposit_shares,
+            withdrawable_shares: own.withdrawable_shares,
+            beacon_chain_slashing_factor: own.beacon_chain_slashing_factor,
+            withdrawable_restaked_execution_layer_wei: own
+                .withdrawable_restaked_execution_layer_wei,
+            validators: own.validators,
+        })
+    }
 }
 
 /// A validator of a pod.
@@ -319,7 +353,7 @@ pub fn pod<R: StateRead>(s: &R, address: &Address) -> Result<Option<PodView>, Er
 
 /// Everything about a liquid restaking vault: its configuration, its books as the core reports
 /// them now, the rate, the next exits in the queue and, if asked, one holder's position.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VaultView {
     /// Configuration, assets with idle and escrow, node delegators, queue pointers.
@@ -343,7 +377,7 @@ pub struct VaultView {
 }
 
 /// A pending redemption and when its cooldown ends.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PendingRedeem {
     /// The request.
@@ -354,7 +388,7 @@ pub struct PendingRedeem {
 }
 
 /// One holder's view of a vault.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VaultHolder {
     /// The holder.
@@ -431,4 +465,29 @@ pub fn vault<R: StateRead>(
         pending_requests,
         holder,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pod_view_reads_back_with_a_negative_checkpoint_delta() {
+        let mut pod = Pod::default();
+        pod.checkpoint.balance_deltas_gwei = -32_000_000_000;
+        let view = PodView {
+            pod,
+            deposit_shares: U256::from(5),
+            withdrawable_shares: U256::from(4),
+            beacon_chain_slashing_factor: 1_000_000_000_000_000_000,
+            withdrawable_restaked_execution_layer_wei: U256::ZERO,
+            validators: vec![],
+        };
+        let json = serde_json::to_string(&view).unwrap_or_default();
+        let back: PodView = serde_json::from_str(&json).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(back, view);
+        let none: Option<PodView> =
+            serde_json::from_str("null").unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(none, None);
+    }
 }

@@ -28,7 +28,10 @@ use restake_primitives::{BEACON_CHAIN_ETH_STRATEGY, OperatorSet, WAD};
 use restake_risk::components::ratio_of;
 use restake_risk::number::Frac;
 use restake_risk::{Options, RiskError};
-use serde_json::{Map, Value, json};
+use restake_rpc_api::types::{
+    AvsRisk, LeavingStake, OperatorRisk, RiskGraph, RiskNode, RiskReport, RiskService, ShockLoss,
+};
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use thiserror::Error;
 
@@ -47,6 +50,9 @@ pub enum ReportError {
     /// `psi` outside `[0, 1]` or a zero price.
     #[error("{0}")]
     BadParameter(String),
+    /// The graph could not be handed to the analysis as JSON.
+    #[error("graph: {0}")]
+    Encode(#[from] serde_json::Error),
 }
 
 /// What a live report is asked for.
@@ -71,19 +77,19 @@ struct Leaving {
 
 /// The live graph's parts with what the report adds to it.
 struct Live {
-    services: Vec<Value>,
-    validators: Vec<Value>,
+    services: Vec<RiskService>,
+    validators: Vec<RiskNode>,
     leaving: Vec<Leaving>,
 }
 
 impl Live {
     /// The graph in the offline input format.
-    fn graph(&self, now: u32) -> Value {
-        json!({
-            "id": format!("live state at block {now}"),
-            "services": self.services,
-            "validators": self.validators,
-        })
+    fn graph(&self, now: u32) -> RiskGraph {
+        RiskGraph {
+            id: format!("live state at block {now}"),
+            services: self.services.clone(),
+            validators: self.validators.clone(),
+        }
     }
 }
 
@@ -147,25 +153,24 @@ fn collect<R: StateRead>(s: &R, now: u32) -> Result<Live, Error> {
             if stake.is_zero() {
                 continue;
             }
-            let collateral: Map<String, Value> = collateral
-                .into_iter()
-                .map(|(k, v)| (k, Value::String(v.to_string())))
-                .collect();
-            validators.push(json!({
-                "id": id,
-                "stake": stake.to_string(),
-                "operator": op.to_string(),
-                "collateral": collateral,
-            }));
+            validators.push(RiskNode {
+                collateral: collateral
+                    .into_iter()
+                    .map(|(k, v)| (k, v.to_string()))
+                    .collect(),
+                id: id.clone(),
+                operator: op.to_string(),
+                stake: stake.to_string(),
+            });
             nodes.push(id);
         }
-        services.push(json!({
-            "id": sid,
-            "pfc": profile.pfc_high.to_string(),
-            "pfcLow": profile.pfc_low.to_string(),
-            "alpha": format!("{}/{}", profile.alpha_wad, WAD),
-            "validators": nodes,
-        }));
+        services.push(RiskService {
+            alpha: format!("{}/{}", profile.alpha_wad, WAD),
+            id: sid,
+            pfc: profile.pfc_high.to_string(),
+            pfc_low: profile.pfc_low.to_string(),
+            validators: nodes,
+        });
     }
     Ok(Live {
         services,
@@ -175,7 +180,7 @@ fn collect<R: StateRead>(s: &R, now: u32) -> Result<Live, Error> {
 }
 
 /// The graph of the live state in the DR24 input format (feedable to `restake risk analyze`).
-pub fn live_graph<R: StateRead>(s: &R, now: u32) -> Result<Value, Error> {
+pub fn live_graph<R: StateRead>(s: &R, now: u32) -> Result<RiskGraph, Error> {
     Ok(collect(s, now)?.graph(now))
 }
 
@@ -192,32 +197,26 @@ pub fn live_state_key<R: StateRead>(s: &R, now: u32) -> Result<Value, Error> {
 }
 
 /// `amount · price` as a graph number.
-fn valued(amount: &Value, price: &Frac) -> Result<Frac, RiskError> {
-    let a = Frac::parse(amount.as_str().unwrap_or("0"))?;
-    a.mul(price)
+fn valued(amount: &str, price: &Frac) -> Result<Frac, RiskError> {
+    Frac::parse(amount)?.mul(price)
 }
 
 /// Revalues every node's collateral at `prices` (by symbol; others one for one).
 fn apply_prices(
-    validators: &mut [Value],
+    validators: &mut [RiskNode],
     prices: &BTreeMap<String, Frac>,
 ) -> Result<(), RiskError> {
     let one = Frac::int(U256::from(1));
-    for v in validators.iter_mut().filter_map(Value::as_object_mut) {
+    for v in validators.iter_mut() {
         let mut stake = Frac::ZERO;
-        let mut parts = Map::new();
-        for (symbol, amount) in v
-            .get("collateral")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-        {
+        let mut parts = BTreeMap::new();
+        for (symbol, amount) in &v.collateral {
             let value = valued(amount, prices.get(symbol).unwrap_or(&one))?;
             stake = stake.add(&value)?;
-            parts.insert(symbol.clone(), Value::String(value.render()));
+            parts.insert(symbol.clone(), value.render());
         }
-        v.insert("stake".into(), Value::String(stake.render()));
-        v.insert("collateral".into(), Value::Object(parts));
+        v.stake = stake.render();
+        v.collateral = parts;
     }
     Ok(())
 }
@@ -239,7 +238,7 @@ pub fn live_report<R: StateRead>(
     s: &R,
     now: u32,
     request: &ReportRequest,
-) -> Result<Value, ReportError> {
+) -> Result<RiskReport, ReportError> {
     if let Some(psi) = request.psi
         && psi.num > psi.den
     {
@@ -267,7 +266,7 @@ pub fn live_report<R: StateRead>(
     let mut live = collect(s, now)?;
     apply_prices(&mut live.validators, &request.prices)?;
     let graph = live.graph(now);
-    let parsed = restake_risk::Graph::from_json(&graph)?;
+    let parsed = restake_risk::Graph::from_json(&serde_json::to_value(&graph)?)?;
     let report = restake_risk::analyze(
         &parsed,
         &Options {
@@ -295,33 +294,32 @@ pub fn live_report<R: StateRead>(
             None => entry.without.push(svc.id.clone()),
         }
     }
-    let avs: Vec<Value> = avs
+    let avs: Vec<AvsRisk> = avs
         .into_iter()
-        .map(|(owner, a)| {
-            let slack = a.least.map(|r| r.minus_one());
-            json!({
-                "avs": owner,
-                "operatorSets": a.sets,
-                "slack": slack,
-                "setsWithoutSlack": a.without,
-            })
+        .map(|(owner, a)| AvsRisk {
+            avs: owner,
+            operator_sets: a.sets,
+            sets_without_slack: a.without,
+            slack: a.least.map(|r| r.minus_one()),
         })
         .collect();
 
     // Per operator: the sets its stake is spread over and the value allocated to them.
     let mut operators: BTreeMap<String, (u64, Frac)> = BTreeMap::new();
     for v in &live.validators {
-        let field = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default();
-        let op = field("operator").to_string();
-        let stake = Frac::parse(field("stake"))?;
-        let entry = operators.entry(op).or_insert((0, Frac::ZERO));
+        let stake = Frac::parse(&v.stake)?;
+        let entry = operators
+            .entry(v.operator.clone())
+            .or_insert((0, Frac::ZERO));
         entry.0 = entry.0.saturating_add(1);
         entry.1 = entry.1.add(&stake)?;
     }
-    let operators: Vec<Value> = operators
+    let operators: Vec<OperatorRisk> = operators
         .into_iter()
-        .map(|(op, (sets, stake))| {
-            json!({ "operator": op, "operatorSets": sets, "allocated": stake.render() })
+        .map(|(operator, (operator_sets, stake))| OperatorRisk {
+            allocated: stake.render(),
+            operator,
+            operator_sets,
         })
         .collect();
 
@@ -335,38 +333,45 @@ pub fn live_report<R: StateRead>(
             ratio,
             &Options::default(),
         )?;
-        losses.push(json!({ "psi": psi, "worstCaseLoss": l.worst_case_loss, "exact": l.exact }));
+        losses.push(ShockLoss {
+            exact: l.exact,
+            psi: psi.to_string(),
+            worst_case_loss: l.worst_case_loss,
+        });
     }
 
-    let leaving: Vec<Value> = live
+    let leaving: Vec<LeavingStake> = live
         .leaving
         .into_iter()
-        .map(|l| {
-            json!({
-                "node": l.node,
-                "operator": l.operator.to_string(),
-                "operatorSet": l.set,
-                "token": l.symbol,
-                "leaving": l.leaving.to_string(),
-                "slashableUntil": l.until,
-            })
+        .map(|l| LeavingStake {
+            leaving: l.leaving,
+            node: l.node,
+            operator: l.operator.to_string(),
+            operator_set: l.set,
+            slashable_until: l.until,
+            token: l.symbol,
         })
         .collect();
 
-    Ok(json!({
-        "block": now,
-        "stakeValuation": if request.prices.is_empty() {
+    Ok(RiskReport {
+        avs,
+        block: now,
+        graph,
+        leaving,
+        losses,
+        operators,
+        prices: request
+            .prices
+            .iter()
+            .map(|(k, v)| (k.clone(), v.render()))
+            .collect(),
+        report,
+        stake_model: "unique stake: each (operator, operator set) allocation is its own node"
+            .to_string(),
+        stake_valuation: if request.prices.is_empty() {
             "underlying token units of each allocation, one unit per wei (LSTs and beacon-chain ETH at par)".to_string()
         } else {
             "underlying token units of each allocation times the given price of its token (others at par)".to_string()
         },
-        "prices": request.prices.iter().map(|(k, v)| (k.clone(), Value::String(v.render()))).collect::<Map<String, Value>>(),
-        "stakeModel": "unique stake: each (operator, operator set) allocation is its own node",
-        "graph": graph,
-        "report": report,
-        "avs": avs,
-        "losses": losses,
-        "operators": operators,
-        "leaving": leaving,
-    }))
+    })
 }

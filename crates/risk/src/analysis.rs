@@ -26,7 +26,7 @@ use crate::flow::Network;
 use crate::graph::Graph;
 use crate::number::{Frac, wide};
 use alloy_primitives::U256;
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 use std::cmp::Ordering;
 
 /// Size budgets of the exhaustive searches.
@@ -57,7 +57,7 @@ impl Default for Options {
 }
 
 /// An attack: services attacked and validators that corrupt them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Witness {
     /// Service ids.
     pub services: Vec<String>,
@@ -66,7 +66,7 @@ pub struct Witness {
 }
 
 /// The worst shock and what follows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LossReport {
     /// `R_ψ` as a fraction of total stake (exact), or the upper bound when not exact.
@@ -84,7 +84,7 @@ pub struct LossReport {
 }
 
 /// One service on its own (necessary, not sufficient, for security: it ignores sharing).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceReport {
     /// Id.
@@ -102,7 +102,7 @@ pub struct ServiceReport {
 }
 
 /// The analysis of one graph.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     /// The case id.
@@ -112,8 +112,9 @@ pub struct Report {
     pub secure: Option<bool>,
     /// Whether `secure`, `maxAttackProfit` and `gammaStar` are exact.
     pub exact: bool,
-    /// `min-cut`, `exhaustive`, `branch-and-bound` or `bracket`.
-    pub method: &'static str,
+    /// `min-cut`, `exhaustive`, `branch-and-bound`, `bracket` or `components`.
+    #[serde(deserialize_with = "method_name")]
+    pub method: MethodName,
     /// `max π(A) − σ(B)` over attacks (`0` when secure), in input units.
     pub max_attack_profit: Option<String>,
     /// `γ*` (signed `p/q`), `null` when no coalition has profit to gain or it is not exact.
@@ -142,8 +143,31 @@ pub struct Report {
     pub top_exposures: Vec<Exposure>,
 }
 
+/// The name of an analysis method. An alias, so that serde reads it with [`method_name`] instead
+/// of borrowing it from the input (which would tie a `Report` read back to a `'static` input).
+pub type MethodName = &'static str;
+
+/// Every value of [`Report::method`].
+const METHODS: [&str; 5] = [
+    "min-cut",
+    "exhaustive",
+    "branch-and-bound",
+    "bracket",
+    "components",
+];
+
+/// Reads a method name back as the static name the analysis uses.
+fn method_name<'de, D: Deserializer<'de>>(d: D) -> Result<MethodName, D::Error> {
+    let name = String::deserialize(d)?;
+    METHODS
+        .iter()
+        .find(|m| **m == name)
+        .copied()
+        .ok_or_else(|| serde::de::Error::unknown_variant(&name, &METHODS))
+}
+
 /// One validator's EigenLayer exposure.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Exposure {
     /// The validator.
     pub validator: String,

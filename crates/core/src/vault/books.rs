@@ -7,7 +7,7 @@ pub fn value_of(amount: U256, rate_wad: U256) -> Result<U256, MathError> {
 }
 
 /// What one asset of the vault is made of, in token units.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AssetHolding {
     /// Idle in the vault.
@@ -28,7 +28,7 @@ pub struct AssetHolding {
 }
 
 /// The vault's books as of block `now`: per-asset holdings, per-delegator value, `A` and `S`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Books {
     /// Per asset, in the vault's asset order.

@@ -1,0 +1,65 @@
+//! Chain: chain id, blocks, state proofs.
+
+use super::error::{err, internal};
+use super::{Api, codes};
+use crate::chain::read_block;
+use alloy_primitives::{B256, Bytes};
+use jsonrpsee::core::RpcResult;
+use restake_rpc_api::types::{BlockId, BlockResponse, ProofResponse};
+
+/// `restake_chainId`.
+pub(super) fn chain_id(api: &Api) -> u64 {
+    api.node.config().chain_id
+}
+
+/// `restake_getBlock`.
+pub(super) fn block(api: &Api, block: BlockId) -> RpcResult<Option<BlockResponse>> {
+    let height = match block {
+        BlockId::Number(n) => n,
+        BlockId::Tag(t) if t == "latest" => api.height(),
+        BlockId::Tag(t) => {
+            return Err(err(
+                codes::INVALID_PARAMS,
+                format!("unknown block tag {t:?}; use a number or \"latest\""),
+            ));
+        }
+    };
+    let Some(b) = read_block(api.node.store(), height).map_err(internal)? else {
+        return Ok(None);
+    };
+    let chain_id = chain_id(api);
+    Ok(Some(BlockResponse {
+        hash: b.header.hash(),
+        transaction_hashes: b.transactions.iter().map(|t| t.hash(chain_id)).collect(),
+        header: b.header,
+        transactions: b.transactions,
+    }))
+}
+
+/// `restake_getProof`.
+pub(super) fn proof(api: &Api, key: Bytes, height: Option<u64>) -> RpcResult<ProofResponse> {
+    let height = height.unwrap_or_else(|| api.height());
+    let root: B256 = api
+        .node
+        .store()
+        .root_at(height)
+        .map_err(internal)?
+        .ok_or_else(|| {
+            err(
+                codes::NOT_FOUND,
+                format!("no state root at height {height}"),
+            )
+        })?;
+    let (value, proof) = api
+        .node
+        .store()
+        .get_with_proof(&key, height)
+        .map_err(|e| err(codes::NOT_FOUND, e.to_string()))?;
+    Ok(ProofResponse {
+        height,
+        key,
+        proof: Bytes::from(proof),
+        state_root: root,
+        value: value.map(Bytes::from),
+    })
+}

@@ -1,0 +1,173 @@
+//! The method trait. jsonrpsee generates `RestakeApiServer` from it (feature `server`), which the
+//! node implements, and `RestakeApiClient` (feature `client`), implemented for every jsonrpsee
+//! client: each method below becomes a typed call of `restake_<name>`.
+
+use crate::types::{
+    AllocationResponse, BeaconOracleResponse, BlockId, BlockResponse, OperatorSetResponse,
+    OperatorView, PodBalance, PodView, PrepareRequest, PrepareResponse, ProofResponse, Receipt,
+    RewardsResponse, RiskReport, SimulateRequest, SimulateResponse, StakerView, StrategySummary,
+    Submission, TokenSummary, Transaction, VaultSummary, VaultView,
+};
+// Subscription items are typed on the client side only; the server sends what it serializes.
+#[cfg(feature = "client")]
+use crate::types::{EventItem, Header, RiskReportItem};
+use alloy_primitives::{Address, B256, Bytes};
+// The client side rewrites `RpcResult<T>` into its own result type.
+#[cfg(feature = "server")]
+use jsonrpsee::core::RpcResult;
+use jsonrpsee::proc_macros::rpc;
+use std::collections::BTreeMap;
+
+/// The Restake API (`docs/rpc.md`): methods are `restake_<name>`, parameters positional.
+#[cfg_attr(
+    all(feature = "server", feature = "client"),
+    rpc(server, client, namespace = "restake")
+)]
+#[cfg_attr(
+    all(feature = "server", not(feature = "client")),
+    rpc(server, namespace = "restake")
+)]
+#[cfg_attr(
+    all(feature = "client", not(feature = "server")),
+    rpc(client, namespace = "restake")
+)]
+pub trait RestakeApi {
+    /// Chain id.
+    #[method(name = "chainId")]
+    fn chain_id(&self) -> RpcResult<u64>;
+
+    /// Height of the last committed block.
+    #[method(name = "blockNumber")]
+    fn block_number(&self) -> RpcResult<u64>;
+
+    /// A block by height or `"latest"` (`None` above the head).
+    #[method(name = "getBlock")]
+    fn get_block(&self, block: BlockId) -> RpcResult<Option<BlockResponse>>;
+
+    /// The nonce for the account's next transaction (counting pending ones).
+    #[method(name = "getNonce")]
+    fn get_nonce(&self, address: Address) -> RpcResult<u64>;
+
+    /// The exact typed data a wallet signs for this action.
+    #[method(name = "prepareTransaction")]
+    fn prepare_transaction(&self, request: PrepareRequest) -> RpcResult<PrepareResponse>;
+
+    /// Submits a signed transaction; returns its hash.
+    #[method(name = "sendTransaction")]
+    fn send_transaction(&self, tx: Transaction) -> RpcResult<B256>;
+
+    /// A receipt, once the transaction is in a block.
+    #[method(name = "getTransactionReceipt")]
+    fn get_transaction_receipt(&self, hash: B256) -> RpcResult<Option<Receipt>>;
+
+    /// Runs an action as `from` on the latest state, as the next block would, without signing
+    /// or committing anything: the status, events and error a transaction would get now (the
+    /// preview of a vault deposit or redemption, of a withdrawal's payout, ...).
+    #[method(name = "simulateTransaction")]
+    fn simulate_transaction(&self, request: SimulateRequest) -> RpcResult<SimulateResponse>;
+
+    /// Registered tokens.
+    #[method(name = "getTokens")]
+    fn get_tokens(&self) -> RpcResult<Vec<TokenSummary>>;
+
+    /// A token balance, as a decimal string.
+    #[method(name = "getTokenBalance")]
+    fn get_token_balance(&self, token: Address, account: Address) -> RpcResult<String>;
+
+    /// Token pools (strategies).
+    #[method(name = "getStrategies")]
+    fn get_strategies(&self) -> RpcResult<Vec<StrategySummary>>;
+
+    /// A staker's delegation, shares, exposure and queued withdrawals.
+    #[method(name = "getStaker")]
+    fn get_staker(&self, address: Address) -> RpcResult<StakerView>;
+
+    /// An operator's stake and allocations (`None` if not an operator).
+    #[method(name = "getOperator")]
+    fn get_operator(&self, address: Address) -> RpcResult<Option<OperatorView>>;
+
+    /// An operator set (`None` if unknown).
+    #[method(name = "getOperatorSet")]
+    fn get_operator_set(
+        &self,
+        avs: Address,
+        operator_set_id: u32,
+    ) -> RpcResult<Option<OperatorSetResponse>>;
+
+    /// One allocation with its slashable stake now.
+    #[method(name = "getAllocation")]
+    fn get_allocation(
+        &self,
+        operator: Address,
+        avs: Address,
+        operator_set_id: u32,
+        strategy: Address,
+    ) -> RpcResult<AllocationResponse>;
+
+    /// A pod by its address or its owner's, with validators and checkpoint (`None` if none).
+    #[method(name = "getPod")]
+    fn get_pod(&self, address: Address) -> RpcResult<Option<PodView>>;
+
+    /// The oracle's members and quorum, and the latest accepted beacon root.
+    #[method(name = "getBeaconOracle")]
+    fn get_beacon_oracle(&self) -> RpcResult<BeaconOracleResponse>;
+
+    /// The accepted beacon block root for a beacon timestamp (`None` if none).
+    #[method(name = "getBeaconRoot")]
+    fn get_beacon_root(&self, timestamp: u64) -> RpcResult<Option<B256>>;
+
+    /// The accepted execution-layer balance of a pod at a beacon timestamp (`None` if none).
+    #[method(name = "getPodBalance")]
+    fn get_pod_balance(&self, pod: Address, timestamp: u64) -> RpcResult<Option<PodBalance>>;
+
+    /// An earner's rewards: claimable amount per token (settled and pending), and recipient.
+    #[method(name = "getRewards")]
+    fn get_rewards(&self, earner: Address) -> RpcResult<RewardsResponse>;
+
+    /// Rewards submissions (all, or one AVS's), with how much each has distributed.
+    #[method(name = "getRewardsSubmissions")]
+    fn get_rewards_submissions(&self, avs: Option<Address>) -> RpcResult<Vec<Submission>>;
+
+    /// A liquid restaking vault (by its account or its LRT token): configuration, books from
+    /// the core's state, rate, pending exits and, with `account`, that holder's position.
+    #[method(name = "getVault")]
+    fn get_vault(&self, vault: Address, account: Option<Address>) -> RpcResult<Option<VaultView>>;
+
+    /// Every vault: address, LRT, symbol, total assets, supply and rate.
+    #[method(name = "getVaults")]
+    fn get_vaults(&self) -> RpcResult<Vec<VaultSummary>>;
+
+    /// The risk report of the live state: the graph of declared operator sets and their
+    /// allocations, and its exact analysis (security, slack, certificate, worst-case loss after a
+    /// shock of `psi`, default `1/100`), with stake valued at `prices` (token symbol → value of
+    /// one unit; tokens not named at par).
+    #[method(name = "getRiskReport", blocking)]
+    fn get_risk_report(
+        &self,
+        psi: Option<String>,
+        prices: Option<BTreeMap<String, String>>,
+    ) -> RpcResult<RiskReport>;
+
+    /// A state value with a Merkle proof against the state root at `height` (default latest).
+    #[method(name = "getProof")]
+    fn get_proof(&self, key: Bytes, height: Option<u64>) -> RpcResult<ProofResponse>;
+
+    /// New block headers.
+    #[subscription(name = "subscribeNewHeads", unsubscribe = "unsubscribeNewHeads", item = Header)]
+    async fn subscribe_new_heads(&self) -> jsonrpsee::core::SubscriptionResult;
+
+    /// Events of committed transactions, with their transaction hash and block.
+    #[subscription(name = "subscribeEvents", unsubscribe = "unsubscribeEvents", item = EventItem)]
+    async fn subscribe_events(&self) -> jsonrpsee::core::SubscriptionResult;
+
+    /// The risk report of the live state (as `restake_getRiskReport`), now and again after every
+    /// block that changes the graph or the stake leaving it (allocations, slashing, deposits and
+    /// withdrawals, declared profiles, deallocations taking effect); a state the analysis cannot
+    /// report is an error item.
+    #[subscription(name = "subscribeRiskReport", unsubscribe = "unsubscribeRiskReport", item = RiskReportItem)]
+    async fn subscribe_risk_report(
+        &self,
+        psi: Option<String>,
+        prices: Option<BTreeMap<String, String>>,
+    ) -> jsonrpsee::core::SubscriptionResult;
+}
