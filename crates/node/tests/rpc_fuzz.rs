@@ -75,7 +75,7 @@ impl Rng {
 }
 
 /// Every method of the API.
-const METHODS: [&str; 21] = [
+const METHODS: [&str; 31] = [
     "restake_chainId",
     "restake_blockNumber",
     "restake_getBlock",
@@ -83,6 +83,7 @@ const METHODS: [&str; 21] = [
     "restake_prepareTransaction",
     "restake_sendTransaction",
     "restake_getTransactionReceipt",
+    "restake_simulateTransaction",
     "restake_getTokens",
     "restake_getTokenBalance",
     "restake_getStrategies",
@@ -90,6 +91,15 @@ const METHODS: [&str; 21] = [
     "restake_getOperator",
     "restake_getOperatorSet",
     "restake_getAllocation",
+    "restake_getPod",
+    "restake_getBeaconOracle",
+    "restake_getBeaconRoot",
+    "restake_getPodBalance",
+    "restake_getRewards",
+    "restake_getRewardsSubmissions",
+    "restake_getVault",
+    "restake_getVaults",
+    "restake_getRiskReport",
     "restake_getProof",
     "restake_subscribeNewHeads",
     "restake_unsubscribeNewHeads",
@@ -100,55 +110,7 @@ const METHODS: [&str; 21] = [
 ];
 
 /// Every action name on the wire.
-const ACTIONS: [&str; 47] = [
-    "transfer",
-    "mint",
-    "burn",
-    "registerToken",
-    "createStrategy",
-    "addStrategiesToDepositWhitelist",
-    "removeStrategiesFromDepositWhitelist",
-    "setStrategyWhitelister",
-    "setTvlLimits",
-    "depositIntoStrategy",
-    "depositIntoStrategyWithSignature",
-    "clearBurnOrRedistributableShares",
-    "clearBurnOrRedistributableSharesByStrategy",
-    "registerAsOperator",
-    "modifyOperatorDetails",
-    "updateOperatorMetadataUri",
-    "delegateTo",
-    "undelegate",
-    "redelegate",
-    "queueWithdrawals",
-    "completeQueuedWithdrawal",
-    "completeQueuedWithdrawals",
-    "updateAvsMetadataUri",
-    "createOperatorSets",
-    "addStrategiesToOperatorSet",
-    "removeStrategiesFromOperatorSet",
-    "updateSlasher",
-    "setRegistrationPolicy",
-    "updateAllowlist",
-    "registerForOperatorSets",
-    "deregisterFromOperatorSets",
-    "setAllocationDelay",
-    "modifyAllocations",
-    "clearDeallocationQueue",
-    "slashOperator",
-    "slashWithEquivocationProof",
-    "addPendingAdmin",
-    "removePendingAdmin",
-    "acceptAdmin",
-    "removeAdmin",
-    "setAppointee",
-    "removeAppointee",
-    "pause",
-    "pauseAll",
-    "unpause",
-    "NoSuchAction",
-    "",
-];
+const ACTIONS: &[&str] = restake_core::Action::NAMES;
 
 /// Field names that appear in requests, transactions and actions.
 const FIELDS: [&str; 44] = [
@@ -255,7 +217,7 @@ fn scalar(rng: &mut Rng) -> String {
             "\"\u{1F600}\"",
         ]))
         .into(),
-        15 => format!("\"{}\"", rng.pick(&ACTIONS)),
+        15 => format!("\"{}\"", rng.pick(ACTIONS)),
         16 => format!("\"{}\"", rng.pick(&FIELDS)),
         17 => format!("\"{}\"", rng.pick(&METHODS)),
         18 => (*rng.pick(&[
@@ -300,7 +262,7 @@ fn json(rng: &mut Rng, depth: u32) -> String {
             })
             .collect();
         if rng.chance(40) {
-            fields.push(format!("\"type\":\"{}\"", rng.pick(&ACTIONS)));
+            fields.push(format!("\"type\":\"{}\"", rng.pick(ACTIONS)));
         }
         format!("{{{}}}", fields.join(","))
     }
@@ -308,7 +270,7 @@ fn json(rng: &mut Rng, depth: u32) -> String {
 
 /// An action-shaped object: a real type name and fields from the vocabulary.
 fn action_like(rng: &mut Rng) -> String {
-    let mut fields = vec![format!("\"type\":\"{}\"", rng.pick(&ACTIONS))];
+    let mut fields = vec![format!("\"type\":\"{}\"", rng.pick(ACTIONS))];
     for _ in 0..rng.below(7) {
         fields.push(format!("\"{}\":{}", rng.pick(&FIELDS), json(rng, 3)));
     }
