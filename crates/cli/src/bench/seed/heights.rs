@@ -40,7 +40,7 @@ pub struct Written {
     pub changed: usize,
     /// State keys after the height.
     pub keys: u64,
-    /// Time spent executing (begin-block work and the caller's changes).
+    /// Time spent executing (begin-block work and the caller's changes) and counting keys.
     pub execute: Duration,
     /// Time spent computing the tree update ([`Store::prepare`]).
     pub prepare: Duration,

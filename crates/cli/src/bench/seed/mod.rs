@@ -102,8 +102,8 @@ pub fn seed(a: &SeedArgs, mut progress: impl FnMut(&heights::Written)) -> Result
     let heights = chunks(a.avss, SETUP_CHUNK)
         .saturating_add(chunks(a.operators, SETUP_CHUNK))
         .saturating_add(chunks(a.stakers, a.chunk));
-    // The last seeded block is a second before now: a node started on the directory goes on
-    // with its clock's time.
+    // The last seeded block is timed before seeding started: a node started on the directory
+    // goes on with its clock's time.
     let genesis_time = clock::unix_seconds()
         .saturating_sub(heights.saturating_mul(STEP_MS) / 1_000)
         .saturating_sub(2);
