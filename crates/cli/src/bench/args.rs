@@ -1,9 +1,14 @@
 //! The options of `restake bench` and their limits.
 use super::*;
+use clap::Subcommand;
 
 /// `restake bench` options.
 #[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct BenchArgs {
+    /// Other benchmark tools (without one, load-test a running node).
+    #[command(subcommand)]
+    pub(super) command: Option<BenchCmd>,
     /// Node URL (`http://host:port`).
     #[arg(long, default_value = "http://127.0.0.1:8545")]
     pub(super) rpc: String,
@@ -38,6 +43,14 @@ pub struct BenchArgs {
     /// Print JSON.
     #[arg(long)]
     pub(super) json: bool,
+}
+
+/// `restake bench` tools besides the load generator.
+#[derive(Subcommand)]
+pub enum BenchCmd {
+    /// Write a large devnet state into a new data directory, for running the node on it
+    /// (benchmark data: its seeded heights are not replayable from their blocks).
+    Seed(seed::SeedArgs),
 }
 
 /// Most senders a run may use.

@@ -41,6 +41,7 @@ mod metrics;
 mod receipts;
 mod recovery;
 mod report;
+mod seed;
 mod send;
 mod senders;
 
@@ -91,6 +92,11 @@ fn lock(m: &Mutex<Progress>) -> MutexGuard<'_, Progress> {
 
 /// Runs `restake bench`.
 pub async fn run(a: BenchArgs) -> CliResult {
+    if let Some(args::BenchCmd::Seed(s)) = a.command {
+        return tokio::task::spawn_blocking(move || seed::run(&s))
+            .await
+            .map_err(|e| e.to_string())?;
+    }
     a.validate()?;
     let host = host_of(&a.rpc)?;
     let mut http = Http::new(&host);
