@@ -134,12 +134,16 @@ impl NodeHandle {
             });
         }
         let hash = tx.verify_and_hash(self.config.chain_id)?;
-        let committed = self
-            .store
-            .state()
-            .map_err(NodeError::from)?
-            .nonce(&tx.from)
-            .map_err(NodeError::from)?;
+        let known = lock(&self.mempool).committed_nonce(&tx.from);
+        let committed = match known {
+            Some(n) => n,
+            None => self
+                .store
+                .state()
+                .map_err(NodeError::from)?
+                .nonce(&tx.from)
+                .map_err(NodeError::from)?,
+        };
         let mut pool = lock(&self.mempool);
         let height = self.head.borrow().height;
         pool.insert(hash, tx, committed, height)?;

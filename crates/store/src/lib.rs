@@ -513,16 +513,23 @@ fn write_block(txn: &WriteTransaction, block: &BlockRecord) -> Result<(), StoreE
     txn.open_table(CERTIFICATES)?
         .insert(block.height, block.certificate.as_slice())?;
 
-    let mut index = txn.open_table(TX_INDEX)?;
     let mut receipts = txn.open_table(RECEIPTS)?;
+    let mut locations = Vec::with_capacity(block.receipts.len());
     for (position, (tx_hash, receipt)) in block.receipts.iter().enumerate() {
         let position = u32::try_from(position)
             .map_err(|_| StoreError::TooManyReceipts(block.receipts.len()))?;
         let location = encode_tx_location(block.height, position);
+        receipts.insert(&location[..], receipt.as_slice())?;
+        locations.push((tx_hash, location));
+    }
+    // Transaction ids are random: inserted in key order, each leaf of the index is rewritten
+    // once per block instead of once per transaction that lands on it.
+    locations.sort_unstable_by_key(|(hash, _)| *hash);
+    let mut index = txn.open_table(TX_INDEX)?;
+    for (tx_hash, location) in locations {
         if index.insert(tx_hash.as_slice(), &location[..])?.is_some() {
             return Err(StoreError::DuplicateTx(*tx_hash));
         }
-        receipts.insert(&location[..], receipt.as_slice())?;
     }
     Ok(())
 }

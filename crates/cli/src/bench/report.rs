@@ -176,7 +176,7 @@ pub(super) fn print(a: &BenchArgs, m: Measured) -> CliResult {
         hundredths(verify_x100)
     );
     println!(
-        "committed/recovery {}% (goal: at least 50%)",
+        "committed/recovery {}% (goal: at least 70%)",
         hundredths(ratio_x100)
     );
     Ok(())
