@@ -9,7 +9,7 @@
 //! Each action's struct is declared with the action, in [`crate::action`].
 
 use crate::action::Action;
-use crate::typed_data::{Domain, Struct, signing_hash, typed_data_json};
+use crate::typed_data::{Domain, Struct, Val, signing_hash, typed_data_json};
 use alloy_primitives::{Address, B256, Bytes, keccak256};
 use borsh::{BorshDeserialize, BorshSerialize};
 use restake_primitives::signature::{SignatureError, recover_signer};
@@ -30,6 +30,60 @@ pub enum TxError {
         /// Actual signer.
         recovered: Address,
     },
+    /// A string, bytes or list field is longer than the protocol allows.
+    #[error("field `{field}` has {len} {unit}; at most {limit} are allowed")]
+    FieldTooLong {
+        /// The field's wire name.
+        field: &'static str,
+        /// Its length.
+        len: usize,
+        /// Its limit.
+        limit: usize,
+        /// `bytes` or `elements`.
+        unit: &'static str,
+    },
+}
+
+/// Most bytes in a string field of an action (metadata URIs, slashing descriptions).
+pub const MAX_STRING_BYTES: usize = 1024;
+/// Most bytes in a dynamic-bytes field of an action (signatures are 65).
+pub const MAX_BYTES_LEN: usize = 1024;
+/// Most elements in a list field of an action, at every level of nesting (strategies, operator
+/// set ids, withdrawal parameters, proofs).
+pub const MAX_LIST_LEN: usize = 256;
+
+/// Checks every string, bytes and list in a signed struct, nested ones included, against the
+/// protocol's bounds. Part of a transaction's validity: a block holding a transaction that
+/// breaks them is invalid, and the mempool refuses one at admission.
+pub fn check_bounds(s: &Struct) -> Result<(), TxError> {
+    s.fields
+        .iter()
+        .try_for_each(|f| check_value(f.name, &f.val))
+}
+
+fn check_value(field: &'static str, val: &Val) -> Result<(), TxError> {
+    let too_long = |len: usize, limit: usize, unit: &'static str| {
+        if len > limit {
+            Err(TxError::FieldTooLong {
+                field,
+                len,
+                limit,
+                unit,
+            })
+        } else {
+            Ok(())
+        }
+    };
+    match val {
+        Val::String(v) => too_long(v.len(), MAX_STRING_BYTES, "bytes"),
+        Val::Bytes(v) => too_long(v.len(), MAX_BYTES_LEN, "bytes"),
+        Val::Array(items) => {
+            too_long(items.len(), MAX_LIST_LEN, "elements")?;
+            items.iter().try_for_each(|v| check_value(field, v))
+        }
+        Val::Struct(inner) => check_bounds(inner),
+        Val::Address(_) | Val::Uint(_) | Val::Bool(_) | Val::Bytes32(_) => Ok(()),
+    }
 }
 
 /// A signed transaction.
@@ -64,7 +118,7 @@ impl Transaction {
 
     /// Checks the signature (canonical form first) and that it is `from`'s.
     pub fn verify(&self, chain_id: u64) -> Result<(), TxError> {
-        let digest = Self::signing_hash(self.from, self.nonce, &self.action, chain_id);
+        let digest = self.checked_signing_hash(chain_id)?;
         let recovered = recover_signer(&digest, &self.signature)?;
         if recovered != self.from {
             return Err(TxError::WrongSigner {
@@ -78,7 +132,7 @@ impl Transaction {
     /// Checks the signature like [`Transaction::verify`] and returns the transaction id, hashing
     /// the typed data once for both.
     pub fn verify_and_hash(&self, chain_id: u64) -> Result<B256, TxError> {
-        let digest = Self::signing_hash(self.from, self.nonce, &self.action, chain_id);
+        let digest = self.checked_signing_hash(chain_id)?;
         let recovered = recover_signer(&digest, &self.signature)?;
         if recovered != self.from {
             return Err(TxError::WrongSigner {
@@ -87,6 +141,14 @@ impl Transaction {
             });
         }
         Ok(id(&digest, &self.from))
+    }
+
+    /// The signing hash, after checking the action's fields against the protocol's bounds
+    /// (before any signature work: an oversized field is refused cheaply).
+    fn checked_signing_hash(&self, chain_id: u64) -> Result<B256, TxError> {
+        let typed = typed_action(self.from, self.nonce, &self.action);
+        check_bounds(&typed)?;
+        Ok(signing_hash(&Domain { chain_id }, &typed))
     }
 
     /// The transaction id: `keccak256(signingHash || from)`. Signatures are canonical, so the

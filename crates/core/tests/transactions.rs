@@ -881,3 +881,62 @@ mod applying {
         }
     }
 }
+
+#[test]
+fn strings_bytes_and_lists_beyond_the_protocol_bounds_are_refused_before_the_signature() {
+    use restake_core::tx::{MAX_LIST_LEN, MAX_STRING_BYTES};
+    let key = Key::from_seed(1);
+    // Every sample action is within the bounds.
+    for action in samples() {
+        let name = action.name();
+        let tx = signed(&key, 0, action, CHAIN_ID);
+        assert!(
+            !matches!(tx.verify(CHAIN_ID), Err(TxError::FieldTooLong { .. })),
+            "{name}"
+        );
+    }
+    let strategies = |n: usize| Action::AddStrategiesToDepositWhitelist {
+        strategies: vec![a(1); n],
+    };
+    signed(&key, 0, strategies(MAX_LIST_LEN), CHAIN_ID)
+        .verify(CHAIN_ID)
+        .unwrap();
+    assert_eq!(
+        signed(&key, 0, strategies(MAX_LIST_LEN + 1), CHAIN_ID).verify(CHAIN_ID),
+        Err(TxError::FieldTooLong {
+            field: "strategies",
+            len: MAX_LIST_LEN + 1,
+            limit: MAX_LIST_LEN,
+            unit: "elements",
+        })
+    );
+    // A nested list counts too, and the bound is checked before the signature: a garbage
+    // signature on an oversized action reports the size.
+    let nested = Action::QueueWithdrawals {
+        params: vec![QueuedWithdrawalParams {
+            strategies: vec![a(1); MAX_LIST_LEN + 1],
+            deposit_shares: vec![U256::from(1); MAX_LIST_LEN + 1],
+        }],
+    };
+    let mut tx = signed(&key, 0, nested, CHAIN_ID);
+    tx.signature = Bytes::from(vec![0u8; 65]);
+    assert!(matches!(
+        tx.verify_and_hash(CHAIN_ID),
+        Err(TxError::FieldTooLong {
+            field: "strategies",
+            ..
+        })
+    ));
+    let described = Action::UpdateAvsMetadataUri {
+        avs: None,
+        metadata_uri: "é".repeat(MAX_STRING_BYTES / 2 + 1),
+    };
+    assert!(matches!(
+        signed(&key, 0, described, CHAIN_ID).verify(CHAIN_ID),
+        Err(TxError::FieldTooLong {
+            field: "metadataUri",
+            len,
+            ..
+        }) if len == MAX_STRING_BYTES + 2
+    ));
+}

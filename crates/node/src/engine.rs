@@ -7,7 +7,7 @@
 //! certificate. The application knows nothing else of the engine.
 //!
 //! - [`solo_engine`] runs `restake dev`: one validator proposes and decides a block every
-//!   interval (sooner when the mempool holds a full block).
+//!   interval, never sooner.
 //! - [`ManualEngine`] steps the application deterministically for tests: every block is made
 //!   when the test asks, at a time the test chooses, with no wall-clock waits.
 
@@ -142,23 +142,20 @@ impl AppClient {
 }
 
 /// The solo engine: one validator named `proposer` proposes and decides one block per
-/// interval, sooner when a block is full. Returns when `shutdown` fires.
+/// interval, never sooner: the next block waits until the clock is at least the head's
+/// timestamp plus the interval, whatever the mempool holds. (Starting early when the mempool
+/// looked full let anyone speed up the chain's clock with transactions that could never run:
+/// every delay counted in blocks shrank with it.) Returns when `shutdown` fires.
 pub async fn solo_engine(
     handle: NodeHandle,
     app: AppClient,
     proposer: Address,
     shutdown: &mut watch::Receiver<bool>,
 ) {
-    let interval = handle.config().block_interval;
-    let full_block = handle.config().max_block_txs;
-    let mut last = clock::now();
+    let interval_ms = u64::try_from(handle.config().block_interval.as_millis()).unwrap_or(u64::MAX);
     loop {
-        let full = handle.mempool_len() >= full_block;
-        let wait = if full {
-            Duration::ZERO
-        } else {
-            interval.saturating_sub(last.elapsed())
-        };
+        let due_ms = handle.head().timestamp_ms.saturating_add(interval_ms);
+        let wait = Duration::from_millis(due_ms.saturating_sub(clock::unix_millis()));
         tokio::select! {
             _ = tokio::time::sleep(wait.min(Duration::from_millis(50))) => {}
             _ = shutdown.changed() => return,
@@ -166,11 +163,9 @@ pub async fn solo_engine(
         if *shutdown.borrow() {
             return;
         }
-        let full = handle.mempool_len() >= full_block;
-        if !full && last.elapsed() < interval {
+        if clock::unix_millis() < due_ms {
             continue;
         }
-        last = clock::now();
         let height = handle.head().height.saturating_add(1);
         let proposed = match app
             .get_value(height, 0, clock::unix_millis(), proposer)

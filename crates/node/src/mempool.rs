@@ -5,6 +5,9 @@
 //! transaction for the same `(sender, nonce)` is refused, and per-sender and total limits bound
 //! memory. Blocks take, sender by sender in turn, each sender's run of consecutive nonces starting
 //! at its committed nonce, so a gap holds back only that sender.
+//!
+//! Memory is bounded in bytes as well as in count: each pending transaction is charged its
+//! canonical encoded length plus a fixed overhead for its entries, per sender and in total.
 
 use alloy_primitives::{Address, B256};
 use restake_core::tx::Transaction;
@@ -18,6 +21,10 @@ pub struct MempoolLimits {
     pub per_sender: usize,
     /// Most pending transactions in total.
     pub total: usize,
+    /// Most bytes one sender's pending transactions may take (see [`charged_bytes`]).
+    pub per_sender_bytes: usize,
+    /// Most bytes all pending transactions may take.
+    pub total_bytes: usize,
 }
 
 impl Default for MempoolLimits {
@@ -25,9 +32,20 @@ impl Default for MempoolLimits {
         Self {
             per_sender: 256,
             total: 50_000,
+            per_sender_bytes: 1024 * 1024,
+            total_bytes: 64 * 1024 * 1024,
         }
     }
 }
+
+/// What a pending transaction costs the pool: its canonical encoded length plus a fixed
+/// allowance for its two index entries and the decoded form's headers.
+pub fn charged_bytes(encoded_len: usize) -> usize {
+    encoded_len.saturating_add(ENTRY_OVERHEAD)
+}
+
+/// Bytes charged per pending transaction beyond its encoding.
+const ENTRY_OVERHEAD: usize = 256;
 
 /// Why a transaction was not admitted.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -69,6 +87,24 @@ pub enum MempoolError {
     /// The pool is full.
     #[error("the mempool is full")]
     PoolFull,
+    /// The sender's pending transactions would take more bytes than a sender may.
+    #[error("{from}'s pending transactions would take {bytes} bytes; a sender may hold {limit}")]
+    SenderBytesFull {
+        /// Sender.
+        from: Address,
+        /// What they would take with this one.
+        bytes: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The pool would take more bytes than it may.
+    #[error("the mempool is full: {bytes} bytes pending would exceed its {limit}")]
+    PoolBytesFull {
+        /// What the pool would take with this one.
+        bytes: usize,
+        /// The limit.
+        limit: usize,
+    },
 }
 
 /// A pending transaction with its id.
@@ -80,6 +116,8 @@ pub struct Pending {
     pub tx: Transaction,
     /// Height of the last committed block when it was admitted.
     pub admitted_at: u64,
+    /// Bytes charged for it ([`charged_bytes`]).
+    pub bytes: usize,
 }
 
 /// One sender's pending transactions by nonce, and its nonce in the committed state as last
@@ -88,6 +126,7 @@ pub struct Pending {
 struct Queue {
     committed: u64,
     txs: BTreeMap<u64, Pending>,
+    bytes: usize,
 }
 
 /// Pending transactions by sender and nonce.
@@ -96,6 +135,7 @@ pub struct Mempool {
     limits: MempoolLimits,
     by_sender: BTreeMap<Address, Queue>,
     by_hash: BTreeMap<B256, (Address, u64)>,
+    bytes: usize,
 }
 
 impl Mempool {
@@ -105,12 +145,18 @@ impl Mempool {
             limits,
             by_sender: BTreeMap::new(),
             by_hash: BTreeMap::new(),
+            bytes: 0,
         }
     }
 
     /// Number of pending transactions.
     pub fn len(&self) -> usize {
         self.by_hash.len()
+    }
+
+    /// Bytes charged for everything pending.
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 
     /// True when nothing is pending.
@@ -147,12 +193,14 @@ impl Mempool {
         n
     }
 
-    /// Admits a transaction whose signature was checked; `committed` is the sender's nonce in
-    /// the committed state and `height` the last committed block.
+    /// Admits a transaction whose signature was checked; `encoded_len` is its canonical
+    /// length, `committed` the sender's nonce in the committed state and `height` the last
+    /// committed block.
     pub fn insert(
         &mut self,
         hash: B256,
         tx: Transaction,
+        encoded_len: usize,
         committed: u64,
         height: u64,
     ) -> Result<(), MempoolError> {
@@ -193,17 +241,40 @@ impl Mempool {
         if self.by_hash.len() >= self.limits.total {
             return Err(MempoolError::PoolFull);
         }
+        let bytes = charged_bytes(encoded_len);
+        let sender_bytes = self
+            .by_sender
+            .get(&from)
+            .map_or(0, |q| q.bytes)
+            .saturating_add(bytes);
+        if sender_bytes > self.limits.per_sender_bytes {
+            return Err(MempoolError::SenderBytesFull {
+                from,
+                bytes: sender_bytes,
+                limit: self.limits.per_sender_bytes,
+            });
+        }
+        let total_bytes = self.bytes.saturating_add(bytes);
+        if total_bytes > self.limits.total_bytes {
+            return Err(MempoolError::PoolBytesFull {
+                bytes: total_bytes,
+                limit: self.limits.total_bytes,
+            });
+        }
         let queue = self.by_sender.entry(from).or_default();
         queue.committed = committed;
+        queue.bytes = sender_bytes;
         queue.txs.insert(
             nonce,
             Pending {
                 hash,
                 tx,
                 admitted_at: height,
+                bytes,
             },
         );
         self.by_hash.insert(hash, (from, nonce));
+        self.bytes = total_bytes;
         Ok(())
     }
 
@@ -257,7 +328,10 @@ impl Mempool {
             return;
         };
         if let Some(q) = self.by_sender.get_mut(&from) {
-            q.txs.remove(&nonce);
+            if let Some(p) = q.txs.remove(&nonce) {
+                q.bytes = q.bytes.saturating_sub(p.bytes);
+                self.bytes = self.bytes.saturating_sub(p.bytes);
+            }
             if q.txs.is_empty() {
                 self.by_sender.remove(&from);
             }
@@ -272,6 +346,8 @@ impl Mempool {
         let keep = q.txs.split_off(&committed);
         for p in q.txs.values() {
             self.by_hash.remove(&p.hash);
+            q.bytes = q.bytes.saturating_sub(p.bytes);
+            self.bytes = self.bytes.saturating_sub(p.bytes);
         }
         q.txs = keep;
         q.committed = committed;
@@ -305,6 +381,7 @@ mod tests {
         Mempool::new(MempoolLimits {
             per_sender: 4,
             total: 6,
+            ..MempoolLimits::default()
         })
     }
 
@@ -313,23 +390,23 @@ mod tests {
         let mut m = pool();
         let (h, t) = tx(1, 5);
         assert!(matches!(
-            m.insert(h, t.clone(), 6, 0),
+            m.insert(h, t.clone(), 100, 6, 0),
             Err(MempoolError::StaleNonce { .. })
         ));
-        m.insert(h, t.clone(), 5, 0)
+        m.insert(h, t.clone(), 100, 5, 0)
             .unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(
-            m.insert(h, t.clone(), 5, 0),
+            m.insert(h, t.clone(), 100, 5, 0),
             Err(MempoolError::AlreadyKnown(h))
         );
         let other = B256::repeat_byte(0xee);
         assert!(matches!(
-            m.insert(other, t, 5, 0),
+            m.insert(other, t, 100, 5, 0),
             Err(MempoolError::NonceTaken { .. })
         ));
         let (h9, t9) = tx(1, 9);
         assert!(matches!(
-            m.insert(h9, t9, 5, 0),
+            m.insert(h9, t9, 100, 5, 0),
             Err(MempoolError::FutureNonce { .. })
         ));
     }
@@ -339,14 +416,14 @@ mod tests {
         let mut m = pool();
         for n in 0..4 {
             let (h, t) = tx(1, n);
-            assert!(m.insert(h, t, 0, 0).is_ok());
+            assert!(m.insert(h, t, 100, 0, 0).is_ok());
         }
         let (h, t) = tx(2, 0);
-        assert!(m.insert(h, t, 0, 0).is_ok());
+        assert!(m.insert(h, t, 100, 0, 0).is_ok());
         let (h, t) = tx(3, 0);
-        assert!(m.insert(h, t, 0, 0).is_ok());
+        assert!(m.insert(h, t, 100, 0, 0).is_ok());
         let (h, t) = tx(4, 0);
-        assert_eq!(m.insert(h, t, 0, 0), Err(MempoolError::PoolFull));
+        assert_eq!(m.insert(h, t, 100, 0, 0), Err(MempoolError::PoolFull));
     }
 
     #[test]
@@ -354,7 +431,7 @@ mod tests {
         let mut m = pool();
         for (s, n) in [(1, 0), (1, 1), (1, 3), (2, 0), (2, 1)] {
             let (h, t) = tx(s, n);
-            assert!(m.insert(h, t, 0, 0).is_ok());
+            assert!(m.insert(h, t, 100, 0, 0).is_ok());
         }
         let order: Vec<(u8, u64)> = m
             .ready(10, |_| 0)
@@ -370,9 +447,9 @@ mod tests {
     fn transactions_stuck_behind_a_gap_expire() {
         let mut m = pool();
         let (h, t) = tx(1, 2);
-        assert!(m.insert(h, t, 0, 5).is_ok());
+        assert!(m.insert(h, t, 100, 0, 5).is_ok());
         let (h2, t2) = tx(2, 0);
-        assert!(m.insert(h2, t2, 0, 9).is_ok());
+        assert!(m.insert(h2, t2, 100, 0, 9).is_ok());
         assert_eq!(m.expire(6), 1);
         assert!(!m.contains(&h));
         assert!(m.contains(&h2));
@@ -384,12 +461,12 @@ mod tests {
         let from = Address::repeat_byte(1);
         assert_eq!(m.committed_nonce(&from), None);
         let (h, t) = tx(1, 3);
-        assert!(m.insert(h, t, 3, 0).is_ok());
+        assert!(m.insert(h, t, 100, 3, 0).is_ok());
         assert_eq!(m.committed_nonce(&from), Some(3));
         // A lower reading (an older snapshot) does not move it back: nonce 2 stays stale.
         let (h2, t2) = tx(1, 2);
         assert!(matches!(
-            m.insert(h2, t2, 1, 0),
+            m.insert(h2, t2, 100, 1, 0),
             Err(MempoolError::StaleNonce { expected: 3, .. })
         ));
         m.prune_sender(&from, 4);
@@ -397,11 +474,49 @@ mod tests {
     }
 
     #[test]
+    fn large_pending_transactions_stay_within_the_byte_budgets() {
+        let mut m = Mempool::new(MempoolLimits {
+            per_sender: 100,
+            total: 1_000,
+            per_sender_bytes: 3 * charged_bytes(64 * 1024),
+            total_bytes: 5 * charged_bytes(64 * 1024),
+        });
+        let big = 64 * 1024;
+        for n in 0..3 {
+            let (h, t) = tx(1, n);
+            assert!(m.insert(h, t, big, 0, 0).is_ok());
+        }
+        let (h, t) = tx(1, 3);
+        assert!(matches!(
+            m.insert(h, t, big, 0, 0),
+            Err(MempoolError::SenderBytesFull { .. })
+        ));
+        for n in 0..2 {
+            let (h, t) = tx(2, n);
+            assert!(m.insert(h, t, big, 0, 0).is_ok());
+        }
+        let (h, t) = tx(3, 0);
+        assert!(matches!(
+            m.insert(h, t, big, 0, 0),
+            Err(MempoolError::PoolBytesFull { .. })
+        ));
+        assert_eq!(m.bytes(), 5 * charged_bytes(big));
+        // Removing, pruning and expiring give the bytes back.
+        m.prune_sender(&Address::repeat_byte(1), 2);
+        m.remove(&tx(2, 1).0);
+        assert_eq!(m.bytes(), 2 * charged_bytes(big));
+        assert_eq!(m.expire(1), 2);
+        assert_eq!(m.bytes(), 0);
+        let (h, t) = tx(3, 0);
+        assert!(m.insert(h, t, big, 0, 0).is_ok());
+    }
+
+    #[test]
     fn pruning_drops_included_transactions() {
         let mut m = pool();
         for n in 0..3 {
             let (h, t) = tx(1, n);
-            assert!(m.insert(h, t, 0, 0).is_ok());
+            assert!(m.insert(h, t, 100, 0, 0).is_ok());
         }
         m.prune_sender(&Address::repeat_byte(1), 2);
         assert_eq!(m.len(), 1);

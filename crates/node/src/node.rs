@@ -146,7 +146,7 @@ impl NodeHandle {
         };
         let mut pool = lock(&self.mempool);
         let height = self.head.borrow().height;
-        pool.insert(hash, tx, committed, height)?;
+        pool.insert(hash, tx, size, committed, height)?;
         let len = pool.len();
         drop(pool);
         self.metrics

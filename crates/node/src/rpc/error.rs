@@ -19,12 +19,20 @@ impl From<SubmitError> for ErrorObjectOwned {
     fn from(e: SubmitError) -> Self {
         use crate::mempool::MempoolError as M;
         let code = match &e {
-            SubmitError::TooLarge { .. } => codes::TOO_LARGE,
+            SubmitError::TooLarge { .. }
+            | SubmitError::Signature(restake_core::tx::TxError::FieldTooLong { .. }) => {
+                codes::TOO_LARGE
+            }
             SubmitError::Signature(_) => codes::INVALID_SIGNATURE,
             SubmitError::Mempool(M::StaleNonce { .. }) => codes::STALE_NONCE,
             SubmitError::Mempool(M::FutureNonce { .. }) => codes::FUTURE_NONCE,
             SubmitError::Mempool(M::AlreadyKnown(_) | M::NonceTaken { .. }) => codes::DUPLICATE,
-            SubmitError::Mempool(M::SenderFull(_) | M::PoolFull) => codes::MEMPOOL_FULL,
+            SubmitError::Mempool(
+                M::SenderFull(_)
+                | M::PoolFull
+                | M::SenderBytesFull { .. }
+                | M::PoolBytesFull { .. },
+            ) => codes::MEMPOOL_FULL,
             SubmitError::Node(_) => codes::INTERNAL,
         };
         err(code, e.to_string())
