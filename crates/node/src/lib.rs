@@ -35,4 +35,4 @@ pub mod rpc;
 pub mod server;
 
 pub use error::NodeError;
-pub use node::{NodeConfig, NodeHandle, start, start_manual};
+pub use node::{NodeConfig, NodeHandle, SubscriptionLimits, start, start_manual};

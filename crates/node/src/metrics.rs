@@ -1,4 +1,5 @@
-//! Prometheus metrics: blocks, transactions, mempool size and commit latency.
+//! Prometheus metrics: blocks, transactions, mempool size, commit latency, subscriptions and the
+//! risk analyses they cause.
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,6 +24,18 @@ pub struct Metrics {
     pub txs_rejected: AtomicU64,
     /// Pending transactions.
     pub mempool_size: AtomicU64,
+    /// Open `restake_subscribeNewHeads` subscriptions.
+    pub subscriptions_new_heads: AtomicU64,
+    /// Open `restake_subscribeEvents` subscriptions.
+    pub subscriptions_events: AtomicU64,
+    /// Open `restake_subscribeRiskReport` subscriptions.
+    pub subscriptions_risk_report: AtomicU64,
+    /// Subscriptions refused because a cap was reached.
+    pub subscriptions_refused: AtomicU64,
+    /// Shared risk-report computations alive (one per parameter set in use).
+    pub risk_report_feeds: AtomicU64,
+    /// Risk analyses computed for subscriptions since start.
+    pub risk_analyses: AtomicU64,
     commit_buckets: [AtomicU64; 10],
     commit_count: AtomicU64,
     commit_sum_us: AtomicU64,
@@ -82,6 +95,38 @@ impl Metrics {
             "gauge",
             "Pending transactions.",
             g(&self.mempool_size),
+        );
+        let _ = writeln!(
+            s,
+            "# HELP restake_subscriptions Open WebSocket subscriptions, by kind.\n# TYPE restake_subscriptions gauge"
+        );
+        for (kind, v) in [
+            ("newHeads", &self.subscriptions_new_heads),
+            ("events", &self.subscriptions_events),
+            ("riskReport", &self.subscriptions_risk_report),
+        ] {
+            let _ = writeln!(s, "restake_subscriptions{{kind=\"{kind}\"}} {}", g(v));
+        }
+        let mut line = |name: &str, kind: &str, help: &str, v: u64| {
+            let _ = writeln!(s, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}");
+        };
+        line(
+            "restake_subscriptions_refused_total",
+            "counter",
+            "Subscriptions refused because a cap was reached.",
+            g(&self.subscriptions_refused),
+        );
+        line(
+            "restake_risk_report_feeds",
+            "gauge",
+            "Shared risk-report computations alive, one per parameter set in use.",
+            g(&self.risk_report_feeds),
+        );
+        line(
+            "restake_risk_analyses_total",
+            "counter",
+            "Risk analyses computed for subscriptions since start.",
+            g(&self.risk_analyses),
         );
         let _ = writeln!(
             s,

@@ -36,6 +36,33 @@ pub struct NodeConfig {
     pub proposer: Address,
     /// Pending transactions not included within this many blocks are dropped.
     pub mempool_ttl_blocks: u64,
+    /// Bounds on WebSocket subscriptions and the work they cause.
+    pub subscriptions: SubscriptionLimits,
+}
+
+/// Bounds on WebSocket subscriptions (all kinds) and on the risk analyses they cause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SubscriptionLimits {
+    /// Most subscriptions one connection may hold at once.
+    pub per_connection: usize,
+    /// Most subscriptions the node serves at once, over all connections.
+    pub total: usize,
+    /// Most different risk-report parameter sets (`psi`, prices) subscribed to at once; each is
+    /// analysed once per block that changes the report, however many subscribe to it.
+    pub report_parameter_sets: usize,
+    /// Most risk analyses running at the same time (each on a thread of the blocking pool).
+    pub concurrent_analyses: usize,
+}
+
+impl Default for SubscriptionLimits {
+    fn default() -> Self {
+        Self {
+            per_connection: 128,
+            total: 4_096,
+            report_parameter_sets: 32,
+            concurrent_analyses: 2,
+        }
+    }
 }
 
 impl Default for NodeConfig {
@@ -48,6 +75,7 @@ impl Default for NodeConfig {
             max_tx_bytes: 64 * 1024,
             proposer: Address::ZERO,
             mempool_ttl_blocks: 600,
+            subscriptions: SubscriptionLimits::default(),
         }
     }
 }

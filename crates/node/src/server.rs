@@ -46,7 +46,12 @@ pub async fn serve(
     node: NodeHandle,
     cfg: &ApiConfig,
 ) -> std::io::Result<(SocketAddr, ServerHandle)> {
+    // The node counts subscriptions itself (`NodeConfig::subscriptions`, with its own error
+    // codes); the server library's cap per connection is only a backstop above it.
+    let per_connection = node.config().subscriptions.per_connection;
+    let backstop = u32::try_from(per_connection.saturating_mul(2).max(1)).unwrap_or(u32::MAX);
     let server_cfg = ServerConfig::builder()
+        .max_subscriptions_per_connection(backstop)
         .max_request_body_size(cfg.max_request_bytes)
         .max_response_body_size(cfg.max_response_bytes)
         .max_connections(cfg.max_connections)

@@ -1,5 +1,5 @@
 //! Error codes of the API. JSON-RPC reserves -32768..-32000 for protocol errors; the node's own
-//! codes are -32050..-32056, apart from those of the server library (-32000..-32011), so a code
+//! codes are -32050..-32059, apart from those of the server library (-32000..-32011), so a code
 //! alone identifies the failure. Codes are stable; messages are for people and may change.
 
 /// Malformed parameters (JSON-RPC standard).
@@ -20,3 +20,9 @@ pub const MEMPOOL_FULL: i32 = -32054;
 pub const TOO_LARGE: i32 = -32055;
 /// Unknown id (block, operator set, ...).
 pub const NOT_FOUND: i32 = -32056;
+/// The connection already holds as many subscriptions as one connection may.
+pub const TOO_MANY_SUBSCRIPTIONS: i32 = -32057;
+/// The node already serves as many subscriptions as it allows in total.
+pub const SUBSCRIPTIONS_FULL: i32 = -32058;
+/// The node already computes risk reports for as many different parameter sets as it allows.
+pub const REPORT_PARAMETERS_FULL: i32 = -32059;

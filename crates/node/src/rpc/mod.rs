@@ -29,18 +29,21 @@ use restake_rpc_api::types::{
 use std::collections::BTreeMap;
 
 pub use restake_rpc_api::RestakeApiServer;
+pub use subscriptions::SubscriptionError;
 pub use restake_rpc_api::codes;
 pub use restake_rpc_api::types::{BlockId, PrepareRequest, PrepareResponse, SimulateRequest};
 
 /// The API over a node.
 pub struct Api {
     node: NodeHandle,
+    hub: std::sync::Arc<subscriptions::Hub>,
 }
 
 impl Api {
-    /// Serves `node`.
+    /// Serves `node`, with its subscription caps (`NodeConfig::subscriptions`).
     pub fn new(node: NodeHandle) -> Self {
-        Self { node }
+        let hub = subscriptions::Hub::new(node.config().subscriptions, node.metrics().clone());
+        Self { node, hub }
     }
 
     /// Height of the last committed block.
