@@ -29,9 +29,9 @@ use restake_rpc_api::types::{
 use std::collections::BTreeMap;
 
 pub use restake_rpc_api::RestakeApiServer;
-pub use subscriptions::SubscriptionError;
 pub use restake_rpc_api::codes;
 pub use restake_rpc_api::types::{BlockId, PrepareRequest, PrepareResponse, SimulateRequest};
+pub use subscriptions::SubscriptionError;
 
 /// The API over a node.
 pub struct Api {

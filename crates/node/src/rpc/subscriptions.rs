@@ -81,7 +81,11 @@ impl From<SubscriptionError> for ErrorObjectOwned {
                 (codes::REPORT_PARAMETERS_FULL, limit)
             }
         };
-        ErrorObjectOwned::owned(code, e.to_string(), Some(serde_json::json!({"limit": limit})))
+        ErrorObjectOwned::owned(
+            code,
+            e.to_string(),
+            Some(serde_json::json!({"limit": limit})),
+        )
     }
 }
 
@@ -150,9 +154,7 @@ impl Hub {
             return Err(e);
         }
         counts.total = counts.total.saturating_add(1);
-        counts
-            .per_connection
-            .insert(conn, held.saturating_add(1));
+        counts.per_connection.insert(conn, held.saturating_add(1));
         self.gauge(kind).fetch_add(1, Ordering::Relaxed);
         Ok(Slot {
             hub: self.clone(),
