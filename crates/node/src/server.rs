@@ -3,10 +3,15 @@
 
 use crate::metrics::Metrics;
 use crate::node::NodeHandle;
+use crate::rpc::params::Positional;
 use crate::rpc::{Api, RestakeApiServer};
+use jsonrpsee::server::middleware::rpc::RpcServiceBuilder;
 use jsonrpsee::server::{
     BatchRequestConfig, HttpBody, HttpRequest, HttpResponse, Server, ServerConfig, ServerHandle,
 };
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use std::borrow::Cow;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -65,6 +70,7 @@ pub async fn serve(
     let server = Server::builder()
         .set_config(server_cfg)
         .set_http_middleware(tower::ServiceBuilder::new().layer(ops))
+        .set_rpc_middleware(RpcServiceBuilder::new().layer_fn(Positional::new))
         .build(cfg.addr)
         .await?;
     let addr = server.local_addr()?;
@@ -132,13 +138,21 @@ where
                 return Box::pin(async move { Ok(response(http::StatusCode::OK, ctype, body)) });
             }
         }
-        let declared = req.headers().contains_key(http::header::CONTENT_LENGTH);
-        if req.method() != http::Method::POST || declared {
+        let limit = self.layer.max_request_bytes;
+        let declared = req
+            .headers()
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+        let json = jsonrpsee::server::http::is_json(req.headers().get(http::header::CONTENT_TYPE));
+        // Not a JSON-RPC post (another method, another content type), or a declared length over
+        // the limit: the server library answers (405, 415, 413).
+        if req.method() != http::Method::POST || !json || declared.is_some_and(|n| n > limit) {
             return Box::pin(self.inner.call(req.map(HttpBody::new)));
         }
-        // A body of undeclared length (chunked): read it here, up to the limit, so an oversize
-        // body gets the same 413 a declared one gets instead of failing inside the RPC layer.
-        let limit = self.layer.max_request_bytes;
+        // Read the body here, up to the limit (a chunked body of undeclared length gets the same
+        // 413 a declared one gets), and answer what is not a JSON-RPC request the same way
+        // whatever its bytes: not JSON is -32700 with HTTP 400, JSON that is not a request object
+        // -32600 with HTTP 200.
         let ready = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, ready);
         Box::pin(async move {
@@ -147,6 +161,15 @@ where
             {
                 Ok(collected) => {
                     let bytes = collected.to_bytes();
+                    if let Some((status, code, message)) = not_a_request(&bytes) {
+                        return Ok(response(
+                            status,
+                            "application/json",
+                            format!(
+                                "{{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{{\"code\":{code},\"message\":\"{message}\"}}}}"
+                            ),
+                        ));
+                    }
                     inner
                         .call(HttpRequest::from_parts(
                             parts,
@@ -163,6 +186,40 @@ where
                 )),
             }
         })
+    }
+}
+
+/// The members of a request object that decide whether it is one.
+#[derive(Deserialize)]
+struct Shape<'a> {
+    #[serde(borrow)]
+    jsonrpc: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    method: Option<Cow<'a, str>>,
+}
+
+/// Why a POST body is no JSON-RPC call or batch (status, code, message), if it is not.
+fn not_a_request(body: &[u8]) -> Option<(http::StatusCode, i32, &'static str)> {
+    const PARSE: (http::StatusCode, i32, &str) =
+        (http::StatusCode::BAD_REQUEST, -32700, "Parse error");
+    const INVALID: (http::StatusCode, i32, &str) =
+        (http::StatusCode::OK, -32600, "Invalid request");
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => Some(PARSE),
+        // A batch: the server library judges each entry (an empty batch is -32600).
+        Some(b'[') => serde_json::from_slice::<IgnoredAny>(body)
+            .err()
+            .map(|_| PARSE),
+        Some(b'{') => match serde_json::from_slice::<Shape<'_>>(body) {
+            Ok(s) if s.jsonrpc.as_deref() == Some("2.0") && s.method.is_some() => None,
+            Ok(_) => Some(INVALID),
+            Err(e) if e.is_data() => Some(INVALID),
+            Err(_) => Some(PARSE),
+        },
+        Some(_) => Some(match serde_json::from_slice::<IgnoredAny>(body) {
+            Ok(_) => INVALID,
+            Err(_) => PARSE,
+        }),
     }
 }
 

@@ -10,6 +10,7 @@
 mod chain;
 mod error;
 mod native;
+pub mod params;
 mod restaking;
 mod rewards;
 mod risk;
