@@ -48,6 +48,39 @@ pub enum ClientError {
     Timeout(B256),
 }
 
+impl ClientError {
+    /// The JSON-RPC error the node answered with, if that is what this is: its code, message and
+    /// data (raw JSON).
+    pub fn rpc_error(&self) -> Option<(i32, &str, Option<&str>)> {
+        match self {
+            Self::Rpc(jsonrpsee_core::ClientError::Call(e)) => {
+                Some((e.code(), e.message(), e.data().map(|d| d.get())))
+            }
+            _ => None,
+        }
+    }
+
+    /// Why the node could not be reached (refused connection, unknown host, closed socket), if
+    /// that is what this is: the innermost cause, e.g. `Connection refused (os error 111)`.
+    pub fn unreachable_reason(&self) -> Option<String> {
+        match self {
+            Self::Rpc(jsonrpsee_core::ClientError::Transport(e)) => {
+                let mut cause: &(dyn std::error::Error + 'static) = e.as_ref();
+                while let Some(next) = cause.source() {
+                    cause = next;
+                }
+                Some(cause.to_string())
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the node did not answer within the request timeout.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Self::Rpc(jsonrpsee_core::ClientError::RequestTimeout))
+    }
+}
+
 /// A local signing key.
 #[derive(Clone)]
 pub struct Wallet {

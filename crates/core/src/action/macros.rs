@@ -38,6 +38,17 @@ macro_rules! field_type {
 }
 pub(crate) use field_type;
 
+/// An action field's EIP-712 type, from its Rust type or from what its `as` conversion yields.
+macro_rules! declared_type {
+    ($Field:ty) => {
+        <$Field as $crate::typed_data::Typed>::eip712_type()
+    };
+    ($Field:ty, $conversion:expr) => {
+        $crate::action::macros::type_of_conversion::<$Field, _, _>($conversion)
+    };
+}
+pub(crate) use declared_type;
+
 /// A struct's EIP-712 name: its Rust name unless it is signed `as` another.
 macro_rules! struct_name {
     ($Struct:ident) => {
@@ -78,7 +89,44 @@ macro_rules! declare_actions {
             )*
         }
 
+        /// A declared field of an action: how clients (the CLI's `restake tx <action> --help`)
+        /// learn an action's fields without a second list.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct ActionField {
+            /// The wire name (camelCase), which is also the signed name.
+            pub name: &'static str,
+            /// The EIP-712 type the field is signed as.
+            pub ty: $crate::typed_data::Ty,
+            /// Whether the field may be left out (an `Option`, or a serde `default`).
+            pub optional: bool,
+        }
+
         impl $Action {
+            /// The fields of the action whose wire name is `name`, in declaration order; `None`
+            /// for a name that is not an action.
+            pub fn fields_of(name: &str) -> Option<Vec<ActionField>> {
+                // Conversions may name the sender; the types they yield do not depend on it.
+                let $sender = ::alloy_primitives::Address::ZERO;
+                let _ = $sender;
+                $(
+                    if name == $crate::action::macros::camel_case!($Variant) {
+                        return Some(vec![$(
+                            ActionField {
+                                name: $crate::action::macros::camel_case!($field),
+                                ty: $crate::action::macros::declared_type!(
+                                    $Field $(, $conversion)?
+                                ),
+                                optional: $crate::action::macros::may_be_omitted(
+                                    stringify!($Field),
+                                    stringify!($(#[$field_attr])*),
+                                ),
+                            }
+                        ),*]);
+                    }
+                )*
+                None
+            }
+
             /// Every action's wire name in declaration order, which is the order of the Borsh
             /// tags: an action's tag is its index here.
             pub const NAMES: &'static [&'static str] =
@@ -246,6 +294,39 @@ pub(crate) fn type_of_converted<'a, S: 'a, F: ?Sized + 'a, U: Typed>(
     U::eip712_type()
 }
 
+/// The EIP-712 type of what `conversion` makes of a field of type `F`, without a value.
+pub(crate) fn type_of_conversion<'a, F: ?Sized + 'a, U: Typed, C: Fn(&'a F) -> U>(
+    _conversion: C,
+) -> Ty {
+    U::eip712_type()
+}
+
+/// Whether a field declared with Rust type `rust_type` and attributes `attributes` (both as
+/// `stringify!` writes them) may be left out on the wire: serde fills an `Option` with `None`
+/// and a `#[serde(default)]` field with its default.
+pub(crate) fn may_be_omitted(rust_type: &str, attributes: &str) -> bool {
+    if rust_type.trim_start().starts_with("Option") {
+        return true;
+    }
+    let mut rest = attributes;
+    while let Some(at) = rest.find("serde") {
+        rest = rest.get(at.saturating_add(5)..).unwrap_or_default();
+        let Some(open) = rest.trim_start().strip_prefix('(') else {
+            continue;
+        };
+        let inside = open.split(')').next().unwrap_or_default();
+        // Words outside string literals: `with = "dec", default` has `with` and `default`.
+        let unquoted: String = inside.split('"').step_by(2).collect();
+        if unquoted
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .any(|word| word == "default")
+        {
+            return true;
+        }
+    }
+    false
+}
+
 /// A handler's outcome without its value.
 pub(crate) fn discard<T>(outcome: Result<T, Error>) -> Result<(), Error> {
     outcome.map(drop)
@@ -253,7 +334,85 @@ pub(crate) fn discard<T>(outcome: Result<T, Error>) -> Result<(), Error> {
 
 #[cfg(test)]
 mod tests {
+    use super::may_be_omitted;
+    use crate::Action;
+    use crate::typed_data::Ty;
     use serde::Serialize;
+
+    #[test]
+    fn an_actions_fields_are_its_wire_names_with_their_signed_types() {
+        let deposit = Action::fields_of("depositIntoStrategy").unwrap();
+        let listed: Vec<(&str, Ty, bool)> = deposit
+            .into_iter()
+            .map(|f| (f.name, f.ty, f.optional))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                ("strategy", Ty::Address, false),
+                ("token", Ty::Address, false),
+                ("amount", Ty::Uint(256), false),
+            ]
+        );
+        let delegate = Action::fields_of("delegateTo").unwrap();
+        let listed: Vec<(&str, Ty, bool)> = delegate
+            .into_iter()
+            .map(|f| (f.name, f.ty, f.optional))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                ("operator", Ty::Address, false),
+                ("approverSignature", Ty::Bytes, true),
+                ("approverExpiry", Ty::Uint(64), true),
+                ("approverSalt", Ty::Bytes32, true),
+            ]
+        );
+        // A conversion's type: an omitted vault delegator is signed as a `uint64`.
+        let restake = Action::fields_of("restakeVaultAssets").unwrap();
+        assert_eq!(
+            restake.last().map(|f| (f.name, &f.ty, f.optional)),
+            Some(("delegator", &Ty::Uint(64), true))
+        );
+        assert_eq!(Action::fields_of("pauseAll"), Some(vec![]));
+        assert_eq!(Action::fields_of("noSuchAction"), None);
+    }
+
+    #[test]
+    fn every_action_has_fields_and_serde_agrees_on_which_may_be_left_out() {
+        for name in Action::NAMES {
+            let fields = Action::fields_of(name).unwrap();
+            let first_required = fields.iter().find(|f| !f.optional).map(|f| f.name);
+            let bare = serde_json::json!({ "type": name });
+            match (serde_json::from_value::<Action>(bare), first_required) {
+                (Ok(_), None) => {}
+                (Err(e), Some(field)) => assert!(
+                    e.to_string().contains(&format!("missing field `{field}`")),
+                    "{name}: serde says {e}, the declaration says {field} comes first"
+                ),
+                (outcome, required) => {
+                    panic!("{name}: serde gives {outcome:?}, first required field {required:?}")
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn only_options_and_serde_defaults_may_be_omitted() {
+        assert!(may_be_omitted("Option<Address>", ""));
+        assert!(may_be_omitted("u64", "#[serde(default)]"));
+        assert!(may_be_omitted("U256", "#[serde(with = \"dec\", default)]"));
+        assert!(may_be_omitted(
+            "U256",
+            "# [serde (with = \"dec\" , default)]"
+        ));
+        assert!(!may_be_omitted("U256", "#[serde(with = \"dec\")]"));
+        assert!(!may_be_omitted(
+            "u64",
+            "#[doc = \" default \"] #[serde(alias = \"default\")]"
+        ));
+        assert!(!may_be_omitted("Vec<u64>", ""));
+    }
 
     #[allow(non_snake_case, clippy::struct_field_names)]
     #[derive(Serialize, Default)]
