@@ -48,9 +48,9 @@ pub struct SimulateArgs {
     /// Directory for `credentials.json` and `checkpoint.json`.
     #[arg(long, default_value = ".")]
     out: PathBuf,
-    /// Node URL.
-    #[arg(long, default_value = "http://127.0.0.1:8545")]
-    rpc: String,
+    /// Node URL [default: $RESTAKE_RPC_URL, else http://127.0.0.1:8545].
+    #[arg(long)]
+    rpc: Option<String>,
 }
 
 /// `restake beacon ...`.
@@ -88,7 +88,7 @@ async fn send(client: &Client, key: &str, action: Action) -> CliResult {
 }
 
 async fn simulate(a: SimulateArgs) -> CliResult {
-    let client = Client::new(&a.rpc).map_err(|e| e.to_string())?;
+    let client = Client::new(&crate::conn::rpc_url(a.rpc.as_deref())).map_err(|e| e.to_string())?;
     let ts = match a.timestamp {
         Some(t) => t,
         None => {

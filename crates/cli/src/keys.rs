@@ -1,9 +1,11 @@
 //! `restake keys`.
 
 use crate::CliResult;
-use clap::Subcommand;
+use crate::error::CliError;
+use clap::{Args, Subcommand};
 use restake_client::Wallet;
 use restake_node::devnet;
+use std::path::{Path, PathBuf};
 
 /// Key commands.
 #[derive(Subcommand)]
@@ -23,6 +25,80 @@ pub enum KeysCmd {
     Dev,
 }
 
+/// The environment variable that holds a private key (hex) or `dev:N`.
+pub const KEY_ENV: &str = "RESTAKE_KEY";
+/// The environment variable that names a key file.
+pub const KEY_FILE_ENV: &str = "RESTAKE_KEY_FILE";
+
+/// Where a signing key comes from: `--key dev:N`, `--key-file PATH`, `RESTAKE_KEY` or
+/// `RESTAKE_KEY_FILE`, in that order. A raw key belongs in a file or the environment: on the
+/// command line other users of the machine can read it.
+#[derive(Args, Debug, Default)]
+pub struct KeyArgs {
+    /// `dev:N` for development account N. (A raw hex key is accepted but visible to other
+    /// users of this machine: prefer --key-file or RESTAKE_KEY.)
+    #[arg(long)]
+    pub key: Option<String>,
+    /// A file holding the private key as hex (or `dev:N`); RESTAKE_KEY_FILE names one too.
+    #[arg(long)]
+    pub key_file: Option<PathBuf>,
+}
+
+impl KeyArgs {
+    /// The signing wallet.
+    pub fn wallet(&self) -> Result<Wallet, CliError> {
+        if let Some(key) = &self.key {
+            if !key.starts_with("dev:") {
+                eprintln!(
+                    "warning: a private key on the command line can be read by other users of this machine and stays in shell history; use --key-file or {KEY_ENV}"
+                );
+            }
+            return wallet(key).map_err(CliError::Usage);
+        }
+        if let Some(path) = &self.key_file {
+            return from_file(path);
+        }
+        if let Some(key) = std::env::var(KEY_ENV).ok().filter(|k| !k.trim().is_empty()) {
+            return wallet(&key).map_err(|e| CliError::Usage(format!("{KEY_ENV}: {e}")));
+        }
+        if let Some(path) = std::env::var_os(KEY_FILE_ENV).filter(|p| !p.is_empty()) {
+            return from_file(Path::new(&path));
+        }
+        Err(CliError::Usage(format!(
+            "no signing key: give --key dev:N or --key-file PATH, or set {KEY_ENV} or {KEY_FILE_ENV}"
+        )))
+    }
+}
+
+/// A key file: hex (or `dev:N`), surrounding whitespace ignored.
+fn from_file(path: &Path) -> Result<Wallet, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|e| CliError::File {
+        path: path.display().to_string(),
+        reason: format!("cannot read the key file: {e}"),
+    })?;
+    warn_if_readable_by_others(path);
+    wallet(text.trim()).map_err(|e| CliError::File {
+        path: path.display().to_string(),
+        reason: e,
+    })
+}
+
+#[cfg(unix)]
+fn warn_if_readable_by_others(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(m) = std::fs::metadata(path)
+        && m.permissions().mode() & 0o077 != 0
+    {
+        eprintln!(
+            "warning: the key file {} can be read by other users; `chmod 600` it",
+            path.display()
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_readable_by_others(_path: &Path) {}
+
 /// Resolves `dev:N` or a hex key.
 pub fn wallet(key: &str) -> Result<Wallet, String> {
     if let Some(n) = key.strip_prefix("dev:") {
@@ -35,7 +111,8 @@ pub fn wallet(key: &str) -> Result<Wallet, String> {
         ))?;
         return Wallet::from_hex(hex).map_err(|e| e.to_string());
     }
-    Wallet::from_hex(key).map_err(|e| e.to_string())
+    Wallet::from_hex(key)
+        .map_err(|_| "not a key: expected 64 hex digits (with or without 0x) or dev:N".to_string())
 }
 
 fn random_bytes() -> Result<[u8; 32], String> {

@@ -6,13 +6,17 @@
 // tell it from slice indexing.
 #![allow(clippy::indexing_slicing)]
 
+mod actions;
 mod beacon;
 mod bench;
+mod conn;
+mod error;
 mod keys;
 mod query;
 mod risk;
 mod run;
 mod tx;
+mod units;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -36,7 +40,9 @@ enum Command {
     /// Create or inspect keys.
     #[command(subcommand)]
     Keys(keys::KeysCmd),
-    /// Sign and send a transaction: `restake tx <actionName> field=value field:=<json> ...`.
+    /// Sign and send a transaction: `restake tx <actionName> field=value field:=<json> ...`;
+    /// `restake tx list` lists the actions, `restake tx <actionName> --help` their fields.
+    #[command(disable_help_flag = true)]
     Tx(tx::TxArgs),
     /// Read state over JSON-RPC.
     #[command(subcommand)]
@@ -65,12 +71,12 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async move {
         match cli.command {
-            Command::Dev(a) => run::dev(a).await,
-            Command::Node(a) => run::node(a).await,
+            Command::Dev(a) => run::dev(a).await.map_err(|e| e.to_string()),
+            Command::Node(a) => run::node(a).await.map_err(|e| e.to_string()),
             Command::Genesis => run::print_genesis(),
             Command::Keys(k) => keys::run(k),
-            Command::Tx(a) => tx::run(a).await,
-            Command::Query(q) => query::run(q).await,
+            Command::Tx(a) => tx::run(a).await.map_err(|e| e.to_string()),
+            Command::Query(q) => query::run(q).await.map_err(|e| e.to_string()),
             Command::Bench(a) => bench::run(a).await,
             Command::Beacon(b) => beacon::run(b).await,
             Command::Risk(r) => risk::run(r).await,

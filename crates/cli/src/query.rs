@@ -1,9 +1,13 @@
-//! `restake query ...`: human tables by default, `--json` for scripts.
+//! `restake query ...`: a table by default, with amounts in units and tokens and pools by
+//! their symbol; `--json` prints the node's JSON for scripts.
 
-use crate::CliResult;
-use alloy_primitives::{Address, B256};
+use crate::conn::{Catalog, Conn, eth};
+use crate::error::CliError;
+use crate::tx::event_line;
+use crate::units::{format_amount, format_wad_percent};
+use alloy_primitives::{Address, B256, U256};
 use clap::Subcommand;
-use restake_client::{BlockId, Client, ClientError, RestakeApiClient};
+use restake_client::{BlockId, ClientError, RestakeApiClient};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -96,9 +100,9 @@ pub enum QueryCmd {
 /// Options every query takes.
 #[derive(clap::Args)]
 pub struct Common {
-    /// Node URL.
-    #[arg(long, default_value = "http://127.0.0.1:8545")]
-    rpc: String,
+    /// Node URL [default: $RESTAKE_RPC_URL, else http://127.0.0.1:8545].
+    #[arg(long)]
+    rpc: Option<String>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -110,7 +114,7 @@ fn table(rows: &[Vec<String>]) {
         .map(|c| {
             rows.iter()
                 .filter_map(|r| r.get(c))
-                .map(String::len)
+                .map(|cell| cell.chars().count())
                 .max()
                 .unwrap_or(0)
         })
@@ -125,6 +129,15 @@ fn table(rows: &[Vec<String>]) {
     }
 }
 
+/// A two-column table of names and values.
+fn pairs(rows: &[(&str, String)]) {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|(k, v)| vec![(*k).to_string(), v.clone()])
+        .collect();
+    table(&rows);
+}
+
 fn s(v: &Value) -> String {
     match v {
         Value::String(x) => x.clone(),
@@ -133,52 +146,150 @@ fn s(v: &Value) -> String {
     }
 }
 
-fn connect(c: &Common) -> Result<Client, String> {
-    Client::new(&c.rpc).map_err(|e| e.to_string())
+fn u256(v: &Value) -> Option<U256> {
+    match v {
+        Value::String(x) => x.parse().ok(),
+        Value::Number(n) => n.as_u64().map(U256::from),
+        _ => None,
+    }
+}
+
+fn addr_of(v: &Value) -> Option<Address> {
+    v.as_str()?.parse().ok()
+}
+
+/// Formats values for tables with what the node knows about tokens.
+struct Show<'a>(&'a Catalog);
+
+impl Show<'_> {
+    /// A token, pool or vault by symbol; other addresses as they are.
+    fn label(&self, v: &Value) -> String {
+        addr_of(v).map_or_else(|| s(v), |a| self.0.label(a))
+    }
+
+    /// An amount of the token behind `unit` (a token, pool or vault address).
+    fn amount(&self, unit: &Value, v: &Value) -> String {
+        match (addr_of(unit), u256(v)) {
+            (Some(a), Some(n)) => self.0.amount(a, n),
+            _ => s(v),
+        }
+    }
+
+    /// Wei as ETH.
+    fn eth(&self, v: &Value) -> String {
+        u256(v).map_or_else(|| s(v), eth)
+    }
+
+    /// A WAD fraction as a percentage.
+    fn percent(&self, v: &Value) -> String {
+        u256(v).map_or_else(|| s(v), format_wad_percent)
+    }
+
+    /// A WAD number as a decimal: `1.05`.
+    fn wad(&self, v: &Value) -> String {
+        u256(v).map_or_else(|| s(v), |n| format_amount(n, 18))
+    }
 }
 
 /// A typed answer as JSON, for the tables and `--json` (the JSON the node sent, keys sorted).
-fn json_of<T: Serialize, E>(answer: Result<T, E>) -> Result<Value, String>
+fn json_of<T: Serialize, E>(conn: &Conn, answer: Result<T, E>) -> Result<Value, CliError>
 where
     ClientError: From<E>,
 {
-    let answer = answer.map_err(|e| ClientError::from(e).to_string())?;
-    serde_json::to_value(answer).map_err(|e| e.to_string())
+    let answer = answer.map_err(|e| conn.err(e))?;
+    serde_json::to_value(answer).map_err(|e| CliError::Other(e.to_string()))
 }
 
-fn address(s: &str) -> Result<Address, String> {
-    s.parse().map_err(|e| format!("invalid address {s:?}: {e}"))
+fn address(s: &str) -> Result<Address, CliError> {
+    s.parse()
+        .map_err(|e| CliError::Usage(format!("{s:?} is not an address: {e}")))
 }
 
-fn print_json(v: &Value) -> CliResult {
+fn print_json(v: &Value) -> Result<(), CliError> {
     println!(
         "{}",
-        serde_json::to_string_pretty(v).map_err(|e| e.to_string())?
+        serde_json::to_string_pretty(v).map_err(|e| CliError::Other(e.to_string()))?
     );
     Ok(())
 }
 
+/// An object as a two-column table: nested values as compact JSON.
+fn object_table(v: &Value, show: &Show<'_>) {
+    let Some(o) = v.as_object() else {
+        println!("{}", s(v));
+        return;
+    };
+    let rows: Vec<Vec<String>> = o
+        .iter()
+        .map(|(k, v)| {
+            let shown = match v {
+                Value::String(x) if x.len() == 42 => show.label(v),
+                Value::String(x) => x.clone(),
+                Value::Array(items)
+                    if items
+                        .iter()
+                        .all(|i| i.as_str().is_some_and(|x| x.len() == 42)) =>
+                {
+                    items
+                        .iter()
+                        .map(|i| show.label(i))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+                other => s(other),
+            };
+            vec![k.clone(), shown]
+        })
+        .collect();
+    table(&rows);
+}
+
 /// Runs a query.
-pub async fn run(q: QueryCmd) -> CliResult {
+pub async fn run(q: QueryCmd) -> Result<(), CliError> {
+    let common = match &q {
+        QueryCmd::Status(c)
+        | QueryCmd::Strategies(c)
+        | QueryCmd::Tokens(c)
+        | QueryCmd::Oracle(c)
+        | QueryCmd::Vaults(c) => c,
+        QueryCmd::Balance { common, .. }
+        | QueryCmd::Staker { common, .. }
+        | QueryCmd::Operator { common, .. }
+        | QueryCmd::OperatorSet { common, .. }
+        | QueryCmd::Pod { common, .. }
+        | QueryCmd::Rewards { common, .. }
+        | QueryCmd::Vault { common, .. }
+        | QueryCmd::Receipt { common, .. }
+        | QueryCmd::Block { common, .. } => common,
+    };
+    let conn = Conn::open(common.rpc.as_deref())?;
+    let json = common.json;
+    let c = &conn.client;
+    // Tables need the token list; `--json` prints what the node sent.
+    let catalog = if json || matches!(q, QueryCmd::Status(_)) {
+        Catalog::default()
+    } else {
+        conn.catalog().await?
+    };
+    let show = Show(&catalog);
     match q {
-        QueryCmd::Status(c) => {
-            let client = connect(&c)?;
-            let chain = client.chain_id().await.map_err(|e| e.to_string())?;
-            let block = json_of(client.get_block(BlockId::latest()).await)?;
+        QueryCmd::Status(_) => {
+            let chain = c.chain_id().await.map_err(|e| conn.err(e))?;
+            let block = json_of(&conn, c.get_block(BlockId::latest()).await)?;
             let v = json!({ "chainId": chain, "height": block["header"]["height"], "hash": block["hash"], "stateRoot": block["header"]["stateRoot"] });
-            if c.json {
+            if json {
                 return print_json(&v);
             }
-            table(&[
-                vec!["chain id".into(), s(&v["chainId"])],
-                vec!["height".into(), s(&v["height"])],
-                vec!["head".into(), s(&v["hash"])],
-                vec!["state root".into(), s(&v["stateRoot"])],
+            pairs(&[
+                ("chain id", s(&v["chainId"])),
+                ("height", s(&v["height"])),
+                ("head", s(&v["hash"])),
+                ("state root", s(&v["stateRoot"])),
             ]);
         }
-        QueryCmd::Strategies(c) => {
-            let v = json_of(connect(&c)?.get_strategies().await)?;
-            if c.json {
+        QueryCmd::Strategies(_) => {
+            let v = json_of(&conn, c.get_strategies().await)?;
+            if json {
                 return print_json(&v);
             }
             let mut rows = vec![vec![
@@ -186,20 +297,22 @@ pub async fn run(q: QueryCmd) -> CliResult {
                 "STRATEGY".into(),
                 "TOKEN".into(),
                 "TOTAL SHARES".into(),
+                "BALANCE".into(),
             ]];
             for x in v.as_array().into_iter().flatten() {
                 rows.push(vec![
                     s(&x["symbol"]),
                     s(&x["strategy"]),
                     s(&x["token"]),
-                    s(&x["totalShares"]),
+                    show.amount(&x["token"], &x["totalShares"]),
+                    show.amount(&x["token"], &x["balance"]),
                 ]);
             }
             table(&rows);
         }
-        QueryCmd::Tokens(c) => {
-            let v = json_of(connect(&c)?.get_tokens().await)?;
-            if c.json {
+        QueryCmd::Tokens(_) => {
+            let v = json_of(&conn, c.get_tokens().await)?;
+            if json {
                 return print_json(&v);
             }
             let mut rows = vec![vec![
@@ -213,46 +326,49 @@ pub async fn run(q: QueryCmd) -> CliResult {
                     s(&x["symbol"]),
                     s(&x["token"]),
                     s(&x["decimals"]),
-                    s(&x["totalSupply"]),
+                    show.amount(&x["token"], &x["totalSupply"]),
                 ]);
             }
             table(&rows);
         }
-        QueryCmd::Balance {
-            token,
-            account,
-            common,
-        } => {
-            let client = connect(&common)?;
+        QueryCmd::Balance { token, account, .. } => {
             let token = match token.strip_prefix('@') {
-                Some(sym) => client
-                    .strategy_by_symbol(sym)
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .1
+                Some(sym) if json => conn
+                    .catalog()
+                    .await?
+                    .token_by_symbol(sym)?
+                    .token
                     .to_string(),
+                Some(sym) => catalog.token_by_symbol(sym)?.token.to_string(),
                 None => token,
             };
+            let token_address = address(&token)?;
             let v = json_of(
-                client
-                    .get_token_balance(address(&token)?, address(&account)?)
-                    .await,
+                &conn,
+                c.get_token_balance(token_address, address(&account)?).await,
             )?;
-            if common.json {
+            if json {
                 return print_json(&json!({ "token": token, "account": account, "balance": v }));
             }
-            println!("{}", s(&v));
+            table(&[
+                vec!["TOKEN".into(), "ACCOUNT".into(), "BALANCE".into()],
+                vec![
+                    show.label(&json!(token)),
+                    account,
+                    show.amount(&json!(token), &v),
+                ],
+            ]);
         }
-        QueryCmd::Staker {
-            address: addr,
-            common,
-        } => {
-            let v = json_of(connect(&common)?.get_staker(address(&addr)?).await)?;
-            if common.json {
+        QueryCmd::Staker { address: addr, .. } => {
+            let v = json_of(&conn, c.get_staker(address(&addr)?).await)?;
+            if json {
                 return print_json(&v);
             }
-            println!("staker        {}", s(&v["staker"]));
-            println!("delegated to  {}", s(&v["delegatedTo"]));
+            pairs(&[
+                ("staker", s(&v["staker"])),
+                ("delegated to", s(&v["delegatedTo"])),
+            ]);
+            println!();
             let mut rows = vec![vec![
                 "STRATEGY".into(),
                 "DEPOSIT SHARES".into(),
@@ -260,9 +376,9 @@ pub async fn run(q: QueryCmd) -> CliResult {
             ]];
             for p in v["positions"].as_array().into_iter().flatten() {
                 rows.push(vec![
-                    s(&p["strategy"]),
-                    s(&p["depositShares"]),
-                    s(&p["withdrawableShares"]),
+                    show.label(&p["strategy"]),
+                    show.amount(&p["strategy"], &p["depositShares"]),
+                    show.amount(&p["strategy"], &p["withdrawableShares"]),
                 ]);
             }
             table(&rows);
@@ -280,8 +396,8 @@ pub async fn run(q: QueryCmd) -> CliResult {
                     rows.push(vec![
                         s(&e["operatorSet"]["avs"]),
                         s(&e["operatorSet"]["id"]),
-                        s(&e["strategy"]),
-                        s(&e["slashableShares"]),
+                        show.label(&e["strategy"]),
+                        show.amount(&e["strategy"], &e["slashableShares"]),
                         s(&e["pendingEffectBlock"]),
                     ]);
                 }
@@ -299,25 +415,46 @@ pub async fn run(q: QueryCmd) -> CliResult {
                     "SHARES".into(),
                 ]];
                 for w in &queued {
+                    let strategies = w["withdrawal"]["strategies"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default();
+                    let shares: Vec<String> = w["shares"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .zip(strategies.iter().map(Some).chain(std::iter::repeat(None)))
+                        .map(|(n, st)| match st {
+                            Some(st) => show.amount(st, n),
+                            None => s(n),
+                        })
+                        .collect();
                     rows.push(vec![
                         s(&w["withdrawalRoot"]),
                         s(&w["completableAtBlock"]),
-                        s(&w["shares"]),
+                        shares.join(", "),
                     ]);
                 }
                 table(&rows);
             }
         }
-        QueryCmd::Operator {
-            address: addr,
-            common,
-        } => {
-            let v = json_of(connect(&common)?.get_operator(address(&addr)?).await)?;
-            if common.json || v.is_null() {
+        QueryCmd::Operator { address: addr, .. } => {
+            let v = json_of(&conn, c.get_operator(address(&addr)?).await)?;
+            if json {
                 return print_json(&v);
             }
-            println!("operator          {}", s(&v["operator"]));
-            println!("allocation delay  {}", s(&v["allocationDelay"]));
+            if v.is_null() {
+                println!("{addr} is not an operator");
+                return Ok(());
+            }
+            pairs(&[
+                ("operator", s(&v["operator"])),
+                (
+                    "allocation delay",
+                    format!("{} blocks", s(&v["allocationDelay"])),
+                ),
+            ]);
+            println!();
             let mut rows = vec![vec![
                 "STRATEGY".into(),
                 "OPERATOR SHARES".into(),
@@ -326,10 +463,10 @@ pub async fn run(q: QueryCmd) -> CliResult {
             ]];
             for x in v["strategies"].as_array().into_iter().flatten() {
                 rows.push(vec![
-                    s(&x["strategy"]),
-                    s(&x["operatorShares"]),
-                    s(&x["maxMagnitude"]),
-                    s(&x["allocatableMagnitude"]),
+                    show.label(&x["strategy"]),
+                    show.amount(&x["strategy"], &x["operatorShares"]),
+                    show.percent(&x["maxMagnitude"]),
+                    show.percent(&x["allocatableMagnitude"]),
                 ]);
             }
             table(&rows);
@@ -346,11 +483,11 @@ pub async fn run(q: QueryCmd) -> CliResult {
                 rows.push(vec![
                     s(&a["operatorSet"]["avs"]),
                     s(&a["operatorSet"]["id"]),
-                    s(&a["strategy"]),
-                    s(&a["currentMagnitude"]),
-                    s(&a["pendingMagnitude"]),
+                    show.label(&a["strategy"]),
+                    show.percent(&a["currentMagnitude"]),
+                    show.percent(&a["pendingMagnitude"]),
                     s(&a["effectBlock"]),
-                    s(&a["slashableShares"]),
+                    show.amount(&a["strategy"], &a["slashableShares"]),
                 ]);
             }
             if rows.len() > 1 {
@@ -358,98 +495,125 @@ pub async fn run(q: QueryCmd) -> CliResult {
                 table(&rows);
             }
         }
-        QueryCmd::OperatorSet { avs, id, common } => {
-            let v = json_of(connect(&common)?.get_operator_set(address(&avs)?, id).await)?;
-            print_json(&v)?;
-        }
-        QueryCmd::Pod {
-            address: addr,
-            common,
-        } => {
-            let v = json_of(connect(&common)?.get_pod(address(&addr)?).await)?;
-            if common.json || v.is_null() {
+        QueryCmd::OperatorSet { avs, id, .. } => {
+            let v = json_of(&conn, c.get_operator_set(address(&avs)?, id).await)?;
+            if json {
                 return print_json(&v);
             }
-            println!("pod                     {}", s(&v["address"]));
-            println!("owner                   {}", s(&v["owner"]));
-            println!("proof submitter         {}", s(&v["proofSubmitter"]));
-            println!("deposit shares (wei)    {}", s(&v["depositShares"]));
-            println!("withdrawable (wei)      {}", s(&v["withdrawableShares"]));
-            println!(
-                "beacon slashing factor  {}",
-                s(&v["beaconChainSlashingFactor"])
-            );
-            println!(
-                "payable from pod (wei)  {}",
-                s(&v["withdrawableRestakedExecutionLayerWei"])
-            );
-            println!("active validators       {}", s(&v["activeValidatorCount"]));
-            println!(
-                "last checkpoint         {}",
-                s(&v["lastCheckpointTimestamp"])
-            );
+            if v.is_null() {
+                println!("{avs} has no operator set {id}");
+                return Ok(());
+            }
+            object_table(&v, &show);
+        }
+        QueryCmd::Pod { address: addr, .. } => {
+            let v = json_of(&conn, c.get_pod(address(&addr)?).await)?;
+            if json {
+                return print_json(&v);
+            }
+            if v.is_null() {
+                println!("{addr} is neither a pod nor a pod's owner");
+                return Ok(());
+            }
+            let mut rows = vec![
+                ("pod", s(&v["address"])),
+                ("owner", s(&v["owner"])),
+                ("proof submitter", s(&v["proofSubmitter"])),
+                ("deposit shares", show.eth(&v["depositShares"])),
+                ("withdrawable", show.eth(&v["withdrawableShares"])),
+                (
+                    "beacon slashing factor",
+                    show.percent(&v["beaconChainSlashingFactor"]),
+                ),
+                (
+                    "payable from pod",
+                    show.eth(&v["withdrawableRestakedExecutionLayerWei"]),
+                ),
+                ("active validators", s(&v["activeValidatorCount"])),
+                ("last checkpoint", s(&v["lastCheckpointTimestamp"])),
+            ];
             let current = &v["currentCheckpointTimestamp"];
             if current.as_u64().is_some_and(|t| t != 0) {
-                println!(
-                    "checkpoint in progress  {} ({} proofs remaining)",
-                    s(current),
-                    s(&v["checkpoint"]["proofsRemaining"])
-                );
+                rows.push((
+                    "checkpoint in progress",
+                    format!(
+                        "{} ({} proofs remaining)",
+                        s(current),
+                        s(&v["checkpoint"]["proofsRemaining"])
+                    ),
+                ));
             }
+            pairs(&rows);
+            println!();
             let mut rows = vec![vec![
                 "INDEX".into(),
                 "PUBKEY HASH".into(),
                 "STATUS".into(),
-                "BALANCE (GWEI)".into(),
+                "BALANCE".into(),
                 "LAST CHECKPOINT".into(),
             ]];
             for x in v["validators"].as_array().into_iter().flatten() {
+                let gwei = u256(&x["restakedBalanceGwei"]);
                 rows.push(vec![
                     s(&x["validatorIndex"]),
                     s(&x["pubkeyHash"]),
                     s(&x["status"]),
-                    s(&x["restakedBalanceGwei"]),
+                    gwei.map_or_else(
+                        || s(&x["restakedBalanceGwei"]),
+                        |g| format!("{} ETH", format_amount(g, 9)),
+                    ),
                     s(&x["lastCheckpointedAt"]),
                 ]);
             }
             table(&rows);
         }
-        QueryCmd::Rewards {
-            address: addr,
-            common,
-        } => {
-            let v = json_of(connect(&common)?.get_rewards(address(&addr)?).await)?;
-            if common.json {
+        QueryCmd::Rewards { address: addr, .. } => {
+            let v = json_of(&conn, c.get_rewards(address(&addr)?).await)?;
+            if json {
                 return print_json(&v);
             }
-            println!("earner     {}", s(&v["earner"]));
-            println!("recipient  {}", s(&v["recipient"]));
-            println!("epoch      {}", s(&v["epoch"]));
-            let mut rows = vec![vec!["TOKEN".into(), "SYMBOL".into(), "CLAIMABLE".into()]];
+            pairs(&[
+                ("earner", s(&v["earner"])),
+                ("recipient", s(&v["recipient"])),
+                ("epoch", s(&v["epoch"])),
+            ]);
+            println!();
+            let mut rows = vec![vec!["TOKEN".into(), "CLAIMABLE".into()]];
             for x in v["claimable"].as_array().into_iter().flatten() {
-                rows.push(vec![s(&x["token"]), s(&x["symbol"]), s(&x["amount"])]);
+                rows.push(vec![
+                    s(&x["symbol"]),
+                    show.amount(&x["token"], &x["amount"]),
+                ]);
             }
             table(&rows);
         }
         QueryCmd::Vault {
             address: addr,
             account,
-            common,
+            ..
         } => {
             let account = account.as_deref().map(address).transpose()?;
-            let v = json_of(connect(&common)?.get_vault(address(&addr)?, account).await)?;
-            if common.json || v.is_null() {
+            let v = json_of(&conn, c.get_vault(address(&addr)?, account).await)?;
+            if json {
                 return print_json(&v);
             }
-            println!("vault         {}", s(&v["address"]));
-            println!("lrt           {} ({})", s(&v["lrt"]), s(&v["symbol"]));
-            println!("total assets  {} wei", s(&v["books"]["totalAssets"]));
-            println!("total supply  {}", s(&v["books"]["totalSupply"]));
-            println!(
-                "rate          {} (wei per share, 1e18 = 1.0)",
-                s(&v["rate"])
-            );
-            println!("paused        {}", s(&v["paused"]));
+            if v.is_null() {
+                println!("{addr} is not a vault or a vault's token");
+                return Ok(());
+            }
+            let lrt = &v["lrt"];
+            pairs(&[
+                ("vault", s(&v["address"])),
+                ("lrt", format!("{} ({})", s(lrt), s(&v["symbol"]))),
+                ("total assets", show.eth(&v["books"]["totalAssets"])),
+                ("total supply", show.amount(lrt, &v["books"]["totalSupply"])),
+                (
+                    "rate",
+                    format!("{} ETH per {}", show.wad(&v["rate"]), s(&v["symbol"])),
+                ),
+                ("paused", s(&v["paused"])),
+            ]);
+            println!();
             let mut rows = vec![vec![
                 "TOKEN".into(),
                 "RATE".into(),
@@ -461,83 +625,179 @@ pub async fn run(q: QueryCmd) -> CliResult {
             ]];
             let holdings = v["books"]["assets"].as_array().cloned().unwrap_or_default();
             for (a, h) in v["assets"].as_array().into_iter().flatten().zip(holdings) {
+                let t = &a["token"];
                 rows.push(vec![
-                    s(&a["token"]),
-                    s(&a["rateWad"]),
-                    s(&h["idle"]),
-                    s(&h["delegated"]),
-                    s(&h["queued"]),
-                    s(&a["escrow"]),
-                    s(&h["value"]),
+                    show.label(t),
+                    show.wad(&a["rateWad"]),
+                    show.amount(t, &h["idle"]),
+                    show.amount(t, &h["delegated"]),
+                    show.amount(t, &h["queued"]),
+                    show.amount(t, &a["escrow"]),
+                    show.eth(&h["value"]),
                 ]);
             }
             table(&rows);
+            println!();
             let mut rows = vec![vec!["DELEGATOR".into(), "OPERATOR".into(), "VALUE".into()]];
             let values = v["books"]["delegatorValues"]
                 .as_array()
                 .cloned()
                 .unwrap_or_default();
             for (d, val) in v["delegators"].as_array().into_iter().flatten().zip(values) {
-                rows.push(vec![s(&d["account"]), s(&d["operator"]), s(&val)]);
+                rows.push(vec![s(&d["account"]), s(&d["operator"]), show.eth(&val)]);
             }
             table(&rows);
-            println!(
-                "pending exits {}",
-                v["pendingRequests"].as_array().map_or(0, Vec::len)
-            );
+            println!();
+            let mut rows = vec![(
+                "pending exits",
+                v["pendingRequests"]
+                    .as_array()
+                    .map_or(0, Vec::len)
+                    .to_string(),
+            )];
             if let Some(h) = v.get("holder") {
-                println!("holder        {}", s(&h["account"]));
-                println!("  shares      {}", s(&h["shares"]));
-                println!("  value       {} wei", s(&h["value"]));
+                rows.push(("holder", s(&h["account"])));
+                rows.push(("  shares", show.amount(lrt, &h["shares"])));
+                rows.push(("  value", show.eth(&h["value"])));
                 for r in h["requests"].as_array().into_iter().flatten() {
-                    println!(
-                        "  request {}  {}  shares {}  payout {}",
-                        s(&r["id"]),
-                        s(&r["status"]),
-                        s(&r["shares"]),
-                        s(&r["payout"])
-                    );
+                    rows.push((
+                        "  request",
+                        format!(
+                            "{}  {}  {}  payout {}",
+                            s(&r["id"]),
+                            s(&r["status"]),
+                            show.amount(lrt, &r["shares"]),
+                            s(&r["payout"])
+                        ),
+                    ));
                 }
             }
+            pairs(&rows);
         }
-        QueryCmd::Vaults(common) => {
-            let v = json_of(connect(&common)?.get_vaults().await)?;
-            if common.json {
+        QueryCmd::Vaults(_) => {
+            let v = json_of(&conn, c.get_vaults().await)?;
+            if json {
                 return print_json(&v);
             }
             let mut rows = vec![vec![
-                "VAULT".into(),
                 "SYMBOL".into(),
+                "VAULT".into(),
                 "TOTAL ASSETS".into(),
                 "SUPPLY".into(),
                 "RATE".into(),
             ]];
             for x in v.as_array().into_iter().flatten() {
                 rows.push(vec![
-                    s(&x["vault"]),
                     s(&x["symbol"]),
-                    s(&x["totalAssets"]),
-                    s(&x["totalSupply"]),
-                    s(&x["rate"]),
+                    s(&x["vault"]),
+                    show.eth(&x["totalAssets"]),
+                    show.amount(&x["lrt"], &x["totalSupply"]),
+                    format!("{} ETH", show.wad(&x["rate"])),
                 ]);
             }
             table(&rows);
         }
-        QueryCmd::Oracle(common) => {
-            let v = json_of(connect(&common)?.get_beacon_oracle().await)?;
-            print_json(&v)?;
+        QueryCmd::Oracle(_) => {
+            let v = json_of(&conn, c.get_beacon_oracle().await)?;
+            if json {
+                return print_json(&v);
+            }
+            let members: Vec<String> = v["members"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(s)
+                .collect();
+            let latest = &v["latestRoot"];
+            pairs(&[
+                ("members", members.join(", ")),
+                ("quorum", s(&v["quorum"])),
+                (
+                    "latest root",
+                    if latest.is_null() {
+                        "none yet".into()
+                    } else {
+                        format!("{} at {}", s(&latest["blockRoot"]), s(&latest["timestamp"]))
+                    },
+                ),
+            ]);
         }
-        QueryCmd::Receipt { hash, common } => {
+        QueryCmd::Receipt { hash, .. } => {
             let hash: B256 = hash
                 .parse()
-                .map_err(|e| format!("invalid transaction hash {hash:?}: {e}"))?;
-            let v = json_of(connect(&common)?.get_transaction_receipt(hash).await)?;
-            print_json(&v)?;
+                .map_err(|e| CliError::Usage(format!("{hash:?} is not a transaction hash: {e}")))?;
+            let v = json_of(&conn, c.get_transaction_receipt(hash).await)?;
+            if json {
+                return print_json(&v);
+            }
+            if v.is_null() {
+                println!("no receipt for {hash}: not in a block (yet)");
+                return Ok(());
+            }
+            let status = match &v["error"] {
+                Value::Null => s(&v["status"]),
+                e => format!(
+                    "{}: [{} {}] {}",
+                    s(&v["status"]),
+                    s(&e["code"]),
+                    s(&e["name"]),
+                    s(&e["message"])
+                ),
+            };
+            pairs(&[
+                ("transaction", hash.to_string()),
+                ("block", s(&v["blockNumber"])),
+                ("status", status),
+            ]);
+            for e in v["events"].as_array().into_iter().flatten() {
+                println!("  {}", event_line(&catalog, e));
+            }
         }
-        QueryCmd::Block { height, common } => {
+        QueryCmd::Block { height, .. } => {
             let id = height.map_or_else(BlockId::latest, BlockId::Number);
-            let v = json_of(connect(&common)?.get_block(id).await)?;
-            print_json(&v)?;
+            let v = json_of(&conn, c.get_block(id).await)?;
+            if json {
+                return print_json(&v);
+            }
+            if v.is_null() {
+                println!("no block at that height yet");
+                return Ok(());
+            }
+            let h = &v["header"];
+            let hashes = v["transactionHashes"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let txs: Vec<String> = v["transactions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .zip(hashes.iter().map(Some).chain(std::iter::repeat(None)))
+                .map(|(t, hash)| {
+                    format!(
+                        "{} {} from {}",
+                        hash.map_or_else(|| "-".into(), s),
+                        s(&t["action"]["type"]),
+                        s(&t["from"])
+                    )
+                })
+                .collect();
+            let time = h["timestampMs"]
+                .as_u64()
+                .map_or_else(|| s(&h["timestampMs"]), crate::run::utc_time);
+            let mut rows = vec![
+                ("height", s(&h["height"])),
+                ("hash", s(&v["hash"])),
+                ("time", time),
+                ("parent", s(&h["parentHash"])),
+                ("proposer", s(&h["proposer"])),
+                ("state root", s(&h["stateRoot"])),
+                ("transactions", txs.len().to_string()),
+            ];
+            for t in &txs {
+                rows.push(("", t.clone()));
+            }
+            pairs(&rows);
         }
     }
     Ok(())

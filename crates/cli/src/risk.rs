@@ -34,9 +34,9 @@ pub struct ReportArgs {
     /// Shock size for the worst-case loss.
     #[arg(long, default_value = "1/100")]
     psi: String,
-    /// Node URL.
-    #[arg(long, default_value = "http://127.0.0.1:8545")]
-    rpc: String,
+    /// Node URL [default: $RESTAKE_RPC_URL, else http://127.0.0.1:8545].
+    #[arg(long)]
+    rpc: Option<String>,
     /// Value of one unit of a token, by symbol (`stETH=1.05`, repeatable; tokens not named
     /// count one for one, beacon-chain ETH is `ETH`).
     #[arg(long = "price", value_name = "SYMBOL=PRICE")]
@@ -418,7 +418,8 @@ fn simulate(a: SimulateArgs) -> CliResult {
 
 async fn report(a: ReportArgs) -> CliResult {
     use restake_client::RestakeApiClient;
-    let client = restake_client::Client::new(&a.rpc).map_err(|e| e.to_string())?;
+    let client = restake_client::Client::new(&crate::conn::rpc_url(a.rpc.as_deref()))
+        .map_err(|e| e.to_string())?;
     let mut prices = std::collections::BTreeMap::new();
     for p in &a.prices {
         let (symbol, price) = p

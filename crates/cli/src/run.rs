@@ -1,6 +1,10 @@
 //! `restake dev` and `restake node`.
+//!
+//! Both check that the API address is free before they open (or create) the data directory,
+//! log one line per committed block, and stop gracefully on Ctrl-C or SIGTERM.
 
 use crate::CliResult;
+use crate::error::CliError;
 use clap::Args;
 use restake_core::app::Genesis;
 use restake_node::devnet;
@@ -8,8 +12,9 @@ use restake_node::node::NodeConfig;
 use restake_node::server::{ApiConfig, serve};
 use restake_store::Store;
 use serde::Deserialize;
+use std::io::IsTerminal;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// `restake dev` options.
@@ -21,6 +26,9 @@ pub struct DevArgs {
     /// Where the chain is stored (kept across restarts).
     #[arg(long, default_value = ".restake/devnet")]
     data_dir: PathBuf,
+    /// Start from a clean chain: delete the chain stored in the data directory first.
+    #[arg(long)]
+    fresh: bool,
     /// Time between blocks, in milliseconds.
     #[arg(long, default_value_t = 1000)]
     block_time_ms: u64,
@@ -32,7 +40,7 @@ pub struct DevArgs {
 /// `restake node` options.
 #[derive(Args)]
 pub struct NodeArgs {
-    /// Node config file (JSON).
+    /// Node config file (JSON). Relative paths in it are read from the file's folder.
     #[arg(long)]
     config: PathBuf,
     /// Log filter.
@@ -66,12 +74,42 @@ fn init_logs(filter: &str) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colour codes only for a person at a terminal, never into a file or a pipe.
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }
 
+/// Fails, before anything is written, if the API address cannot be bound.
+fn check_port_free(addr: SocketAddr) -> Result<(), CliError> {
+    std::net::TcpListener::bind(addr).map(drop).map_err(|e| {
+        let why = if e.kind() == std::io::ErrorKind::AddrInUse {
+            "the address is already in use (is another node running?)".to_string()
+        } else {
+            e.to_string()
+        };
+        CliError::Other(format!(
+            "cannot listen on {addr}: {why}. Nothing was written; choose another --rpc-addr"
+        ))
+    })
+}
+
 /// `restake dev`.
-pub async fn dev(a: DevArgs) -> CliResult {
+pub async fn dev(a: DevArgs) -> Result<(), CliError> {
     init_logs(&a.log);
+    check_port_free(a.rpc_addr)?;
+    if a.fresh {
+        let file = a.data_dir.join(restake_store::FILE_NAME);
+        match std::fs::remove_file(&file) {
+            Ok(()) => println!("Fresh start: removed the chain in {}", a.data_dir.display()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(CliError::File {
+                    path: file.display().to_string(),
+                    reason: format!("cannot remove the old chain: {e}"),
+                });
+            }
+        }
+    }
     let genesis = devnet::genesis();
     println!("Restake devnet (chain id {})", devnet::CHAIN_ID);
     println!("Development accounts (public keys: never use them for value):");
@@ -96,17 +134,34 @@ pub async fn dev(a: DevArgs) -> CliResult {
     run_node(&a.data_dir, &genesis, genesis_time, config, a.rpc_addr).await
 }
 
+/// `path` as written in a config file in folder `base`: relative paths are read from there.
+fn beside(base: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        base.join(path)
+    }
+}
+
 /// `restake node --config FILE`.
-pub async fn node(a: NodeArgs) -> CliResult {
+pub async fn node(a: NodeArgs) -> Result<(), CliError> {
     init_logs(&a.log);
+    let file_err = |path: &Path, reason: String| CliError::File {
+        path: path.display().to_string(),
+        reason,
+    };
     let text = std::fs::read_to_string(&a.config)
-        .map_err(|e| format!("cannot read {}: {e}", a.config.display()))?;
+        .map_err(|e| file_err(&a.config, format!("cannot read the config: {e}")))?;
     let file: NodeFile = serde_json::from_str(&text)
-        .map_err(|e| format!("invalid config {}: {e}", a.config.display()))?;
-    let gtext = std::fs::read_to_string(&file.genesis)
-        .map_err(|e| format!("cannot read {}: {e}", file.genesis.display()))?;
+        .map_err(|e| file_err(&a.config, format!("invalid config: {e}")))?;
+    let base = a.config.parent().unwrap_or(Path::new("."));
+    let genesis_path = beside(base, &file.genesis);
+    let data_dir = beside(base, &file.data_dir);
+    check_port_free(file.rpc_addr)?;
+    let gtext = std::fs::read_to_string(&genesis_path)
+        .map_err(|e| file_err(&genesis_path, format!("cannot read the genesis: {e}")))?;
     let genesis: Genesis = serde_json::from_str(&gtext)
-        .map_err(|e| format!("invalid genesis {}: {e}", file.genesis.display()))?;
+        .map_err(|e| file_err(&genesis_path, format!("invalid genesis: {e}")))?;
     let mut config = NodeConfig {
         chain_id: file.chain_id,
         block_interval: Duration::from_millis(file.block_time_ms.max(10)),
@@ -116,7 +171,7 @@ pub async fn node(a: NodeArgs) -> CliResult {
         config.max_block_txs = m;
     }
     run_node(
-        &file.data_dir,
+        &data_dir,
         &genesis,
         file.genesis_time,
         config,
@@ -125,36 +180,136 @@ pub async fn node(a: NodeArgs) -> CliResult {
     .await
 }
 
+/// Unix milliseconds as UTC: `2025-06-01T12:00:01.250Z`.
+pub fn utc_time(ms: u64) -> String {
+    let secs = ms / 1000;
+    let days = secs / 86_400;
+    let rest = secs % 86_400;
+    // Days since 1970-01-01 to a civil date (H. Hinnant's algorithm), in unsigned steps.
+    let z = days.saturating_add(719_468);
+    let era = z / 146_097;
+    let doe = z % 146_097;
+    let yoe = doe
+        .saturating_sub(doe / 1460)
+        .saturating_add(doe / 36_524)
+        .saturating_sub(doe / 146_096)
+        / 365;
+    let doy = doe.saturating_sub(
+        (365u64.saturating_mul(yoe))
+            .saturating_add(yoe / 4)
+            .saturating_sub(yoe / 100),
+    );
+    let mp = (5u64.saturating_mul(doy).saturating_add(2)) / 153;
+    let day = doy
+        .saturating_sub((153u64.saturating_mul(mp).saturating_add(2)) / 5)
+        .saturating_add(1);
+    let month = if mp < 10 {
+        mp.saturating_add(3)
+    } else {
+        mp.saturating_sub(9)
+    };
+    let year = yoe
+        .saturating_add(era.saturating_mul(400))
+        .saturating_add(u64::from(month <= 2));
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60,
+        ms % 1000
+    )
+}
+
+/// One log line per committed block: height, transactions, time.
+fn block_line(height: u64, transactions: usize, timestamp_ms: u64) -> String {
+    let noun = if transactions == 1 {
+        "transaction"
+    } else {
+        "transactions"
+    };
+    format!(
+        "block {height}: {transactions} {noun}, {}",
+        utc_time(timestamp_ms)
+    )
+}
+
+/// Waits for Ctrl-C or SIGTERM.
+async fn shutdown_signal() -> Result<&'static str, CliError> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())
+            .map_err(|e| CliError::Other(format!("cannot listen for SIGTERM: {e}")))?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r.map(|()| "Ctrl-C").map_err(|e| CliError::Other(e.to_string())),
+            _ = term.recv() => Ok("SIGTERM"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c()
+            .await
+            .map(|()| "Ctrl-C")
+            .map_err(|e| CliError::Other(e.to_string()))
+    }
+}
+
 async fn run_node(
-    dir: &std::path::Path,
+    dir: &Path,
     genesis: &Genesis,
     genesis_time: u64,
     config: NodeConfig,
     rpc: SocketAddr,
-) -> CliResult {
-    let store =
-        Store::open(dir).map_err(|e| format!("cannot open the store in {}: {e}", dir.display()))?;
+) -> Result<(), CliError> {
+    let store = Store::open(dir).map_err(|e| CliError::File {
+        path: dir.display().to_string(),
+        reason: format!("cannot open the store: {e}"),
+    })?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let (handle, task) = restake_node::start(store, genesis, genesis_time, config, stop_rx)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| CliError::Other(e.to_string()))?;
     let height = handle.head().height;
+    let mut blocks = handle.subscribe_blocks();
+    let logger = tokio::spawn(async move {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            match blocks.recv().await {
+                Ok(b) => tracing::info!(
+                    target: "restake",
+                    "{}",
+                    block_line(b.header.height, b.receipts.len(), b.header.timestamp_ms)
+                ),
+                Err(RecvError::Lagged(n)) => {
+                    tracing::info!(target: "restake", "({n} blocks not logged: the log fell behind)");
+                }
+                Err(RecvError::Closed) => break,
+            }
+        }
+    });
     let api = ApiConfig {
         addr: rpc,
         ..ApiConfig::default()
     };
-    let (addr, server) = serve(handle, &api)
-        .await
-        .map_err(|e| format!("cannot listen on {rpc}: {e}"))?;
+    let (addr, server) = match serve(handle, &api).await {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = stop_tx.send(true);
+            let _ = task.await;
+            logger.abort();
+            return Err(CliError::Other(format!("cannot listen on {rpc}: {e}")));
+        }
+    };
     println!("Data directory: {}", dir.display());
     println!(
         "Chain at height {height}; JSON-RPC and WebSocket on http://{addr} (health: /health, metrics: /metrics)"
     );
     println!("Press Ctrl-C to stop.");
-    tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
-    println!("Stopping: finishing the current block...");
+    let signal = shutdown_signal().await?;
+    println!("Stopping ({signal}): finishing the current block...");
     let _ = stop_tx.send(true);
     let _ = server.stop();
     let _ = task.await;
+    logger.abort();
     println!("Stopped.");
     Ok(())
 }
@@ -164,4 +319,61 @@ pub fn print_genesis() -> CliResult {
     let text = serde_json::to_string_pretty(&devnet::genesis()).map_err(|e| e.to_string())?;
     println!("{text}");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unix_milliseconds_read_as_utc_dates() {
+        assert_eq!(utc_time(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(utc_time(951_782_400_000), "2000-02-29T00:00:00.000Z");
+        assert_eq!(utc_time(1_748_779_201_250), "2025-06-01T12:00:01.250Z");
+        assert_eq!(utc_time(4_102_444_799_999), "2099-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn a_block_line_gives_height_transactions_and_time() {
+        assert_eq!(
+            block_line(12, 3, 1_748_779_201_250),
+            "block 12: 3 transactions, 2025-06-01T12:00:01.250Z"
+        );
+        assert_eq!(
+            block_line(1, 1, 0),
+            "block 1: 1 transaction, 1970-01-01T00:00:00.000Z"
+        );
+    }
+
+    #[test]
+    fn relative_config_paths_are_read_from_the_config_files_folder() {
+        let base = Path::new("/etc/restake");
+        assert_eq!(
+            beside(base, Path::new("genesis.json")),
+            PathBuf::from("/etc/restake/genesis.json")
+        );
+        assert_eq!(
+            beside(base, Path::new("../data")),
+            PathBuf::from("/etc/restake/../data")
+        );
+        assert_eq!(
+            beside(base, Path::new("/var/lib/restake")),
+            PathBuf::from("/var/lib/restake")
+        );
+    }
+
+    #[test]
+    fn a_port_in_use_is_refused_with_the_address() {
+        let taken =
+            std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| unreachable!("{e}"));
+        let addr = taken.local_addr().unwrap_or_else(|e| unreachable!("{e}"));
+        let e = check_port_free(addr)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            e.contains(&addr.to_string()) && e.contains("already in use"),
+            "{e}"
+        );
+    }
 }
