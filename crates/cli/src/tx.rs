@@ -320,14 +320,18 @@ pub fn event_line(catalog: &Catalog, v: &Value) -> String {
                             Some(t) => format!("{} {}", format_amount(n, t.decimals), t.symbol),
                             None => s.clone(),
                         },
-                        (_, Ok(a)) if s.len() == 42 => {
-                            let label = catalog.label(a);
-                            if label == a.to_string() {
-                                s.clone()
-                            } else {
-                                label
+                        (_, Ok(a)) if s.len() == 42 => match catalog.token_of_strategy(a) {
+                            // A pool outside a `strategy` field: say it is the pool.
+                            Some(t) if k != "strategy" => format!("{} pool", t.symbol),
+                            _ => {
+                                let label = catalog.label(a);
+                                if label == a.to_string() {
+                                    s.clone()
+                                } else {
+                                    label
+                                }
                             }
-                        }
+                        },
                         _ => s.clone(),
                     }
                 }

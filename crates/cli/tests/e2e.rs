@@ -88,7 +88,7 @@ fn deposit_delegate_allocate_slash_and_withdraw_through_the_cli_pays_the_staker_
         &[
             "strategy=@stETH",
             "token=@stETH",
-            &format!("amount={amount}"),
+            &format!("amount={amount}wei"),
         ],
     );
     let dep = events(&r, "Deposit");
@@ -356,7 +356,11 @@ fn an_operator_query_lists_the_stake_delegated_to_it_before_any_allocation() {
     node.tx(
         "dev:4",
         "depositIntoStrategy",
-        &["strategy=@rETH", "token=@rETH", &format!("amount={amount}")],
+        &[
+            "strategy=@rETH",
+            "token=@rETH",
+            &format!("amount={amount}wei"),
+        ],
     );
     node.tx(
         "dev:5",

@@ -104,7 +104,7 @@ fn post_pod_balance(node: &Node, pod: Address, ts: u64, wei: U256, executed: u64
             &[
                 &format!("pod={pod}"),
                 &format!("timestamp:={ts}"),
-                &format!("balanceWei={wei}"),
+                &format!("balanceWei={wei}wei"),
                 &format!("payoutsExecuted:={executed}"),
             ],
         );

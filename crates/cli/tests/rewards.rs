@@ -52,7 +52,7 @@ fn an_avs_pays_an_operator_and_its_staker_through_the_node() {
         &[
             "strategy=@stETH",
             "token=@stETH",
-            &format!("amount={}", eth(40)),
+            &format!("amount={}wei", eth(40)),
         ],
     );
     node.tx(
@@ -103,7 +103,7 @@ fn an_avs_pays_an_operator_and_its_staker_through_the_node() {
             "operatorSetId:=1",
             "strategiesAndMultipliers:=[{\"strategy\":\"@stETH\",\"multiplier\":\"1000000000000000000\"}]",
             "token=@rETH",
-            &format!("amount={}", eth(100)),
+            &format!("amount={}wei", eth(100)),
             &format!("startEpoch:={}", r_epoch(head, epoch)),
             "durationEpochs:=1",
         ],

@@ -33,7 +33,7 @@ fn an_undercollateralised_operator_set_shows_as_corruptible_in_the_live_report()
         &[
             "strategy=@stETH",
             "token=@stETH",
-            "amount=40000000000000000000",
+            "amount=40000000000000000000wei",
         ],
     );
     node.tx(
@@ -81,9 +81,9 @@ fn an_undercollateralised_operator_set_shows_as_corruptible_in_the_live_report()
         "setOperatorSetRiskProfile",
         &[
             "operatorSetId:=1",
-            "pfcLow=10000000000000000000",
-            "pfcHigh=30000000000000000000",
-            "alphaWad=500000000000000000",
+            "pfcLow=10000000000000000000wei",
+            "pfcHigh=30000000000000000000wei",
+            "alphaWad=500000000000000000wei",
         ],
     );
     let v = report(&node);
@@ -107,9 +107,9 @@ fn an_undercollateralised_operator_set_shows_as_corruptible_in_the_live_report()
         "setOperatorSetRiskProfile",
         &[
             "operatorSetId:=1",
-            "pfcLow=10000000000000000000",
-            "pfcHigh=15000000000000000000",
-            "alphaWad=500000000000000000",
+            "pfcLow=10000000000000000000wei",
+            "pfcHigh=15000000000000000000wei",
+            "alphaWad=500000000000000000wei",
         ],
     );
     let live = report(&node);

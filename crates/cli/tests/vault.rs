@@ -95,8 +95,8 @@ fn a_vault_takes_deposits_restakes_and_pays_an_exit_through_the_node() {
         &[
             &format!("vault={vault}"),
             "token=@stETH",
-            &format!("amount={}", eth(10)),
-            &format!("minSharesOut={}", eth(10)),
+            &format!("amount={}wei", eth(10)),
+            &format!("minSharesOut={}wei", eth(10)),
         ],
     );
     assert_eq!(u(&events(&r, "VaultDeposit")[0]["shares"]), eth(10));
@@ -143,7 +143,7 @@ fn a_vault_takes_deposits_restakes_and_pays_an_exit_through_the_node() {
         &[
             &format!("vault={vault}"),
             "token=@rETH",
-            &format!("amount={}", eth(10)),
+            &format!("amount={}wei", eth(10)),
         ],
     );
     assert_eq!(u(&events(&r, "VaultDeposit")[0]["shares"]), eth(11));
@@ -153,7 +153,7 @@ fn a_vault_takes_deposits_restakes_and_pays_an_exit_through_the_node() {
         "tx",
         "requestRedeem",
         &format!("vault={vault}"),
-        &format!("shares={}", eth(1)),
+        &format!("shares={}wei", eth(1)),
         "token=@stETH",
         "--key",
         ALICE,
@@ -170,7 +170,7 @@ fn a_vault_takes_deposits_restakes_and_pays_an_exit_through_the_node() {
         &[
             &format!("vault={vault}"),
             "token=@stETH",
-            &format!("amount={}", eth(15)),
+            &format!("amount={}wei", eth(15)),
         ],
     );
     assert!(!ok);
@@ -182,7 +182,7 @@ fn a_vault_takes_deposits_restakes_and_pays_an_exit_through_the_node() {
         &[
             &format!("vault={vault}"),
             "token=@stETH",
-            &format!("amount={}", eth(6)),
+            &format!("amount={}wei", eth(6)),
         ],
     );
     assert_eq!(
@@ -206,7 +206,7 @@ fn a_vault_takes_deposits_restakes_and_pays_an_exit_through_the_node() {
         "requestRedeem",
         &[
             &format!("vault={vault}"),
-            &format!("shares={}", eth(4)),
+            &format!("shares={}wei", eth(4)),
             "token=@stETH",
         ],
     );

@@ -175,11 +175,12 @@ impl Node {
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
-    /// `restake tx <action> <fields...> --key KEY --json`: the receipt, whatever its status.
+    /// `restake tx <action> <fields...> --key KEY --json --force`: the receipt, whatever its
+    /// status (`--force` sends an action even when the preview says it would fail).
     pub fn tx_receipt(&self, key: &str, action: &str, fields: &[&str]) -> (bool, Value) {
         let mut all = vec!["tx", action];
         all.extend_from_slice(fields);
-        all.extend(["--key", key, "--json"]);
+        all.extend(["--key", key, "--json", "--force"]);
         let out = self.cli(&all);
         let receipt: Value = serde_json::from_slice(&out.stdout)
             .unwrap_or_else(|e| panic!("restake {all:?}: no receipt ({e}): {}", text(&out)));
