@@ -4,7 +4,7 @@
 //! small ones so a whole withdrawal cycle fits in a minute.
 
 use crate::state::{StateError, StateRead, StateWrite};
-use alloy_primitives::Address;
+use alloy_primitives::{Address, U256};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +45,14 @@ pub struct Params {
     /// Most bytes in one block's canonical encoding (at most 3 MiB: a block must fit in one
     /// consensus sync response).
     pub max_block_bytes: u32,
+    /// Blocks per transaction-quota window (see `quota`; at least 1 when the quota is on).
+    pub quota_window_blocks: u32,
+    /// Weight (token base units normalised to 18 decimals, or deposit shares) that buys one
+    /// quota unit per window. Zero turns the quota off: every account has `maxQuotaUnits`.
+    #[serde(with = "restake_primitives::decimal::u256")]
+    pub quota_unit_weight: U256,
+    /// Most quota units any account may use per window.
+    pub max_quota_units: u64,
 }
 
 impl Default for Params {
@@ -73,6 +81,11 @@ impl Params {
             max_block_drift_ms: 30_000,
             max_block_transactions: 10_000,
             max_block_bytes: 2 * 1024 * 1024,
+            // An hour of blocks; 0.01 of a token (or share) per transaction an hour, at most
+            // 3,600 an hour (one a second).
+            quota_window_blocks: 300,
+            quota_unit_weight: U256::from_limbs([10_000_000_000_000_000, 0, 0, 0]),
+            max_quota_units: 3_600,
         }
     }
 
@@ -94,6 +107,20 @@ impl Params {
             max_block_drift_ms: 30_000,
             max_block_transactions: 10_000,
             max_block_bytes: 2 * 1024 * 1024,
+            // Ten blocks; 0.0001 of a token per transaction per window, at most 100,000: a
+            // development account's tokens cover any load test, a fresh key has nothing.
+            quota_window_blocks: 10,
+            quota_unit_weight: U256::from_limbs([100_000_000_000_000, 0, 0, 0]),
+            max_quota_units: 100_000,
+        }
+    }
+
+    /// These parameters with the transaction quota off (every account may use
+    /// `max_quota_units` per window).
+    pub const fn without_quota(self) -> Self {
+        Self {
+            quota_unit_weight: U256::ZERO,
+            ..self
         }
     }
 }

@@ -60,6 +60,7 @@ pub mod pause;
 pub mod permissions;
 pub mod pods;
 pub mod pool;
+pub mod quota;
 pub mod rewards;
 pub mod risk_profile;
 pub mod share_manager;

@@ -147,10 +147,10 @@ fn a_received_block_with_a_wrong_lineage_is_refused_with_the_field_that_is_wrong
         invalid(verify(&c, &b, None))
     };
     assert!(matches!(
-        tamper(&|h| h.protocol_version = 2),
+        tamper(&|h| h.protocol_version = 1),
         InvalidBlock::ProtocolVersion {
-            got: 2,
-            expected: 1
+            got: 1,
+            expected: 2
         }
     ));
     assert!(matches!(
@@ -585,6 +585,6 @@ fn the_hash_of_a_fixed_block_built_on_the_test_genesis_is_pinned() {
     );
     assert_eq!(
         built.hash,
-        b256!("0x5e563b3d07f25c4724d3c5929f91d700207e4858be2248d58f56e5a0f5a16fb1")
+        b256!("0x278d7e5176e243cdf186f16ca4fa2138dab47c86968a423b06447e3d5b8fbc15")
     );
 }

@@ -812,11 +812,23 @@ fn transaction_hash_depends_on_sender_and_content() {
 mod applying {
     use super::*;
     use restake_core::accounts::AccountsRead;
-    use restake_core::block::{BlockError, Status, apply_transaction};
+    use restake_core::block::{BlockError, Charge, Status, apply_transaction};
+    use restake_core::config::Params;
     use restake_core::state::StateRead;
 
+    const PARAMS: Params = Params::devnet();
+
+    /// A charge of one unit against a generous allowance.
+    fn charge() -> Charge<'static> {
+        Charge {
+            params: &PARAMS,
+            units: 1,
+            allowance: 1_000,
+        }
+    }
+
     #[test]
-    fn a_failed_action_changes_only_the_senders_nonce() {
+    fn a_failed_action_changes_only_the_senders_nonce_and_quota_usage() {
         let mut c = Chain::new();
         let key = Key::from_seed(1);
         let tx = signed(
@@ -828,7 +840,16 @@ mod applying {
             CHAIN_ID,
         );
         let before = c.state.clone();
-        let r = apply_transaction(&mut c.state, &c.block, &tx, tx.hash(CHAIN_ID), 0, 1).unwrap();
+        let r = apply_transaction(
+            &mut c.state,
+            &c.block,
+            &tx,
+            tx.hash(CHAIN_ID),
+            0,
+            1,
+            charge(),
+        )
+        .unwrap();
         assert_eq!(r.status, Status::Failed);
         let err = r.error.unwrap();
         assert_eq!(
@@ -844,8 +865,9 @@ mod applying {
             .map(|(k, _)| k.clone())
             .collect();
         diff.sort();
-        assert_eq!(diff.len(), 1);
+        assert_eq!(diff.len(), 2);
         assert!(diff[0].starts_with(b"acct/nonce/"));
+        assert!(diff[1].starts_with(b"acct/quota/"));
     }
 
     #[test]
@@ -862,13 +884,30 @@ mod applying {
             },
             CHAIN_ID,
         );
-        let r = apply_transaction(&mut c.state, &c.block, &ok, ok.hash(CHAIN_ID), 0, 1).unwrap();
+        let r = apply_transaction(
+            &mut c.state,
+            &c.block,
+            &ok,
+            ok.hash(CHAIN_ID),
+            0,
+            1,
+            charge(),
+        )
+        .unwrap();
         assert_eq!(r.status, Status::Success);
         let before = c.state.clone();
         for nonce in [0, 2] {
             let tx = signed(&key, nonce, Action::PauseAll {}, CHAIN_ID);
-            let err = apply_transaction(&mut c.state, &c.block, &tx, tx.hash(CHAIN_ID), 1, 1)
-                .unwrap_err();
+            let err = apply_transaction(
+                &mut c.state,
+                &c.block,
+                &tx,
+                tx.hash(CHAIN_ID),
+                1,
+                1,
+                charge(),
+            )
+            .unwrap_err();
             assert_eq!(
                 err,
                 BlockError::WrongNonce {

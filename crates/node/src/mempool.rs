@@ -8,6 +8,10 @@
 //!
 //! Memory is bounded in bytes as well as in count: each pending transaction is charged its
 //! canonical encoded length plus a fixed overhead for its entries, per sender and in total.
+//!
+//! A sender's pending transactions must fit what it has left of its transaction quota in the
+//! window of the next block (ADR 0005): an account with nothing at stake or in hand can hold
+//! nothing here, and nobody can queue more than the chain would let it write.
 
 use alloy_primitives::{Address, B256};
 use restake_core::tx::Transaction;
@@ -97,6 +101,22 @@ pub enum MempoolError {
         /// The limit.
         limit: usize,
     },
+    /// The sender's pending transactions would need more quota units than it has left.
+    #[error(
+        "{from} has {remaining} transaction-quota units left for the next block's window, \
+         {pending} of them taken by pending transactions, and this one needs {needed}; the \
+         allowance grows with what the account holds or has at stake"
+    )]
+    QuotaExceeded {
+        /// Sender.
+        from: Address,
+        /// Units this transaction costs.
+        needed: u64,
+        /// Units the sender's pending transactions already take.
+        pending: u64,
+        /// Units left in the window.
+        remaining: u64,
+    },
     /// The pool would take more bytes than it may.
     #[error("the mempool is full: {bytes} bytes pending would exceed its {limit}")]
     PoolBytesFull {
@@ -118,6 +138,8 @@ pub struct Pending {
     pub admitted_at: u64,
     /// Bytes charged for it ([`charged_bytes`]).
     pub bytes: usize,
+    /// Quota units it costs.
+    pub units: u64,
 }
 
 /// One sender's pending transactions by nonce, and its nonce in the committed state as last
@@ -127,6 +149,10 @@ struct Queue {
     committed: u64,
     txs: BTreeMap<u64, Pending>,
     bytes: usize,
+    units: u64,
+    /// `(head, remaining)`: quota units left for the window of block `head + 1`, read from the
+    /// state committed at `head`.
+    quota: Option<(u64, u64)>,
 }
 
 /// Pending transactions by sender and nonce.
@@ -193,9 +219,19 @@ impl Mempool {
         n
     }
 
+    /// The quota units a sender with pending transactions has left for the window of block
+    /// `head + 1`, if this pool read them at `head`.
+    pub fn quota_remaining(&self, from: &Address, head: u64) -> Option<u64> {
+        match self.by_sender.get(from)?.quota {
+            Some((at, remaining)) if at == head => Some(remaining),
+            _ => None,
+        }
+    }
+
     /// Admits a transaction whose signature was checked; `encoded_len` is its canonical
-    /// length, `committed` the sender's nonce in the committed state and `height` the last
-    /// committed block.
+    /// length, `committed` the sender's nonce in the committed state, `height` the last
+    /// committed block and `remaining` the sender's quota units left for the next block's
+    /// window (read at `height`).
     pub fn insert(
         &mut self,
         hash: B256,
@@ -203,6 +239,7 @@ impl Mempool {
         encoded_len: usize,
         committed: u64,
         height: u64,
+        remaining: u64,
     ) -> Result<(), MempoolError> {
         let from = tx.from;
         let nonce = tx.nonce;
@@ -241,6 +278,16 @@ impl Mempool {
         if self.by_hash.len() >= self.limits.total {
             return Err(MempoolError::PoolFull);
         }
+        let units = restake_core::quota::units(encoded_len);
+        let pending = self.by_sender.get(&from).map_or(0, |q| q.units);
+        if pending.saturating_add(units) > remaining {
+            return Err(MempoolError::QuotaExceeded {
+                from,
+                needed: units,
+                pending,
+                remaining,
+            });
+        }
         let bytes = charged_bytes(encoded_len);
         let sender_bytes = self
             .by_sender
@@ -264,6 +311,8 @@ impl Mempool {
         let queue = self.by_sender.entry(from).or_default();
         queue.committed = committed;
         queue.bytes = sender_bytes;
+        queue.units = pending.saturating_add(units);
+        queue.quota = Some((height, remaining));
         queue.txs.insert(
             nonce,
             Pending {
@@ -271,6 +320,7 @@ impl Mempool {
                 tx,
                 admitted_at: height,
                 bytes,
+                units,
             },
         );
         self.by_hash.insert(hash, (from, nonce));
@@ -330,6 +380,7 @@ impl Mempool {
         if let Some(q) = self.by_sender.get_mut(&from) {
             if let Some(p) = q.txs.remove(&nonce) {
                 q.bytes = q.bytes.saturating_sub(p.bytes);
+                q.units = q.units.saturating_sub(p.units);
                 self.bytes = self.bytes.saturating_sub(p.bytes);
             }
             if q.txs.is_empty() {
@@ -347,6 +398,7 @@ impl Mempool {
         for p in q.txs.values() {
             self.by_hash.remove(&p.hash);
             q.bytes = q.bytes.saturating_sub(p.bytes);
+            q.units = q.units.saturating_sub(p.units);
             self.bytes = self.bytes.saturating_sub(p.bytes);
         }
         q.txs = keep;
@@ -390,23 +442,23 @@ mod tests {
         let mut m = pool();
         let (h, t) = tx(1, 5);
         assert!(matches!(
-            m.insert(h, t.clone(), 100, 6, 0),
+            m.insert(h, t.clone(), 100, 6, 0, 1_000),
             Err(MempoolError::StaleNonce { .. })
         ));
-        m.insert(h, t.clone(), 100, 5, 0)
+        m.insert(h, t.clone(), 100, 5, 0, 1_000)
             .unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(
-            m.insert(h, t.clone(), 100, 5, 0),
+            m.insert(h, t.clone(), 100, 5, 0, 1_000),
             Err(MempoolError::AlreadyKnown(h))
         );
         let other = B256::repeat_byte(0xee);
         assert!(matches!(
-            m.insert(other, t, 100, 5, 0),
+            m.insert(other, t, 100, 5, 0, 1_000),
             Err(MempoolError::NonceTaken { .. })
         ));
         let (h9, t9) = tx(1, 9);
         assert!(matches!(
-            m.insert(h9, t9, 100, 5, 0),
+            m.insert(h9, t9, 100, 5, 0, 1_000),
             Err(MempoolError::FutureNonce { .. })
         ));
     }
@@ -416,14 +468,17 @@ mod tests {
         let mut m = pool();
         for n in 0..4 {
             let (h, t) = tx(1, n);
-            assert!(m.insert(h, t, 100, 0, 0).is_ok());
+            assert!(m.insert(h, t, 100, 0, 0, 1_000).is_ok());
         }
         let (h, t) = tx(2, 0);
-        assert!(m.insert(h, t, 100, 0, 0).is_ok());
+        assert!(m.insert(h, t, 100, 0, 0, 1_000).is_ok());
         let (h, t) = tx(3, 0);
-        assert!(m.insert(h, t, 100, 0, 0).is_ok());
+        assert!(m.insert(h, t, 100, 0, 0, 1_000).is_ok());
         let (h, t) = tx(4, 0);
-        assert_eq!(m.insert(h, t, 100, 0, 0), Err(MempoolError::PoolFull));
+        assert_eq!(
+            m.insert(h, t, 100, 0, 0, 1_000),
+            Err(MempoolError::PoolFull)
+        );
     }
 
     #[test]
@@ -431,7 +486,7 @@ mod tests {
         let mut m = pool();
         for (s, n) in [(1, 0), (1, 1), (1, 3), (2, 0), (2, 1)] {
             let (h, t) = tx(s, n);
-            assert!(m.insert(h, t, 100, 0, 0).is_ok());
+            assert!(m.insert(h, t, 100, 0, 0, 1_000).is_ok());
         }
         let order: Vec<(u8, u64)> = m
             .ready(10, |_| 0)
@@ -447,9 +502,9 @@ mod tests {
     fn transactions_stuck_behind_a_gap_expire() {
         let mut m = pool();
         let (h, t) = tx(1, 2);
-        assert!(m.insert(h, t, 100, 0, 5).is_ok());
+        assert!(m.insert(h, t, 100, 0, 5, 1_000).is_ok());
         let (h2, t2) = tx(2, 0);
-        assert!(m.insert(h2, t2, 100, 0, 9).is_ok());
+        assert!(m.insert(h2, t2, 100, 0, 9, 1_000).is_ok());
         assert_eq!(m.expire(6), 1);
         assert!(!m.contains(&h));
         assert!(m.contains(&h2));
@@ -461,12 +516,12 @@ mod tests {
         let from = Address::repeat_byte(1);
         assert_eq!(m.committed_nonce(&from), None);
         let (h, t) = tx(1, 3);
-        assert!(m.insert(h, t, 100, 3, 0).is_ok());
+        assert!(m.insert(h, t, 100, 3, 0, 1_000).is_ok());
         assert_eq!(m.committed_nonce(&from), Some(3));
         // A lower reading (an older snapshot) does not move it back: nonce 2 stays stale.
         let (h2, t2) = tx(1, 2);
         assert!(matches!(
-            m.insert(h2, t2, 100, 1, 0),
+            m.insert(h2, t2, 100, 1, 0, 1_000),
             Err(MempoolError::StaleNonce { expected: 3, .. })
         ));
         m.prune_sender(&from, 4);
@@ -484,20 +539,20 @@ mod tests {
         let big = 64 * 1024;
         for n in 0..3 {
             let (h, t) = tx(1, n);
-            assert!(m.insert(h, t, big, 0, 0).is_ok());
+            assert!(m.insert(h, t, big, 0, 0, 1_000).is_ok());
         }
         let (h, t) = tx(1, 3);
         assert!(matches!(
-            m.insert(h, t, big, 0, 0),
+            m.insert(h, t, big, 0, 0, 1_000),
             Err(MempoolError::SenderBytesFull { .. })
         ));
         for n in 0..2 {
             let (h, t) = tx(2, n);
-            assert!(m.insert(h, t, big, 0, 0).is_ok());
+            assert!(m.insert(h, t, big, 0, 0, 1_000).is_ok());
         }
         let (h, t) = tx(3, 0);
         assert!(matches!(
-            m.insert(h, t, big, 0, 0),
+            m.insert(h, t, big, 0, 0, 1_000),
             Err(MempoolError::PoolBytesFull { .. })
         ));
         assert_eq!(m.bytes(), 5 * charged_bytes(big));
@@ -508,7 +563,50 @@ mod tests {
         assert_eq!(m.expire(1), 2);
         assert_eq!(m.bytes(), 0);
         let (h, t) = tx(3, 0);
-        assert!(m.insert(h, t, big, 0, 0).is_ok());
+        assert!(m.insert(h, t, big, 0, 0, 1_000).is_ok());
+    }
+
+    #[test]
+    fn a_senders_pending_transactions_must_fit_its_remaining_quota() {
+        let mut m = pool();
+        let from = Address::repeat_byte(1);
+        let (h, t) = tx(1, 0);
+        assert!(matches!(
+            m.insert(h, t, 100, 0, 7, 0),
+            Err(MempoolError::QuotaExceeded {
+                needed: 1,
+                pending: 0,
+                remaining: 0,
+                ..
+            })
+        ));
+        assert!(m.is_empty());
+        for n in 0..2 {
+            let (h, t) = tx(1, n);
+            assert!(m.insert(h, t, 100, 0, 7, 2).is_ok());
+        }
+        assert_eq!(m.quota_remaining(&from, 7), Some(2));
+        assert_eq!(m.quota_remaining(&from, 8), None, "read at another head");
+        let (h, t) = tx(1, 2);
+        assert!(matches!(
+            m.insert(h, t, 100, 0, 7, 2),
+            Err(MempoolError::QuotaExceeded { pending: 2, .. })
+        ));
+        // A 2 KiB transaction costs three units.
+        m.prune_sender(&from, 1);
+        let (h, t) = tx(1, 1);
+        assert!(m.contains(&h));
+        let (h2, t2) = tx(1, 2);
+        assert!(matches!(
+            m.insert(h2, t2.clone(), 2 * 1024, 1, 8, 3),
+            Err(MempoolError::QuotaExceeded {
+                needed: 3,
+                pending: 1,
+                ..
+            })
+        ));
+        assert!(m.insert(h2, t2, 2 * 1024, 1, 8, 4).is_ok());
+        drop((h, t));
     }
 
     #[test]
@@ -516,7 +614,7 @@ mod tests {
         let mut m = pool();
         for n in 0..3 {
             let (h, t) = tx(1, n);
-            assert!(m.insert(h, t, 100, 0, 0).is_ok());
+            assert!(m.insert(h, t, 100, 0, 0, 1_000).is_ok());
         }
         m.prune_sender(&Address::repeat_byte(1), 2);
         assert_eq!(m.len(), 1);

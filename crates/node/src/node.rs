@@ -162,25 +162,39 @@ impl NodeHandle {
             });
         }
         let hash = tx.verify_and_hash(self.config.chain_id)?;
-        let known = lock(&self.mempool).committed_nonce(&tx.from);
-        let committed = match known {
-            Some(n) => n,
-            None => self
-                .store
-                .state()
-                .map_err(NodeError::from)?
-                .nonce(&tx.from)
-                .map_err(NodeError::from)?,
+        let height = self.head.borrow().height;
+        // A sender with pending transactions has its nonce and quota read once per block; a new
+        // sender (or one refused for having nothing) costs a few state reads.
+        let known = {
+            let pool = lock(&self.mempool);
+            pool.committed_nonce(&tx.from)
+                .zip(pool.quota_remaining(&tx.from, height))
+        };
+        let (committed, remaining) = match known {
+            Some(k) => k,
+            None => self.read_account(&tx.from, height)?,
         };
         let mut pool = lock(&self.mempool);
-        let height = self.head.borrow().height;
-        pool.insert(hash, tx, size, committed, height)?;
+        pool.insert(hash, tx, size, committed, height, remaining)?;
         let len = pool.len();
         drop(pool);
         self.metrics
             .mempool_size
             .store(len as u64, std::sync::atomic::Ordering::Relaxed);
         Ok(hash)
+    }
+
+    /// The account's committed nonce, and the quota units it has left for the window of the
+    /// block after `head`.
+    fn read_account(&self, account: &Address, head: u64) -> Result<(u64, u64), NodeError> {
+        use restake_core::config::ConfigRead;
+        use restake_core::quota;
+        let view = self.store.state()?;
+        let params = view.params()?;
+        let allowance = quota::allowance(&view, &params, account)?;
+        let next = head.saturating_add(1);
+        let remaining = quota::remaining(&view, &params, account, next, allowance)?;
+        Ok((view.nonce(account)?, remaining))
     }
 
     /// The nonce the account's next transaction should carry, counting pending ones.

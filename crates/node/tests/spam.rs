@@ -1,6 +1,6 @@
 //! Abuse that used to be cheap: transactions that can never run must not speed up the chain's
-//! clock, and oversized fields are refused at the door. Runs the solo engine on loopback-free
-//! in-memory nodes, each stopped at the end.
+//! clock, an unfunded key can hold nothing in the mempool, and oversized fields are refused at
+//! the door. In-memory nodes on the solo engine, each stopped at the end.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -15,6 +15,7 @@ use alloy_primitives::{Address, B256, U256};
 use restake_client::Wallet;
 use restake_core::Action;
 use restake_core::tx::{MAX_STRING_BYTES, Transaction, TxError};
+use restake_node::mempool::MempoolError;
 use restake_node::node::{NodeConfig, SubmitError};
 use restake_node::{NodeHandle, chain, devnet};
 use restake_store::Store;
@@ -158,4 +159,46 @@ async fn a_metadata_uri_longer_than_the_protocol_allows_is_refused_at_admission(
     assert!(wait_for_receipt(&handle, accepted).await);
     stop.send(true).unwrap();
     task.await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unfunded_keys_hold_nothing_in_the_mempool_and_write_nothing() {
+    let (handle, stop, task) = solo();
+    let start = handle.head().height;
+    // A hundred fresh keys, each with a transaction that would run and is as large as the bounds
+    // allow (a list of 256 operators, 5 KiB): every one is refused before it takes any memory.
+    for seed in 0u8..100 {
+        let key = Wallet::from_bytes([seed.wrapping_add(1); 32]).unwrap();
+        let action = Action::UpdateAllowlist {
+            avs: None,
+            operator_set_id: 0,
+            operators: vec![Address::repeat_byte(seed); 256],
+            allowed: true,
+        };
+        match handle.submit(signed(&key, 0, action)) {
+            Err(SubmitError::Mempool(MempoolError::QuotaExceeded { remaining: 0, .. })) => {}
+            other => panic!("a fresh key's transaction was not refused for its quota: {other:?}"),
+        }
+    }
+    assert_eq!(handle.mempool_len(), 0);
+    // Blocks go on, empty.
+    let key = dev(9);
+    let legit = handle.submit(signed(&key, 0, transfer(5))).unwrap();
+    assert!(wait_for_receipt(&handle, legit).await);
+    let end = handle.head().height;
+    stop.send(true).unwrap();
+    task.await.unwrap();
+    let included: usize = (start + 1..=end)
+        .map(|h| {
+            chain::read_block(handle.store(), h)
+                .unwrap()
+                .unwrap()
+                .transactions
+                .len()
+        })
+        .sum();
+    assert_eq!(
+        included, 1,
+        "only the funded account's transfer is in a block"
+    );
 }

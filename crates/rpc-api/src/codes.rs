@@ -1,5 +1,5 @@
 //! Error codes of the API. JSON-RPC reserves -32768..-32000 for protocol errors; the node's own
-//! codes are -32050..-32059, apart from those of the server library (-32000..-32011), so a code
+//! codes are -32050..-32060, apart from those of the server library (-32000..-32011), so a code
 //! alone identifies the failure. Codes are stable; messages are for people and may change.
 
 /// Malformed parameters (JSON-RPC standard).
@@ -26,3 +26,6 @@ pub const TOO_MANY_SUBSCRIPTIONS: i32 = -32057;
 pub const SUBSCRIPTIONS_FULL: i32 = -32058;
 /// The node already computes risk reports for as many different parameter sets as it allows.
 pub const REPORT_PARAMETERS_FULL: i32 = -32059;
+/// The sender has no transaction-quota units left for this transaction in the current window
+/// (ADR 0005): its allowance grows with what it holds or has at stake.
+pub const QUOTA_EXCEEDED: i32 = -32060;

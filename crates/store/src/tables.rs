@@ -46,8 +46,9 @@ pub(crate) const META_ROOT: &str = "root";
 pub(crate) const META_OLDEST: &str = "oldest_provable";
 
 /// The layout this code reads and writes. 3: blocks and receipts in the core's canonical Borsh
-/// encoding, headers with a protocol version and milliseconds, commit certificates.
-pub(crate) const FORMAT: u32 = 3;
+/// encoding, headers with a protocol version and milliseconds, commit certificates. 4: protocol
+/// version 2 (the chain parameters gained the transaction quota).
+pub(crate) const FORMAT: u32 = 4;
 
 /// `key_hash ‖ version`.
 pub(crate) fn value_key(key_hash: &KeyHash, version: Version) -> [u8; 40] {

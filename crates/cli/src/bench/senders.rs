@@ -17,8 +17,8 @@ pub(super) fn sender_wallet(i: usize) -> Result<Wallet, String> {
 }
 
 /// Gives every derived sender (those past the development accounts) `units` base units of
-/// `token` from development account 0, unless it already holds that many, and waits until the
-/// transfers are in blocks. Runs before the clock starts.
+/// `token`, and a token more for the quota, from development account 0, unless it already holds
+/// that many, and waits until the transfers are in blocks. Runs before the clock starts.
 pub(super) async fn fund_senders(
     http: &mut Http,
     wallets: &[Wallet],
@@ -32,7 +32,9 @@ pub(super) async fn fund_senders(
         return Ok(());
     };
     let funder = wallet("dev:0")?;
-    let need = U256::from(units);
+    // What the transfers move, plus one whole token: the weight that buys each sender its
+    // transaction quota (ADR 0005; 10,000 units a window on the devnet).
+    let need = U256::from(units).saturating_add(U256::from(10u64).pow(U256::from(18u8)));
     let mut nonce = http
         .call("restake_getNonce", json!([funder.address()]))
         .await?

@@ -1,6 +1,6 @@
 //! Executing a block: the one path for building, verifying and simulating.
 
-use super::apply::{BlockError, apply_transaction};
+use super::apply::{BlockError, Charge, apply_transaction};
 use super::encoding::{self, DecodeError};
 use super::header::{Block, Header, PROTOCOL_VERSION};
 use super::receipt::{Receipt, ReceiptError, Status};
@@ -10,9 +10,11 @@ use crate::app;
 use crate::config::ConfigRead;
 use crate::context::BlockContext;
 use crate::event::Event;
+use crate::quota;
 use crate::state::{Changes, Overlay, StateRead};
 use crate::tx::{Transaction, TxError};
 use alloy_primitives::{Address, B256, keccak256};
+use std::collections::BTreeMap;
 use thiserror::Error;
 
 /// What the chain expects of the next block, apart from what its proposer chooses.
@@ -296,7 +298,8 @@ pub fn execute<S: StateRead>(
     mode: Mode<'_>,
     txs: &[VerifiedTx],
 ) -> Result<Executed, BlockError> {
-    let rules = BlockRules::of(&state.params()?);
+    let params = state.params()?;
+    let rules = BlockRules::of(&params);
     let height = env.height()?;
     let (timestamp_ms, proposer) = match mode {
         Mode::Build(next) => (
@@ -335,6 +338,8 @@ pub fn execute<S: StateRead>(
     let mut leaves = Vec::with_capacity(txs.len());
     let mut receipts = Vec::with_capacity(txs.len());
     let mut dropped = Vec::new();
+    // Each sender's quota allowance, read at its first transaction in the block.
+    let mut allowances: BTreeMap<Address, u64> = BTreeMap::new();
     for (position, v) in txs.iter().enumerate() {
         let bytes = encoding::to_bytes(&v.tx);
         if !verifying {
@@ -349,7 +354,20 @@ pub fn execute<S: StateRead>(
                 count: txs.len(),
                 limit: rules.max_transactions,
             })?;
-        match apply_transaction(&mut overlay, &ctx, &v.tx, v.hash, index, height) {
+        let allowance = match allowances.get(&v.tx.from) {
+            Some(a) => *a,
+            None => {
+                let a = quota::allowance(&overlay, &params, &v.tx.from)?;
+                allowances.insert(v.tx.from, a);
+                a
+            }
+        };
+        let charge = Charge {
+            params: &params,
+            units: quota::units(bytes.len()),
+            allowance,
+        };
+        match apply_transaction(&mut overlay, &ctx, &v.tx, v.hash, index, height, charge) {
             Ok(receipt) => {
                 receipts.push(receipt);
                 body_len = body_len.saturating_add(bytes.len());
@@ -357,7 +375,11 @@ pub fn execute<S: StateRead>(
                 transactions.push(v.tx.clone());
                 tx_hashes.push(v.hash);
             }
-            Err(e @ (BlockError::WrongNonce { .. } | BlockError::NonceExhausted(_))) => {
+            Err(
+                e @ (BlockError::WrongNonce { .. }
+                | BlockError::NonceExhausted(_)
+                | BlockError::QuotaExceeded(_)),
+            ) => {
                 if verifying {
                     return Err(InvalidBlock::Transaction {
                         index: position,

@@ -9,8 +9,9 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
 /// The protocol version this code executes. A header carries it first; a change to any rule,
-/// encoding or root that validators must agree on bumps it.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// encoding or root that validators must agree on bumps it. 2: the transaction quota and the
+/// bounds on actions' fields (ADR 0005).
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// The parent hash of the genesis block.
 pub const GENESIS_PARENT: B256 = B256::ZERO;

@@ -27,7 +27,7 @@ mod header;
 mod receipt;
 pub mod rules;
 
-pub use apply::{BlockError, apply_transaction};
+pub use apply::{BlockError, Charge, apply_transaction};
 pub use encoding::{hash_list, receipts_root, transactions_root};
 pub use execute::{
     BlockEnv, Executed, InvalidBlock, Mode, NextBlock, Sealed, Simulated, VerifiedTx, execute,

@@ -24,6 +24,7 @@ impl From<SubmitError> for ErrorObjectOwned {
                 codes::TOO_LARGE
             }
             SubmitError::Signature(_) => codes::INVALID_SIGNATURE,
+            SubmitError::Mempool(M::QuotaExceeded { .. }) => codes::QUOTA_EXCEEDED,
             SubmitError::Mempool(M::StaleNonce { .. }) => codes::STALE_NONCE,
             SubmitError::Mempool(M::FutureNonce { .. }) => codes::FUTURE_NONCE,
             SubmitError::Mempool(M::AlreadyKnown(_) | M::NonceTaken { .. }) => codes::DUPLICATE,
