@@ -43,7 +43,7 @@ use heights::Heights;
 use restake_client::Wallet;
 use restake_core::accounts::AccountsRead;
 use restake_core::allocation::{AllocateParams, CreateSetParams, RegistrationPolicy};
-use restake_core::app::{self, Genesis};
+use restake_core::app::{self, Genesis, GenesisBalance};
 use restake_core::block::{self, Mode, NextBlock, Status, VerifiedTx};
 use restake_core::config::Params;
 use restake_core::delegation::QueuedWithdrawalParams;
@@ -127,10 +127,17 @@ fn st_eth() -> (Address, Address) {
 }
 
 /// The devnet genesis with mainnet's withdrawal delay, so the queued withdrawals stay in their
-/// slashable window for the whole run and every slash does the same work.
+/// slashable window for the whole run and every slash does the same work; the AVS holds a token,
+/// which buys its transaction quota.
 fn genesis() -> Genesis {
     let mut g = devnet::genesis();
     g.params.min_withdrawal_delay_blocks = Params::mainnet().min_withdrawal_delay_blocks;
+    if let Some(steth) = g.tokens.iter_mut().find(|t| t.symbol == "stETH") {
+        steth.balances.push(GenesisBalance {
+            account: avs_wallet().address(),
+            amount: U256::from(UNIT),
+        });
+    }
     g
 }
 

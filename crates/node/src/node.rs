@@ -25,7 +25,9 @@ pub struct NodeConfig {
     pub chain_id: u64,
     /// Time between blocks.
     pub block_interval: Duration,
-    /// Most transactions in one block.
+    /// Most transactions this node puts in a block it proposes (the chain's
+    /// `maxBlockTransactions` caps it too). Blocks never come faster than `block_interval`, so
+    /// this and the interval set the most a node can commit per second.
     pub max_block_txs: usize,
     /// Mempool limits.
     pub mempool: MempoolLimits,
@@ -70,7 +72,7 @@ impl Default for NodeConfig {
         Self {
             chain_id: 31337,
             block_interval: Duration::from_secs(1),
-            max_block_txs: 5_000,
+            max_block_txs: 10_000,
             mempool: MempoolLimits::default(),
             max_tx_bytes: 64 * 1024,
             proposer: Address::ZERO,

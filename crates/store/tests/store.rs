@@ -604,7 +604,7 @@ fn a_file_of_another_format_is_refused_with_a_message_that_says_to_recreate_it()
         err,
         StoreError::IncompatibleFormat {
             found: 99,
-            expected: 3
+            expected: 4
         }
     ));
     let message = err.to_string();
