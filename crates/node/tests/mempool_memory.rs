@@ -127,7 +127,7 @@ async fn a_mempool_full_of_the_largest_transactions_stays_within_its_byte_budget
     // allocator's rounding, and is far below what the count cap alone would allow
     // (50,000 × 57 KiB, about 2.7 GiB).
     assert!(
-        (grown as usize) < 2 * BUDGET,
+        grown < 2 * BUDGET as u64,
         "resident memory grew {grown} bytes for a budget of {BUDGET}"
     );
 }
