@@ -167,13 +167,17 @@ pub fn pause(
 ///
 /// Rules:
 /// 1. The sender is a pauser.
-/// 2. Every bit of every component (not pools) is set.
+/// 2. Every bit of every component is set: the token manager, delegation manager, allocation
+///    manager, evidence, native restaking and rewards, in that order (not pools, which have
+///    their own bitmaps).
 pub fn pause_all(ex: &mut Exec<'_>, sender: Address) -> Result<(), Error> {
     for target in [
         PauseTarget::TokenManager,
         PauseTarget::DelegationManager,
         PauseTarget::AllocationManager,
         PauseTarget::Evidence,
+        PauseTarget::PodManager,
+        PauseTarget::Rewards,
     ] {
         pause(ex, sender, target, u64::MAX)?;
     }

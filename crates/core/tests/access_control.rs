@@ -1342,6 +1342,24 @@ fn only_a_pauser_can_pause() {
 }
 
 #[test]
+fn pause_all_stops_every_component_including_native_restaking_and_rewards() {
+    let mut c = Chain::new();
+    let events = c.ok(PAUSER, Action::PauseAll {});
+    let targets = [
+        PauseTarget::TokenManager,
+        PauseTarget::DelegationManager,
+        PauseTarget::AllocationManager,
+        PauseTarget::Evidence,
+        PauseTarget::PodManager,
+        PauseTarget::Rewards,
+    ];
+    assert_eq!(events.len(), targets.len());
+    for target in targets {
+        assert_eq!(c.state.paused_status(target).unwrap(), u64::MAX, "{target:?}");
+    }
+}
+
+#[test]
 fn only_the_unpauser_can_unpause_and_a_pauser_cannot() {
     let mut c = Chain::new();
     c.ok(PAUSER, Action::PauseAll {});
