@@ -1355,7 +1355,11 @@ fn pause_all_stops_every_component_including_native_restaking_and_rewards() {
     ];
     assert_eq!(events.len(), targets.len());
     for target in targets {
-        assert_eq!(c.state.paused_status(target).unwrap(), u64::MAX, "{target:?}");
+        assert_eq!(
+            c.state.paused_status(target).unwrap(),
+            u64::MAX,
+            "{target:?}"
+        );
     }
 }
 

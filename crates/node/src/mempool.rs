@@ -29,6 +29,9 @@ pub struct MempoolLimits {
     pub per_sender_bytes: usize,
     /// Most bytes all pending transactions may take.
     pub total_bytes: usize,
+    /// How far past the sender's next free nonce (its highest pending nonce plus one, or its
+    /// committed nonce) a transaction may be: one further ahead cannot run soon and is refused.
+    pub max_nonce_gap: u64,
 }
 
 impl Default for MempoolLimits {
@@ -38,6 +41,7 @@ impl Default for MempoolLimits {
             total: 50_000,
             per_sender_bytes: 1024 * 1024,
             total_bytes: 64 * 1024 * 1024,
+            max_nonce_gap: 16,
         }
     }
 }
@@ -75,8 +79,11 @@ pub enum MempoolError {
         /// Next nonce.
         expected: u64,
     },
-    /// The nonce is too far ahead of the sender's.
-    #[error("nonce {got} is too far ahead: {from}'s next nonce is {expected}")]
+    /// The nonce is too far ahead of the sender's (or of its pending transactions).
+    #[error(
+        "nonce {got} is too far ahead: {from}'s next nonce is {expected}; a transaction more \
+         than a few nonces past the sender's pending ones cannot run soon and is not held"
+    )]
     FutureNonce {
         /// Sender.
         from: Address,
@@ -257,7 +264,15 @@ impl Mempool {
             });
         }
         let ahead = usize::try_from(nonce.saturating_sub(committed)).unwrap_or(usize::MAX);
-        if ahead >= self.limits.per_sender {
+        // Beyond the sender's highest pending nonce (or its committed one) by more than the gap
+        // allowed, a transaction cannot become executable soon: it is not held.
+        let highest = self
+            .by_sender
+            .get(&from)
+            .and_then(|q| q.txs.last_key_value())
+            .map_or(committed, |(n, _)| committed.max(n.saturating_add(1)));
+        let gap = nonce.saturating_sub(highest);
+        if ahead >= self.limits.per_sender || gap > self.limits.max_nonce_gap {
             return Err(MempoolError::FutureNonce {
                 from,
                 got: nonce,
@@ -535,6 +550,7 @@ mod tests {
             total: 1_000,
             per_sender_bytes: 3 * charged_bytes(64 * 1024),
             total_bytes: 5 * charged_bytes(64 * 1024),
+            ..MempoolLimits::default()
         });
         let big = 64 * 1024;
         for n in 0..3 {
@@ -607,6 +623,25 @@ mod tests {
         ));
         assert!(m.insert(h2, t2, 2 * 1024, 1, 8, 4).is_ok());
         drop((h, t));
+    }
+
+    #[test]
+    fn a_nonce_far_past_the_senders_pending_ones_is_not_held() {
+        let mut m = Mempool::new(MempoolLimits::default());
+        let gap = MempoolLimits::default().max_nonce_gap;
+        // Committed nonce 0: up to `gap` past it is held, one more is not.
+        let (h, t) = tx(1, gap);
+        assert!(m.insert(h, t, 100, 0, 0, 1_000).is_ok());
+        let (h, t) = tx(1, 2 * gap + 2);
+        assert!(matches!(
+            m.insert(h, t, 100, 0, 0, 1_000),
+            Err(MempoolError::FutureNonce { .. })
+        ));
+        // Measured from the highest pending nonce: filling in moves the limit on.
+        let (h, t) = tx(1, 2 * gap + 1);
+        assert!(m.insert(h, t, 100, 0, 0, 1_000).is_ok());
+        let (h, t) = tx(1, 2 * gap + 2);
+        assert!(m.insert(h, t, 100, 0, 0, 1_000).is_ok());
     }
 
     #[test]

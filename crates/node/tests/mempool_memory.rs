@@ -81,6 +81,7 @@ async fn a_mempool_full_of_the_largest_transactions_stays_within_its_byte_budget
             total: 50_000,
             per_sender_bytes: 1024 * 1024,
             total_bytes: BUDGET,
+            ..MempoolLimits::default()
         },
         ..NodeConfig::default()
     };
@@ -105,8 +106,12 @@ async fn a_mempool_full_of_the_largest_transactions_stays_within_its_byte_budget
         let tx: Transaction = restake_core::block::encoding::from_bytes(bytes, 1 << 20).unwrap();
         match handle.submit(tx) {
             Ok(_) => admitted += 1,
+            // Once a sender's earlier transactions were refused, its later ones are also too
+            // far past what it has pending.
             Err(SubmitError::Mempool(
-                MempoolError::SenderBytesFull { .. } | MempoolError::PoolBytesFull { .. },
+                MempoolError::SenderBytesFull { .. }
+                | MempoolError::PoolBytesFull { .. }
+                | MempoolError::FutureNonce { .. },
             )) => refused += 1,
             Err(e) => panic!("refused for another reason: {e}"),
         }

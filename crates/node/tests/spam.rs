@@ -89,15 +89,22 @@ async fn a_gap_flood_cannot_advance_the_height_faster_than_the_block_interval_an
  {
     let (handle, stop, task) = solo();
     let start = handle.head().height;
-    // Nine funded accounts each queue 200 transactions behind a nonce they never send: 1,800
-    // pending, none of which can run, 180 times the node's block size.
+    // Nine funded accounts each queue as many transactions as the mempool holds behind a nonce
+    // they never send (further ones are refused: they could not run soon): 144 pending, none of
+    // which can run, over fourteen times the node's block size.
+    let gap = restake_node::mempool::MempoolLimits::default().max_nonce_gap;
     for i in 0..9 {
         let key = dev(i);
-        for nonce in 1..=200 {
+        for nonce in 1..=gap {
             handle.submit(signed(&key, nonce, transfer(1))).unwrap();
         }
+        assert!(matches!(
+            handle.submit(signed(&key, 2 * gap + 2, transfer(1))),
+            Err(SubmitError::Mempool(MempoolError::FutureNonce { .. }))
+        ));
     }
-    assert_eq!(handle.mempool_len(), 1_800);
+    let flood = handle.mempool_len();
+    assert_eq!(flood, 9 * usize::try_from(gap).unwrap());
     tokio::time::sleep(Duration::from_millis(5 * INTERVAL_MS)).await;
     let key = dev(9);
     let legit = handle.submit(signed(&key, 0, transfer(5))).unwrap();
@@ -127,7 +134,7 @@ async fn a_gap_flood_cannot_advance_the_height_faster_than_the_block_interval_an
         );
     }
     // The flood is still pending, not included: nothing of it could run.
-    assert_eq!(handle.mempool_len(), 1_800);
+    assert_eq!(handle.mempool_len(), flood);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
