@@ -63,6 +63,20 @@ fn commit(c: &mut Chain, txs: &[VerifiedTx]) -> Sealed {
     sealed
 }
 
+/// [`newcomer`], given three stETH by a genesis holder: three units per window.
+fn funded_newcomer(c: &mut Chain) -> Key {
+    let key = newcomer();
+    c.ok(
+        addr(1),
+        Action::Transfer {
+            token: c.token("stETH"),
+            to: key.address(),
+            amount: eth(3),
+        },
+    );
+    key
+}
+
 /// `n` transfers from `key` with consecutive nonces.
 fn transfers(c: &Chain, key: &Key, n: u64) -> Vec<VerifiedTx> {
     (0..n)
@@ -103,15 +117,7 @@ fn an_unfunded_key_cannot_put_a_transaction_in_a_block() {
 #[test]
 fn a_funded_account_writes_what_its_weight_buys_per_window_and_no_more() {
     let mut c = Chain::with_params(params());
-    let key = newcomer();
-    c.ok(
-        addr(1),
-        Action::Transfer {
-            token: c.token("stETH"),
-            to: key.address(),
-            amount: eth(3),
-        },
-    );
+    let key = funded_newcomer(&mut c);
     assert_eq!(
         quota::allowance(&c.state, &params(), &key.address()).unwrap(),
         3
@@ -137,15 +143,7 @@ fn a_funded_account_writes_what_its_weight_buys_per_window_and_no_more() {
 #[test]
 fn deposit_shares_count_so_a_staker_who_deposited_everything_can_still_withdraw() {
     let mut c = Chain::with_params(params());
-    let key = newcomer();
-    c.ok(
-        addr(1),
-        Action::Transfer {
-            token: c.token("stETH"),
-            to: key.address(),
-            amount: eth(3),
-        },
-    );
+    let key = funded_newcomer(&mut c);
     let deposit = c.signed(
         &key,
         Action::DepositIntoStrategy {
@@ -199,15 +197,7 @@ fn role_holders_have_the_cap_whatever_they_hold_and_strangers_have_nothing() {
 #[test]
 fn a_large_transaction_costs_a_unit_per_kibibyte() {
     let mut c = Chain::with_params(params());
-    let key = newcomer();
-    c.ok(
-        addr(1),
-        Action::Transfer {
-            token: c.token("stETH"),
-            to: key.address(),
-            amount: eth(3),
-        },
-    );
+    let key = funded_newcomer(&mut c);
     // A 1,000-byte metadata URI makes a transaction of more than 1 KiB: 2 units.
     let big = c.signed(
         &key,

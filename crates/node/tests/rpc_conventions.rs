@@ -9,16 +9,15 @@
     missing_docs
 )]
 
+mod common;
 use restake_client::Wallet;
 use restake_core::Action;
 use restake_node::devnet;
 use restake_node::node::{NodeConfig, NodeHandle};
 use restake_node::rpc::{Api, RestakeApiServer, params};
-use restake_node::server::{ApiConfig, serve};
 use restake_store::Store;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 struct Node {
     handle: NodeHandle,
@@ -27,39 +26,18 @@ struct Node {
 }
 
 async fn start() -> Node {
-    let (handle, _engine) = restake_node::start_manual(
-        Store::in_memory().unwrap(),
-        &devnet::genesis(),
-        1_700_000_000,
-        NodeConfig::default(),
-    )
-    .unwrap();
-    let api = ApiConfig {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        ..ApiConfig::default()
-    };
-    let (addr, server) = serve(handle.clone(), &api).await.unwrap();
+    let served = common::serve_manual(Store::in_memory().unwrap(), NodeConfig::default()).await;
     Node {
-        handle,
-        addr,
-        server,
+        handle: served.handle,
+        addr: served.addr,
+        server: served.server,
     }
 }
 
 impl Node {
     /// Posts `body` as JSON; returns the HTTP status and the body of the answer.
     async fn post(&self, body: &str) -> (u16, String) {
-        let mut s = tokio::net::TcpStream::connect(self.addr).await.unwrap();
-        let req = format!(
-            "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        s.write_all(req.as_bytes()).await.unwrap();
-        let mut out = String::new();
-        s.read_to_string(&mut out).await.unwrap();
-        let (head, reply) = out.split_once("\r\n\r\n").unwrap();
-        let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-        (status, reply.to_string())
+        common::post(self.addr, body).await
     }
 
     /// One call; returns the response object.

@@ -15,6 +15,7 @@
     missing_docs
 )]
 
+mod common;
 use alloy_primitives::{Address, B256, Bytes, U256};
 use jsonrpsee_core::client::{Subscription, SubscriptionClientT};
 use restake_client::types::{BlockId, PrepareRequest, SimulateRequest};
@@ -32,7 +33,6 @@ use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn dev(i: usize) -> Wallet {
     Wallet::from_hex(devnet::DEV_ACCOUNTS[i].1).unwrap()
@@ -58,16 +58,7 @@ impl Chain {
         self.id += 1;
         let body = json!({"jsonrpc": "2.0", "id": self.id, "method": method, "params": params})
             .to_string();
-        let mut s = tokio::net::TcpStream::connect(self.addr).await.unwrap();
-        let req = format!(
-            "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        s.write_all(req.as_bytes()).await.unwrap();
-        let mut out = String::new();
-        s.read_to_string(&mut out).await.unwrap();
-        let (_, reply) = out.split_once("\r\n\r\n").unwrap();
-        reply.to_string()
+        common::post(self.addr, &body).await.1
     }
 
     /// A call whose request and response go into the transcript.

@@ -10,6 +10,7 @@
     missing_docs
 )]
 
+mod common;
 use jsonrpsee_core::client::{Error as ClientError, Subscription, SubscriptionClientT};
 use jsonrpsee_core::params::ArrayParams;
 use jsonrpsee_ws_client::{WsClient, WsClientBuilder};
@@ -19,7 +20,6 @@ use restake_node::devnet;
 use restake_node::engine::ManualEngine;
 use restake_node::node::{NodeConfig, NodeHandle, SubscriptionLimits};
 use restake_node::rpc::codes;
-use restake_node::server::{ApiConfig, serve};
 use restake_store::Store;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
@@ -44,23 +44,12 @@ async fn start(limits: SubscriptionLimits) -> Node {
         subscriptions: limits,
         ..NodeConfig::default()
     };
-    let (handle, engine) = restake_node::start_manual(
-        Store::in_memory().unwrap(),
-        &devnet::genesis(),
-        1_700_000_000,
-        config,
-    )
-    .unwrap();
-    let api = ApiConfig {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        ..ApiConfig::default()
-    };
-    let (addr, server) = serve(handle.clone(), &api).await.unwrap();
+    let served = common::serve_manual(Store::in_memory().unwrap(), config).await;
     Node {
-        handle,
-        engine,
-        addr,
-        server,
+        handle: served.handle,
+        engine: served.engine,
+        addr: served.addr,
+        server: served.server,
         avs: Wallet::from_hex(devnet::DEV_ACCOUNTS[6].1).unwrap(),
         pfc: 5,
     }

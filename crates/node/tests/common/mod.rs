@@ -1,0 +1,51 @@
+//! What the node's API tests share: a node on the manual engine served on a loopback port, and
+//! raw HTTP posts for checking the wire itself.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use restake_node::devnet;
+use restake_node::engine::ManualEngine;
+use restake_node::node::{NodeConfig, NodeHandle};
+use restake_node::server::{ApiConfig, serve};
+use restake_store::Store;
+use std::net::SocketAddr;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A devnet node stepped by hand, its API on an ephemeral loopback port.
+pub struct Served {
+    pub handle: NodeHandle,
+    pub engine: ManualEngine,
+    pub addr: SocketAddr,
+    pub server: jsonrpsee::server::ServerHandle,
+}
+
+/// Starts a devnet node on `store` with `config` and serves its API on `127.0.0.1:0`.
+pub async fn serve_manual(store: Store, config: NodeConfig) -> Served {
+    let (handle, engine) =
+        restake_node::start_manual(store, &devnet::genesis(), 1_700_000_000, config).unwrap();
+    let api = ApiConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        ..ApiConfig::default()
+    };
+    let (addr, server) = serve(handle.clone(), &api).await.unwrap();
+    Served {
+        handle,
+        engine,
+        addr,
+        server,
+    }
+}
+
+/// Posts `body` as JSON over a fresh HTTP connection; returns the status and the answer's body.
+pub async fn post(addr: SocketAddr, body: &str) -> (u16, String) {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!(
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    let (head, reply) = out.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, reply.to_string())
+}
