@@ -348,3 +348,36 @@ async fn a_client_that_disconnects_leaves_no_subscription_and_no_shared_computat
     drop(subs);
     node.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_off_reports_queue_on_the_bounded_analysis_pool_and_every_call_is_answered() {
+    // One analysis at a time for the whole node: a live feed and forty concurrent one-off calls
+    // share it, and every call still gets its report.
+    let mut node = start(SubscriptionLimits {
+        concurrent_analyses: 1,
+        ..SubscriptionLimits::default()
+    })
+    .await;
+    node.declare_a_service().await;
+    let ws = node.ws().await;
+    let mut feed = reports(&ws, &[json!("1/100")]).await.unwrap();
+    next(&mut feed).await;
+    let body =
+        json!({"jsonrpc": "2.0", "id": 1, "method": "restake_getRiskReport", "params": ["1/50"]})
+            .to_string();
+    let calls: Vec<_> = (0..40)
+        .map(|_| {
+            let (addr, body) = (node.addr, body.clone());
+            tokio::spawn(async move { common::post(addr, &body).await })
+        })
+        .collect();
+    node.block().await;
+    for call in calls {
+        let (status, reply) = tokio::time::timeout(PATIENCE, call).await.unwrap().unwrap();
+        assert_eq!(status, 200);
+        let reply: Value = serde_json::from_str(&reply).unwrap();
+        assert!(reply["result"]["report"].is_object(), "{reply}");
+    }
+    drop((feed, ws));
+    node.stop().await;
+}

@@ -16,6 +16,7 @@ pub(super) fn report(
     prices: Option<BTreeMap<String, String>>,
 ) -> RpcResult<RiskReport> {
     let request = report_request(psi, prices)?;
+    let _permit = api.hub.blocking_analysis_permit();
     let view = api.view()?;
     let now = view
         .height()

@@ -124,6 +124,15 @@ impl Hub {
         })
     }
 
+    /// Waits, on a blocking thread, for a place among the analyses allowed to run at once: the
+    /// one-off `restake_getRiskReport` shares the subscriptions' bounded pool, so many calls at
+    /// once queue instead of taking a thread and a core each. `None` if the pool is closed.
+    pub(super) fn blocking_analysis_permit(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        tokio::runtime::Handle::current()
+            .block_on(self.analyses.clone().acquire_owned())
+            .ok()
+    }
+
     fn gauge(&self, kind: Kind) -> &AtomicU64 {
         match kind {
             Kind::NewHeads => &self.metrics.subscriptions_new_heads,
