@@ -8,6 +8,7 @@
     missing_docs
 )]
 
+mod common;
 use alloy_primitives::{Address, B256, Bytes, U256};
 use jsonrpsee_core::client::ClientT;
 use jsonrpsee_core::rpc_params;
@@ -19,7 +20,6 @@ use restake_core::tx::Transaction;
 use restake_node::devnet;
 use restake_node::engine::ManualEngine;
 use restake_node::node::NodeConfig;
-use restake_node::server::{ApiConfig, serve};
 use restake_store::Store;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -42,18 +42,16 @@ struct TestNode {
 }
 
 async fn start_node() -> TestNode {
-    let store = Store::in_memory().unwrap();
     let config = NodeConfig {
         block_interval: Duration::from_millis(1_000),
         ..NodeConfig::default()
     };
-    let (handle, engine) =
-        restake_node::start_manual(store, &devnet::genesis(), 1_700_000_000, config).unwrap();
-    let api = ApiConfig {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        ..ApiConfig::default()
-    };
-    let (addr, server) = serve(handle, &api).await.unwrap();
+    let common::Served {
+        engine,
+        addr,
+        server,
+        ..
+    } = common::serve_manual(Store::in_memory().unwrap(), config).await;
     let url = format!("http://{addr}");
     let client = HttpClientBuilder::default().build(&url).unwrap();
     TestNode {

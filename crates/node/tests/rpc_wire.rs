@@ -24,7 +24,6 @@ use restake_core::Action;
 use restake_node::devnet;
 use restake_node::engine::ManualEngine;
 use restake_node::node::{NodeConfig, NodeHandle};
-use restake_node::server::{ApiConfig, serve};
 use restake_store::Store;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
@@ -143,21 +142,15 @@ fn transcript_path() -> PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_method_answers_the_recorded_bytes() {
-    let store = Store::in_memory().unwrap();
     let config = NodeConfig {
         block_interval: Duration::from_millis(1000),
         ..NodeConfig::default()
     };
-    let (handle, engine) =
-        restake_node::start_manual(store, &devnet::genesis(), 1_700_000_000, config).unwrap();
-    let api = ApiConfig {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        ..ApiConfig::default()
-    };
-    let (addr, _server) = serve(handle.clone(), &api).await.unwrap();
+    let served = common::serve_manual(Store::in_memory().unwrap(), config).await;
+    let (addr, _server) = (served.addr, served.server);
     let mut c = Chain {
-        handle,
-        engine,
+        handle: served.handle,
+        engine: served.engine,
         addr,
         transcript: String::new(),
         id: 0,

@@ -16,6 +16,7 @@ use super::codes;
 use super::error::internal;
 use super::risk::{report_error, report_request};
 use crate::metrics::Metrics;
+use crate::node::Committed;
 use crate::node::SubscriptionLimits;
 use crate::risk_report::{self, ReportError, ReportRequest};
 use alloy_primitives::U256;
@@ -390,7 +391,37 @@ fn publication(snap: Snapshot) -> Option<Published> {
 
 /// `restake_subscribeNewHeads`.
 pub(super) async fn new_heads(api: &Api, pending: PendingSubscriptionSink) -> SubscriptionResult {
-    let _slot = match api.hub.slot(pending.connection_id().0, Kind::NewHeads) {
+    per_block(api, pending, Kind::NewHeads, |c| Ok(vec![raw(&c.header)?])).await
+}
+
+/// `restake_subscribeEvents`.
+pub(super) async fn events(api: &Api, pending: PendingSubscriptionSink) -> SubscriptionResult {
+    per_block(api, pending, Kind::Events, |c| {
+        let mut items = Vec::new();
+        for r in c.receipts.iter() {
+            for e in &r.events {
+                items.push(raw(&EventItem {
+                    block_number: c.header.height,
+                    event: e.clone(),
+                    transaction_hash: r.transaction_hash,
+                })?);
+            }
+        }
+        Ok(items)
+    })
+    .await
+}
+
+/// A subscription fed from the node's block broadcast: takes a slot of `kind` (or refuses),
+/// then sends what `items` makes of each committed block until the subscriber leaves. One that
+/// falls behind skips what it missed; the producer never waits for it.
+async fn per_block(
+    api: &Api,
+    pending: PendingSubscriptionSink,
+    kind: Kind,
+    items: impl Fn(&Committed) -> Result<Vec<Box<RawValue>>, serde_json::Error>,
+) -> SubscriptionResult {
+    let _slot = match api.hub.slot(pending.connection_id().0, kind) {
         Ok(s) => s,
         Err(e) => {
             pending.reject(e).await;
@@ -408,39 +439,8 @@ pub(super) async fn new_heads(api: &Api, pending: PendingSubscriptionSink) -> Su
                 Err(RecvError::Closed) => return Ok(()),
             },
         };
-        send(&sink, raw(&committed.header)?).await?;
-    }
-}
-
-/// `restake_subscribeEvents`.
-pub(super) async fn events(api: &Api, pending: PendingSubscriptionSink) -> SubscriptionResult {
-    let _slot = match api.hub.slot(pending.connection_id().0, Kind::Events) {
-        Ok(s) => s,
-        Err(e) => {
-            pending.reject(e).await;
-            return Ok(());
-        }
-    };
-    let mut rx = api.node.subscribe_blocks();
-    let sink = pending.accept().await?;
-    loop {
-        let c = tokio::select! {
-            _ = sink.closed() => return Ok(()),
-            next = rx.recv() => match next {
-                Ok(c) => c,
-                Err(RecvError::Lagged(_)) => continue,
-                Err(RecvError::Closed) => return Ok(()),
-            },
-        };
-        for r in c.receipts.iter() {
-            for e in &r.events {
-                let item = EventItem {
-                    block_number: c.header.height,
-                    event: e.clone(),
-                    transaction_hash: r.transaction_hash,
-                };
-                send(&sink, raw(&item)?).await?;
-            }
+        for item in items(&committed)? {
+            send(&sink, item).await?;
         }
     }
 }
