@@ -6,6 +6,7 @@
 //! - [`snapshot`]: block-keyed histories with `upper_lookup` (EigenLayer's `Snapshots`).
 //! - [`ids`]: operator sets and their packed keys, well-known addresses.
 //! - [`signature`]: the single place where signatures are checked for canonical form and recovered.
+//! - [`ed25519`]: the single place where consensus keys sign and are checked, under strict rules.
 //! - [`decimal`]: serde helpers that write amounts as decimal strings on the wire.
 #![cfg_attr(
     test,
@@ -19,6 +20,7 @@
 )]
 
 pub mod decimal;
+pub mod ed25519;
 pub mod ids;
 pub mod math;
 pub mod signature;
