@@ -44,7 +44,7 @@ use restake_client::Wallet;
 use restake_core::accounts::AccountsRead;
 use restake_core::allocation::{AllocateParams, CreateSetParams, RegistrationPolicy};
 use restake_core::app::{self, Genesis, GenesisBalance};
-use restake_core::block::{self, Mode, NextBlock, Status, VerifiedTx};
+use restake_core::block::{self, Certificate, Mode, NextBlock, Status, VerifiedTx};
 use restake_core::config::Params;
 use restake_core::delegation::QueuedWithdrawalParams;
 use restake_core::pool::strategy_address;
@@ -354,7 +354,8 @@ impl Net {
     fn next(&self) -> NextBlock {
         NextBlock {
             timestamp_ms: self.chain.head().timestamp_ms + STEP_MS,
-            proposer: Address::ZERO,
+            proposer: devnet::validator_key().public().address(),
+            last_commit: self.chain.head_certificate().unwrap(),
         }
     }
 
@@ -363,7 +364,7 @@ impl Net {
     fn build_and_commit(&mut self, tx: VerifiedTx) -> Timed {
         let next = self.next();
         let started = Instant::now();
-        let candidate = self.chain.build(std::slice::from_ref(&tx), next).unwrap();
+        let candidate = self.chain.build(std::slice::from_ref(&tx), &next).unwrap();
         let build = started.elapsed();
         assert!(
             candidate.sealed.receipts.len() == 1
@@ -373,7 +374,10 @@ impl Net {
         );
         let written_before = bytes_written();
         let started = Instant::now();
-        self.chain.commit(candidate, Vec::new()).unwrap();
+        let key = devnet::validator_key();
+        let height = candidate.header().height;
+        let certificate = Certificate::sign(CHAIN_ID, height, 0, candidate.hash(), &[&key]);
+        self.chain.commit(candidate, &certificate).unwrap();
         let commit = started.elapsed();
         Timed {
             build,
@@ -388,7 +392,7 @@ impl Net {
         let executed = block::execute(
             &view,
             &self.chain.env(),
-            Mode::Build(self.next()),
+            Mode::Build(&self.next()),
             std::slice::from_ref(tx),
         )
         .unwrap();

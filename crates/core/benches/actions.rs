@@ -136,6 +136,7 @@ fn chain_with_holders(holders: &[Address], amount: U256, symbols: &[&str]) -> Ch
         })
         .collect();
     let genesis = Genesis {
+        validators: Vec::new(),
         params: Params::devnet(),
         roles: Roles {
             owner: OWNER,

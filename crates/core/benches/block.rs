@@ -75,6 +75,7 @@ fn fixture() -> &'static Fixture {
         let senders: Vec<_> = (0..100).map(key).collect();
         let addresses: Vec<Address> = senders.iter().map(address).collect();
         let genesis = Genesis {
+            validators: Vec::new(),
             params: Params::devnet(),
             roles: Roles::default(),
             tokens: vec![GenesisToken {
@@ -121,7 +122,12 @@ fn fixture() -> &'static Fixture {
             .collect();
         Fixture {
             state,
-            env: BlockEnv::after(Header::genesis(CHAIN_ID, GENESIS_TIME, B256::ZERO)),
+            env: BlockEnv::after(Header::genesis(
+                CHAIN_ID,
+                GENESIS_TIME,
+                B256::ZERO,
+                B256::ZERO,
+            )),
             txs,
         }
     })
@@ -131,8 +137,9 @@ fn build(f: &Fixture) -> block::Sealed {
     let next = NextBlock {
         timestamp_ms: GENESIS_TIME * 1_000 + 1_000,
         proposer: Address::ZERO,
+        last_commit: None,
     };
-    block::execute(&f.state, &f.env, Mode::Build(next), &f.txs)
+    block::execute(&f.state, &f.env, Mode::Build(&next), &f.txs)
         .unwrap()
         .seal(B256::ZERO)
         .unwrap()
@@ -157,6 +164,7 @@ fn verify_block(b: Bencher) {
             &f.env,
             Mode::Verify {
                 header: &built.block.header,
+                last_commit: None,
                 now_ms: None,
             },
             &f.txs,

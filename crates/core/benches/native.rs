@@ -75,6 +75,7 @@ fn world() -> &'static World {
     static W: OnceLock<World> = OnceLock::new();
     W.get_or_init(|| {
         let genesis = Genesis {
+            validators: Vec::new(),
             params: Params::devnet(),
             roles: Roles::default(),
             tokens: vec![],

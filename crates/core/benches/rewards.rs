@@ -140,6 +140,7 @@ fn build(per_operator: u32) -> World {
         })
         .collect();
     let genesis = Genesis {
+        validators: Vec::new(),
         params: Params::devnet(),
         roles: Roles {
             owner: OWNER,

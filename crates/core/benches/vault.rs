@@ -82,6 +82,7 @@ fn world() -> &'static World {
         let symbols: Vec<String> = (0..ASSETS).map(|i| format!("LST{i}")).collect();
         let holders: Vec<Address> = (0..=REQUESTS).map(holder).chain([ADMIN]).collect();
         let genesis = Genesis {
+            validators: Vec::new(),
             params: Params::devnet(),
             roles: Roles::default(),
             tokens: symbols

@@ -60,12 +60,14 @@ use crate::risk_profile;
 use crate::strategy_manager as sm;
 use crate::tokens;
 use crate::typed_data::{StructType, Ty, Typed, Val};
+use crate::validators::{self, ValidatorChange};
 use crate::vault::{self, VaultAssetInit, VaultParams};
 use alloy_primitives::{Address, B256, Bytes, U256};
 use borsh::{BorshDeserialize, BorshSerialize};
 use restake_beacon::{BalanceContainerProof, BalanceProof, StateRootProof, ValidatorProof};
 use restake_primitives::OperatorSet;
 use restake_primitives::decimal::{u256 as dec, u256_vec as dec_vec};
+use restake_primitives::ed25519::PublicKey;
 use serde::{Deserialize, Serialize};
 
 declare_actions! {
@@ -730,6 +732,11 @@ declare_actions! {
             #[serde(with = "restake_primitives::decimal::u64_str")]
             new_paused_status: u64,
         } => pause::unpause(ex, sender, *target, *new_paused_status),
+        // Validators
+        UpdateValidatorSet {
+            changes: Vec<ValidatorChange>,
+            activation_height: u64,
+        } => validators::update_validator_set(ex, sender, changes, *activation_height),
     }
 }
 
@@ -801,6 +808,20 @@ signed_structs! {
 
     /// `ValidatorProof(bytes32[] validatorFields,bytes32[] proof)`.
     ValidatorProof { validator_fields, proof }
+
+    /// `ValidatorChange(bytes32 consensusKey,uint64 power)`.
+    ValidatorChange { consensus_key, power }
+}
+
+/// `bytes32`: the key's 32 bytes.
+impl Typed for PublicKey {
+    fn eip712_type() -> Ty {
+        Ty::Bytes32
+    }
+
+    fn eip712_value(&self) -> Val {
+        Val::Bytes32(B256::from(self.to_bytes()))
+    }
 }
 
 /// `string`: `"open"`, `"allowlist"` or `"approval"`.

@@ -15,6 +15,7 @@ use crate::rewards;
 use crate::state::StateWrite;
 use crate::strategy_manager as sm;
 use crate::tokens;
+use crate::validators::{self, GenesisValidator};
 use alloy_primitives::{Address, U256};
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +42,7 @@ pub fn begin_block<S: StateWrite>(state: &mut S, block: &BlockContext) -> Result
     let (changes, _) = {
         let mut ex = Exec::new(&*state, *block);
         rewards::begin_block(&mut ex)?;
+        validators::begin_block(&mut ex)?;
         ex.finish()
     };
     state.apply(changes);
@@ -106,6 +108,10 @@ pub struct Genesis {
     /// (default: none, so native restaking has no roots to prove against).
     #[serde(default)]
     pub beacon_oracle: OracleConfig,
+    /// The validators that decide the first blocks (empty: a chain without consensus, which no
+    /// node runs; the core's tests use it).
+    #[serde(default)]
+    pub validators: Vec<GenesisValidator>,
 }
 
 /// Writes the genesis state. Fails, changing nothing, if anything in it is invalid.
@@ -122,6 +128,7 @@ pub fn init_genesis<S: StateWrite>(
         ex.state.set_params(&genesis.params);
         ex.state.set_roles(&genesis.roles);
         beacon_oracle::init(&mut ex.state, &genesis.beacon_oracle)?;
+        validators::init(&mut ex.state, &genesis.validators)?;
         for t in &genesis.tokens {
             let token = tokens::register(&mut ex, &t.symbol, t.decimals, t.minter)?;
             for b in &t.balances {

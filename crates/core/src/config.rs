@@ -53,6 +53,9 @@ pub struct Params {
     pub quota_unit_weight: U256,
     /// Most quota units any account may use per window.
     pub max_quota_units: u64,
+    /// Blocks between the block that queues a validator-set change and the height it takes
+    /// effect (at least 2; see `validators`).
+    pub validator_set_delay: u32,
 }
 
 impl Default for Params {
@@ -86,6 +89,8 @@ impl Params {
             quota_window_blocks: 300,
             quota_unit_weight: U256::from_limbs([10_000_000_000_000_000, 0, 0, 0]),
             max_quota_units: 3_600,
+            // An hour of 12-second blocks: time for every validator to see a change coming.
+            validator_set_delay: 300,
         }
     }
 
@@ -112,6 +117,7 @@ impl Params {
             quota_window_blocks: 10,
             quota_unit_weight: U256::from_limbs([100_000_000_000_000, 0, 0, 0]),
             max_quota_units: 100_000,
+            validator_set_delay: 5,
         }
     }
 

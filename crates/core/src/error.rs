@@ -14,6 +14,7 @@ use crate::risk_profile::RiskProfileError;
 use crate::state::StateError;
 use crate::strategy_manager::StrategyManagerError;
 use crate::tokens::TokenError;
+use crate::validators::ValidatorError;
 use crate::vault::VaultError;
 use restake_primitives::math::MathError;
 use restake_primitives::signature::SignatureError;
@@ -73,6 +74,9 @@ pub enum Error {
     /// Operator-set risk profiles.
     #[error("risk profile: {0}")]
     RiskProfile(#[from] RiskProfileError),
+    /// The validator set.
+    #[error("validators: {0}")]
+    Validator(#[from] ValidatorError),
 }
 
 impl Error {
@@ -97,6 +101,7 @@ impl Error {
             Self::Rewards(_) => 15000,
             Self::Vault(_) => 16000,
             Self::RiskProfile(_) => 17000,
+            Self::Validator(_) => 18000,
         }
     }
 
@@ -121,6 +126,7 @@ impl Error {
             Self::Rewards(e) => format!("{e:?}"),
             Self::Vault(e) => format!("{e:?}"),
             Self::RiskProfile(e) => format!("{e:?}"),
+            Self::Validator(e) => format!("{e:?}"),
         };
         inner
             .split(|c: char| !c.is_ascii_alphanumeric())

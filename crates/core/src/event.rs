@@ -5,6 +5,7 @@
 use crate::allocation::RegistrationPolicy;
 use crate::delegation::Withdrawal;
 use crate::pause::PauseTarget;
+use crate::validators::ValidatorChange;
 use alloy_primitives::{Address, B256, U256};
 use borsh::{BorshDeserialize, BorshSerialize};
 use restake_primitives::OperatorSet;
@@ -547,5 +548,14 @@ pub enum Event {
         token: Address,
         #[serde(with = "dec")]
         amount: U256,
+    },
+    // Validators
+    ValidatorSetUpdateQueued {
+        activation_height: u64,
+        changes: Vec<ValidatorChange>,
+    },
+    ValidatorSetChanged {
+        height: u64,
+        validator_set_hash: B256,
     },
 }

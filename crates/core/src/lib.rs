@@ -70,6 +70,7 @@ pub mod strategy_manager;
 pub mod tokens;
 pub mod tx;
 pub mod typed_data;
+pub mod validators;
 pub mod vault;
 pub mod views;
 

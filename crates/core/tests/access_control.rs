@@ -1397,3 +1397,31 @@ fn only_the_unpauser_can_unpause_and_a_pauser_cannot() {
         0
     );
 }
+
+#[test]
+fn only_the_owner_can_update_the_validator_set() {
+    use restake_core::validators::{self, ValidatorChange, ValidatorError};
+    let mut c = Chain::new();
+    let key = restake_primitives::ed25519::SecretKey::from_seed(&[3; 32]).public();
+    let update = Action::UpdateValidatorSet {
+        changes: vec![ValidatorChange {
+            consensus_key: key,
+            power: 5,
+        }],
+        activation_height: 1_000,
+    };
+    for caller in [STRANGER, MINTER, PAUSER, UNPAUSER, ORACLE[0]] {
+        let err = c.fails(caller, update.clone());
+        assert_eq!(err, Error::Validator(ValidatorError::OnlyOwner(caller)));
+    }
+    let events = c.ok(OWNER, update);
+    assert!(matches!(
+        events.as_slice(),
+        [Event::ValidatorSetUpdateQueued {
+            activation_height: 1_000,
+            ..
+        }]
+    ));
+    // Queued, not yet in force.
+    assert!(validators::next_set(&c.state).unwrap().is_empty());
+}

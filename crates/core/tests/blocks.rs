@@ -44,9 +44,10 @@ fn build(c: &Chain, txs: &[VerifiedTx], timestamp_ms: u64) -> Result<Executed, B
     block::execute(
         &c.state,
         &BlockEnv::after(c.head()),
-        Mode::Build(NextBlock {
+        Mode::Build(&NextBlock {
             timestamp_ms,
             proposer: OP,
+            last_commit: None,
         }),
         txs,
     )
@@ -63,6 +64,7 @@ fn verify(c: &Chain, b: &Block, now_ms: Option<u64>) -> Result<Sealed, BlockErro
         &BlockEnv::after(c.head()),
         Mode::Verify {
             header: &b.header,
+            last_commit: b.last_commit.as_ref(),
             now_ms,
         },
         &txs,
@@ -150,7 +152,7 @@ fn a_received_block_with_a_wrong_lineage_is_refused_with_the_field_that_is_wrong
         tamper(&|h| h.protocol_version = 1),
         InvalidBlock::ProtocolVersion {
             got: 1,
-            expected: 2
+            expected: 3
         }
     ));
     assert!(matches!(
@@ -330,7 +332,8 @@ fn malformed_or_oversize_block_bytes_are_refused_with_a_clear_error() {
         Err(encoding::DecodeError::TooLarge { .. })
     ));
     // A header claiming four billion transactions allocates nothing before failing.
-    let mut huge = encoding::to_bytes(&Header::genesis(CHAIN_ID, 0, B256::ZERO));
+    let mut huge = encoding::to_bytes(&Header::genesis(CHAIN_ID, 0, B256::ZERO, B256::ZERO));
+    huge.push(0); // no last commit
     huge.extend_from_slice(&u32::MAX.to_le_bytes());
     assert!(Block::from_bytes(&huge, 1 << 21).is_err());
 }
@@ -585,6 +588,6 @@ fn the_hash_of_a_fixed_block_built_on_the_test_genesis_is_pinned() {
     );
     assert_eq!(
         built.hash,
-        b256!("0x278d7e5176e243cdf186f16ca4fa2138dab47c86968a423b06447e3d5b8fbc15")
+        b256!("0x26a7c2da86a0d4be4f06175597d06100b67d993bbb2cc02240b38c9a09304ea5")
     );
 }

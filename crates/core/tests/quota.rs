@@ -49,9 +49,10 @@ fn commit(c: &mut Chain, txs: &[VerifiedTx]) -> Sealed {
     let executed = block::execute(
         &c.state,
         &BlockEnv::after(parent.clone()),
-        Mode::Build(NextBlock {
+        Mode::Build(&NextBlock {
             timestamp_ms: parent.timestamp_ms + 12_000,
             proposer: Address::ZERO,
+            last_commit: None,
         }),
         txs,
     )
@@ -102,6 +103,7 @@ fn an_unfunded_key_cannot_put_a_transaction_in_a_block() {
         &BlockEnv::after(c.head()),
         Mode::Verify {
             header: &carried.block.header,
+            last_commit: None,
             now_ms: None,
         },
         &[tx],

@@ -14,7 +14,7 @@ use crate::metrics::Metrics;
 use crate::node::{Committed, NodeConfig, lock};
 use alloy_primitives::{Address, B256};
 use restake_core::accounts::AccountsRead;
-use restake_core::block::{Block, Header, NextBlock, Status, VerifiedTx};
+use restake_core::block::{Block, Certificate, Header, NextBlock, Status, VerifiedTx};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -35,6 +35,8 @@ pub(crate) struct App {
     candidates: BTreeMap<B256, (Candidate, Instant)>,
     /// The block this node built for each round of the next height.
     own: BTreeMap<u32, B256>,
+    /// The head's commit certificate: the next block this node builds carries it.
+    last_commit: Option<Certificate>,
 }
 
 impl App {
@@ -45,8 +47,9 @@ impl App {
         head: watch::Sender<Header>,
         blocks: broadcast::Sender<Committed>,
         metrics: Arc<Metrics>,
-    ) -> Self {
-        Self {
+    ) -> Result<Self, NodeError> {
+        let last_commit = chain.head_certificate()?;
+        Ok(Self {
             chain,
             mempool,
             config,
@@ -55,7 +58,8 @@ impl App {
             metrics,
             candidates: BTreeMap::new(),
             own: BTreeMap::new(),
-        }
+            last_commit,
+        })
     }
 
     pub(crate) fn run(mut self, mut rx: mpsc::Receiver<ConsensusMsg>) {
@@ -142,9 +146,10 @@ impl App {
         drop(view);
         let candidate = self.chain.build(
             &txs,
-            NextBlock {
+            &NextBlock {
                 timestamp_ms,
                 proposer,
+                last_commit: self.last_commit.clone(),
             },
         )?;
         let hash = candidate.hash();
@@ -189,7 +194,7 @@ impl App {
         &mut self,
         height: u64,
         hash: B256,
-        certificate: Vec<u8>,
+        certificate: Certificate,
     ) -> Result<Header, NodeError> {
         // A decision replayed after a restart names a block already committed.
         if height <= self.chain.head().height {
@@ -214,7 +219,12 @@ impl App {
             .map(|t| t.from)
             .collect();
         let dropped = candidate.sealed.dropped.clone();
-        let header = self.chain.commit(candidate, certificate)?;
+        let set = self.chain.next_validators()?;
+        certificate
+            .verify_for(self.chain.chain_id(), height, hash, &set)
+            .map_err(|e| NodeError::Mismatch(format!("the decision's certificate: {e}")))?;
+        let header = self.chain.commit(candidate, &certificate)?;
+        self.last_commit = Some(certificate);
         self.candidates.clear();
         self.own.clear();
         let view = self.chain.store().state()?;

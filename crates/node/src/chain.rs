@@ -8,13 +8,14 @@ use crate::error::NodeError;
 use alloy_primitives::B256;
 use restake_core::app::{self, Genesis};
 use restake_core::block::{
-    self, Block, BlockEnv, BlockError, Header, InvalidBlock, Mode, NextBlock, Receipt, Sealed,
-    VerifiedTx, encoding,
+    self, Block, BlockEnv, BlockError, Certificate, Header, InvalidBlock, Mode, NextBlock, Receipt,
+    Sealed, VerifiedTx, encoding,
 };
 use restake_core::config::ConfigRead;
 use restake_core::context::BlockContext;
 use restake_core::state::Overlay;
 use restake_core::tx::Transaction;
+use restake_core::validators::{self, ValidatorSet};
 use restake_store::{BlockRecord, Prepared, Store};
 
 /// A block executed on the committed head: valid, with its receipts and the store's prepared
@@ -88,6 +89,11 @@ impl Chain {
                 head.chain_id
             )));
         }
+        if validators::next_set(&store.state()?)?.is_empty() {
+            return Err(NodeError::Mismatch(
+                "the genesis has no validators: a node needs at least one to decide blocks".into(),
+            ));
+        }
         Ok(Self {
             store,
             chain_id,
@@ -115,6 +121,25 @@ impl Chain {
         BlockEnv::after(self.head.clone())
     }
 
+    /// The validator set that decides the next block.
+    pub fn next_validators(&self) -> Result<ValidatorSet, NodeError> {
+        Ok(validators::next_set(&self.store.state()?)?)
+    }
+
+    /// The certificate stored for the head: this node's own (or the canonical one once the
+    /// next block is committed); `None` for genesis.
+    pub fn head_certificate(&self) -> Result<Option<Certificate>, NodeError> {
+        match self.store.certificate(self.head.height)? {
+            Some(bytes) if !bytes.is_empty() => encoding::from_bytes(&bytes, MAX_STORED_BLOCK)
+                .map(Some)
+                .map_err(|e| NodeError::Corrupt {
+                    what: "certificate",
+                    reason: e.to_string(),
+                }),
+            _ => Ok(None),
+        }
+    }
+
     /// The block rules in the committed state.
     pub fn rules(&self) -> Result<block::BlockRules, NodeError> {
         Ok(block::BlockRules::of(&self.store.state()?.params()?))
@@ -125,7 +150,7 @@ impl Chain {
     pub fn build(
         &self,
         candidates: &[VerifiedTx],
-        next: NextBlock,
+        next: &NextBlock,
     ) -> Result<Candidate, NodeError> {
         self.execute(Mode::Build(next), candidates)
             .map_err(|e| match e {
@@ -148,6 +173,7 @@ impl Chain {
         self.execute(
             Mode::Verify {
                 header: &block.header,
+                last_commit: block.last_commit.as_ref(),
                 now_ms,
             },
             &txs,
@@ -166,13 +192,16 @@ impl Chain {
         Ok(Candidate { sealed, prepared })
     }
 
-    /// Writes a decided candidate and its commit certificate durably and makes it the head.
+    /// Writes a decided candidate and its commit certificate durably and makes it the head. The
+    /// certificate of the parent the block carries replaces the parent's stored one, so every
+    /// node keeps the same certificate below its head.
     pub fn commit(
         &mut self,
         candidate: Candidate,
-        certificate: Vec<u8>,
+        certificate: &Certificate,
     ) -> Result<Header, NodeError> {
         let Candidate { sealed, prepared } = candidate;
+        let parent_certificate = sealed.block.last_commit.as_ref().map(encoding::to_bytes);
         let record = BlockRecord {
             height: sealed.block.header.height,
             hash: sealed.hash,
@@ -183,7 +212,8 @@ impl Chain {
                 .copied()
                 .zip(sealed.receipts.iter().map(encoding::to_bytes))
                 .collect(),
-            certificate,
+            certificate: encoding::to_bytes(certificate),
+            parent_certificate,
         };
         self.store.commit(prepared, record)?;
         self.head = sealed.block.header;
@@ -295,12 +325,14 @@ fn write_genesis(
     let view = store.state()?;
     let mut overlay = Overlay::new(&view);
     app::init_genesis(&mut overlay, genesis, &ctx)?;
+    let set_hash = validators::next_set(&overlay)?.hash();
     let changes = overlay.into_changes();
     drop(view);
     let prepared = store.prepare(0, &changes)?;
-    let header = block::Header::genesis(chain_id, genesis_time, prepared.state_root);
+    let header = block::Header::genesis(chain_id, genesis_time, prepared.state_root, set_hash);
     let block = Block {
         header: header.clone(),
+        last_commit: None,
         transactions: Vec::new(),
     };
     let record = BlockRecord {
@@ -309,6 +341,7 @@ fn write_genesis(
         bytes: block.to_bytes(),
         receipts: Vec::new(),
         certificate: Vec::new(),
+        parent_certificate: None,
     };
     store.commit(prepared, record)?;
     Ok(header)

@@ -3,10 +3,19 @@
 //! hardhat derive from the mnemonic "test test ... junk") funded with every token.
 //! Their keys are public: never use them for anything of value.
 
-use alloy_primitives::{Address, U256, address};
+use alloy_primitives::{Address, U256, address, keccak256};
 use restake_core::app::{Genesis, GenesisBalance, GenesisToken};
 use restake_core::beacon_oracle::OracleConfig;
 use restake_core::config::{Params, Roles};
+use restake_core::validators::GenesisValidator;
+use restake_primitives::ed25519::SecretKey;
+
+/// The devnet's single validator key: its seed is `keccak256("restake devnet validator")`, so
+/// it is public like the development accounts. `restake dev` signs its blocks' certificates
+/// with it.
+pub fn validator_key() -> SecretKey {
+    SecretKey::from_seed(&keccak256(b"restake devnet validator").0)
+}
 
 /// The nine liquid staking tokens the devnet starts with.
 pub const TOKENS: [&str; 9] = [
@@ -62,7 +71,7 @@ pub const CHAIN_ID: u64 = 31337;
 
 /// Genesis for `restake dev`: account 0 governs (owner, whitelister, pauser, unpauser) and mints
 /// (it stands in for the bridge); every account holds 10,000 of each token; accounts 7, 8 and 9
-/// are the beacon oracle, two of them must agree.
+/// are the beacon oracle, two of them must agree; [`validator_key`] is the one validator.
 pub fn genesis() -> Genesis {
     let (admin, _) = DEV_ACCOUNTS[0];
     // 10,000 tokens of 18 decimals.
@@ -84,6 +93,11 @@ pub fn genesis() -> Genesis {
         })
         .collect();
     Genesis {
+        validators: vec![GenesisValidator {
+            consensus_key: validator_key().public(),
+            power: 1,
+            operator: None,
+        }],
         params: Params::devnet(),
         roles: Roles {
             owner: admin,

@@ -16,7 +16,8 @@ use crate::clock;
 use crate::error::NodeError;
 use crate::node::NodeHandle;
 use alloy_primitives::{Address, B256};
-use restake_core::block::{Block, Header};
+use restake_core::block::{Block, Certificate, Header};
+use restake_primitives::ed25519::SecretKey;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -63,8 +64,9 @@ pub enum ConsensusMsg {
         height: u64,
         /// Hash of the decided block.
         hash: B256,
-        /// The commit certificate, opaque to the application; stored with the block.
-        certificate: Vec<u8>,
+        /// The commit certificate; stored with the block, and carried by the next block this
+        /// node builds.
+        certificate: Certificate,
         /// Where the committed header goes.
         reply: oneshot::Sender<Result<Header, NodeError>>,
     },
@@ -129,7 +131,7 @@ impl AppClient {
         &self,
         height: u64,
         hash: B256,
-        certificate: Vec<u8>,
+        certificate: Certificate,
     ) -> Result<Header, NodeError> {
         ask(&self.consensus, |reply| ConsensusMsg::Decided {
             height,
@@ -141,17 +143,24 @@ impl AppClient {
     }
 }
 
-/// The solo engine: one validator named `proposer` proposes and decides one block per
-/// interval, never sooner: the next block waits until the clock is at least the head's
+/// A one-signature commit certificate by `key` for block `hash` at `height`, round 0.
+fn sign_alone(handle: &NodeHandle, key: &SecretKey, height: u64, hash: B256) -> Certificate {
+    Certificate::sign(handle.config().chain_id, height, 0, hash, &[key])
+}
+
+/// The solo engine: the validator of `key`, the chain's only one, proposes and decides one block
+/// per interval, never sooner: the next block waits until the clock is at least the head's
 /// timestamp plus the interval, whatever the mempool holds. (Starting early when the mempool
 /// looked full let anyone speed up the chain's clock with transactions that could never run:
-/// every delay counted in blocks shrank with it.) Returns when `shutdown` fires.
+/// every delay counted in blocks shrank with it.) Each block is decided with a certificate the
+/// key signs, which the next block carries. Returns when `shutdown` fires.
 pub async fn solo_engine(
     handle: NodeHandle,
     app: AppClient,
-    proposer: Address,
+    key: SecretKey,
     shutdown: &mut watch::Receiver<bool>,
 ) {
+    let proposer: Address = key.public().address();
     let interval_ms = u64::try_from(handle.config().block_interval.as_millis()).unwrap_or(u64::MAX);
     loop {
         let due_ms = handle.head().timestamp_ms.saturating_add(interval_ms);
@@ -178,7 +187,8 @@ pub async fn solo_engine(
                 continue;
             }
         };
-        match app.decided(height, proposed.hash, Vec::new()).await {
+        let certificate = sign_alone(&handle, &key, height, proposed.hash);
+        match app.decided(height, proposed.hash, certificate).await {
             Ok(h) => tracing::debug!(height = h.height, "committed"),
             Err(NodeError::Stopped) => return,
             Err(e) => tracing::error!(error = %e, "committing a block failed"),
@@ -192,19 +202,20 @@ pub async fn solo_engine(
 pub struct ManualEngine {
     app: AppClient,
     handle: NodeHandle,
-    proposer: Address,
+    key: SecretKey,
     next_ms: u64,
     step_ms: u64,
 }
 
 impl ManualEngine {
-    /// An engine over `app` whose blocks are `step_ms` apart, starting after the committed head.
-    pub fn new(handle: NodeHandle, app: AppClient, proposer: Address, step_ms: u64) -> Self {
+    /// An engine over `app` whose blocks are `step_ms` apart, starting after the committed head;
+    /// the validator of `key` proposes and signs every certificate.
+    pub fn new(handle: NodeHandle, app: AppClient, key: SecretKey, step_ms: u64) -> Self {
         let next_ms = handle.head().timestamp_ms.saturating_add(step_ms);
         Self {
             app,
             handle,
-            proposer,
+            key,
             next_ms,
             step_ms,
         }
@@ -220,9 +231,10 @@ impl ManualEngine {
         let height = self.handle.head().height.saturating_add(1);
         let proposed = self
             .app
-            .get_value(height, 0, self.next_ms, self.proposer)
+            .get_value(height, 0, self.next_ms, self.key.public().address())
             .await?;
-        let header = self.app.decided(height, proposed.hash, Vec::new()).await?;
+        let certificate = sign_alone(&self.handle, &self.key, height, proposed.hash);
+        let header = self.app.decided(height, proposed.hash, certificate).await?;
         self.next_ms = header.timestamp_ms.saturating_add(self.step_ms);
         Ok(header)
     }

@@ -12,6 +12,7 @@ use restake_core::accounts::AccountsRead;
 use restake_core::app::Genesis;
 use restake_core::block::{Header, Receipt};
 use restake_core::tx::{Transaction, TxError};
+use restake_primitives::ed25519::SecretKey;
 use restake_store::Store;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -34,8 +35,10 @@ pub struct NodeConfig {
     /// Largest accepted transaction, in bytes of its canonical encoding (what it takes in a
     /// block).
     pub max_tx_bytes: usize,
-    /// The validator the solo engine proposes as (written into its blocks' headers).
-    pub proposer: Address,
+    /// The consensus key the solo engine proposes and signs certificates with; it must be the
+    /// genesis set's only validator. The default is the devnet's public key
+    /// ([`crate::devnet::validator_key`]): never use it for a chain of value.
+    pub validator_key: SecretKey,
     /// Pending transactions not included within this many blocks are dropped.
     pub mempool_ttl_blocks: u64,
     /// Bounds on WebSocket subscriptions and the work they cause.
@@ -75,7 +78,7 @@ impl Default for NodeConfig {
             max_block_txs: 10_000,
             mempool: MempoolLimits::default(),
             max_tx_bytes: 64 * 1024,
-            proposer: Address::ZERO,
+            validator_key: crate::devnet::validator_key(),
             mempool_ttl_blocks: 600,
             subscriptions: SubscriptionLimits::default(),
         }
@@ -324,22 +327,22 @@ pub fn start_with(
         blocks: blocks_tx.clone(),
         metrics: metrics.clone(),
     };
-    let app = App::new(chain, mempool, config.clone(), head_tx, blocks_tx, metrics);
+    let app = App::new(chain, mempool, config.clone(), head_tx, blocks_tx, metrics)?;
     let app_task = tokio::task::spawn_blocking(move || app.run(cons_rx));
     let client = AppClient::new(cons_tx);
-    let proposer = config.proposer;
+    let key = config.validator_key.clone();
     match engine {
         EngineKind::Solo => {
             let engine_handle = handle.clone();
             let task = tokio::spawn(async move {
-                solo_engine(engine_handle, client, proposer, &mut shutdown).await;
+                solo_engine(engine_handle, client, key, &mut shutdown).await;
                 let _ = app_task.await;
             });
             Ok((handle, task, None))
         }
         EngineKind::Manual => {
             let step = u64::try_from(config.block_interval.as_millis()).unwrap_or(u64::MAX);
-            let manual = ManualEngine::new(handle.clone(), client, proposer, step);
+            let manual = ManualEngine::new(handle.clone(), client, key, step);
             let task = tokio::spawn(async move {
                 let _ = app_task.await;
             });

@@ -13,7 +13,7 @@
 use alloy_primitives::{Address, B256, U256};
 use restake_client::Wallet;
 use restake_core::Action;
-use restake_core::block::{Block, InvalidBlock};
+use restake_core::block::{Block, Certificate, InvalidBlock};
 use restake_core::tx::Transaction;
 use restake_node::chain::VerifyError;
 use restake_node::engine::ManualEngine;
@@ -22,13 +22,24 @@ use restake_node::{NodeError, NodeHandle, devnet};
 use restake_store::Store;
 
 const GENESIS_TIME: u64 = 1_700_000_000;
-const VALIDATOR: Address = Address::repeat_byte(0xAB);
+/// The devnet's single validator, which proposes and certifies every block here.
+fn validator() -> Address {
+    devnet::validator_key().public().address()
+}
+
+/// The validator's certificate of `hash` at `height`.
+fn cert(height: u64, hash: B256) -> Certificate {
+    Certificate::sign(
+        devnet::CHAIN_ID,
+        height,
+        0,
+        hash,
+        &[&devnet::validator_key()],
+    )
+}
 
 fn node() -> (NodeHandle, ManualEngine) {
-    let config = NodeConfig {
-        proposer: VALIDATOR,
-        ..NodeConfig::default()
-    };
+    let config = NodeConfig::default();
     restake_node::start_manual(
         Store::in_memory().unwrap(),
         &devnet::genesis(),
@@ -72,30 +83,42 @@ async fn asking_twice_for_the_same_height_and_round_returns_the_identical_block(
     let app = engine.app();
     submit(&handle, 1, 5);
     let first = app
-        .get_value(1, 0, genesis_ms() + 1_000, VALIDATOR)
+        .get_value(1, 0, genesis_ms() + 1_000, validator())
         .await
         .unwrap();
     assert_eq!(first.block.transactions.len(), 1);
     // More arrives, and the clock moves: round 0 is still the same block.
     submit(&handle, 2, 6);
     let again = app
-        .get_value(1, 0, genesis_ms() + 9_000, VALIDATOR)
+        .get_value(1, 0, genesis_ms() + 9_000, validator())
         .await
         .unwrap();
     assert_eq!(again, first);
     // Round 1 is built afresh, with both transactions.
     let round1 = app
-        .get_value(1, 1, genesis_ms() + 9_000, VALIDATOR)
+        .get_value(1, 1, genesis_ms() + 9_000, validator())
         .await
         .unwrap();
     assert_ne!(round1.hash, first.hash);
     assert_eq!(round1.block.transactions.len(), 2);
     // Deciding round 1's block commits it; round 0's is forgotten.
-    let header = app.decided(1, round1.hash, vec![1, 2, 3]).await.unwrap();
+    let header = app
+        .decided(1, round1.hash, cert(1, round1.hash))
+        .await
+        .unwrap();
     assert_eq!(header.hash(), round1.hash);
     assert_eq!(handle.mempool_len(), 0);
-    assert_eq!(handle.store().certificate(1).unwrap(), Some(vec![1, 2, 3]));
-    let err = app.decided(2, first.hash, vec![]).await.unwrap_err();
+    assert_eq!(
+        handle.store().certificate(1).unwrap(),
+        Some(restake_core::block::encoding::to_bytes(&cert(
+            1,
+            round1.hash
+        )))
+    );
+    let err = app
+        .decided(2, first.hash, cert(2, first.hash))
+        .await
+        .unwrap_err();
     assert!(matches!(err, NodeError::Mismatch(_)), "{err}");
 }
 
@@ -107,16 +130,24 @@ async fn a_block_built_by_one_node_is_verified_and_committed_by_another() {
     submit(&a, 3, 7);
     let proposed = engine_a
         .app()
-        .get_value(1, 0, genesis_ms() + 1_000, VALIDATOR)
+        .get_value(1, 0, genesis_ms() + 1_000, validator())
         .await
         .unwrap();
-    assert_eq!(proposed.block.header.proposer, VALIDATOR);
+    assert_eq!(proposed.block.header.proposer, validator());
     let bytes = proposed.block.to_bytes();
     let now = genesis_ms() + 1_000;
     let hash = engine_b.app().verify(bytes, Some(now)).await.unwrap();
     assert_eq!(hash, proposed.hash);
-    let on_a = engine_a.app().decided(1, hash, vec![9]).await.unwrap();
-    let on_b = engine_b.app().decided(1, hash, vec![9]).await.unwrap();
+    let on_a = engine_a
+        .app()
+        .decided(1, hash, cert(1, hash))
+        .await
+        .unwrap();
+    let on_b = engine_b
+        .app()
+        .decided(1, hash, cert(1, hash))
+        .await
+        .unwrap();
     assert_eq!(on_a, on_b);
     assert_eq!(
         a.store().state_root().unwrap(),
@@ -134,7 +165,7 @@ async fn byzantine_proposals_are_refused_with_their_reason_and_cannot_be_decided
     submit(&a, 1, 5);
     let proposed = engine_a
         .app()
-        .get_value(1, 0, genesis_ms() + 1_000, VALIDATOR)
+        .get_value(1, 0, genesis_ms() + 1_000, validator())
         .await
         .unwrap();
     let verify = |block: Block| {
@@ -186,13 +217,21 @@ async fn byzantine_proposals_are_refused_with_their_reason_and_cannot_be_decided
     // None of them became a candidate: deciding one is refused and nothing is committed.
     let err = engine_b
         .app()
-        .decided(1, forged_root.header.hash(), vec![])
+        .decided(
+            1,
+            forged_root.header.hash(),
+            cert(1, forged_root.header.hash()),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, NodeError::Mismatch(_)), "{err}");
     // The honest block still verifies and commits.
     let hash = verify((*proposed.block).clone()).await.unwrap();
-    engine_b.app().decided(1, hash, vec![]).await.unwrap();
+    engine_b
+        .app()
+        .decided(1, hash, cert(1, hash))
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -202,13 +241,13 @@ async fn a_decision_replayed_after_a_commit_returns_the_committed_header() {
     let header = engine.produce_block().await.unwrap();
     let replay = engine
         .app()
-        .decided(1, header.hash(), vec![])
+        .decided(1, header.hash(), cert(1, header.hash()))
         .await
         .unwrap();
     assert_eq!(replay, header);
     let other = engine
         .app()
-        .decided(1, B256::repeat_byte(3), vec![])
+        .decided(1, B256::repeat_byte(3), cert(1, B256::repeat_byte(3)))
         .await
         .unwrap_err();
     assert!(matches!(other, NodeError::Mismatch(_)));
@@ -222,9 +261,9 @@ async fn the_manual_engine_makes_blocks_at_virtual_times_the_chain_rules_allow()
     // One configured interval (1 s) apart, from genesis on; no wall clock involved.
     assert_eq!(first.timestamp_ms, genesis_ms() + 1_000);
     assert_eq!(second.timestamp_ms, genesis_ms() + 2_000);
-    assert_eq!(second.proposer, VALIDATOR);
+    assert_eq!(second.proposer, validator());
     // Asking for a time before the parent gives the earliest allowed instead.
-    let early = engine.app().get_value(3, 0, 0, VALIDATOR).await.unwrap();
+    let early = engine.app().get_value(3, 0, 0, validator()).await.unwrap();
     let min = restake_core::config::Params::devnet().min_block_interval_ms;
     assert_eq!(early.block.header.timestamp_ms, second.timestamp_ms + min);
     assert_eq!(handle.head(), second);
@@ -240,7 +279,7 @@ async fn a_signature_the_verifier_already_checked_is_trusted_only_for_the_same_b
     b.submit(tx.clone()).unwrap();
     let proposed = engine_a
         .app()
-        .get_value(1, 0, genesis_ms() + 1_000, VALIDATOR)
+        .get_value(1, 0, genesis_ms() + 1_000, validator())
         .await
         .unwrap();
     // Same id, other signature bytes (not a valid signature): B recovers it and refuses.
@@ -269,7 +308,11 @@ async fn a_signature_the_verifier_already_checked_is_trusted_only_for_the_same_b
         .verify(proposed.block.to_bytes(), None)
         .await
         .unwrap();
-    engine_b.app().decided(1, hash, vec![]).await.unwrap();
+    engine_b
+        .app()
+        .decided(1, hash, cert(1, hash))
+        .await
+        .unwrap();
     assert_eq!(b.mempool_len(), 0);
 }
 

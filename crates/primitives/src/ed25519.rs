@@ -104,6 +104,41 @@ impl PublicKey {
     }
 }
 
+/// Borsh: the 32 bytes; decoding refuses keys [`PublicKey::from_bytes`] refuses.
+impl borsh::BorshSerialize for PublicKey {
+    fn serialize<W: std::io::Write>(&self, writer: &mut W) -> std::io::Result<()> {
+        writer.write_all(&self.0)
+    }
+}
+
+impl borsh::BorshDeserialize for PublicKey {
+    fn deserialize_reader<R: std::io::Read>(reader: &mut R) -> std::io::Result<Self> {
+        let raw = <[u8; PUBLIC_KEY_LEN]>::deserialize_reader(reader)?;
+        Self::from_bytes(raw)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))
+    }
+}
+
+/// JSON: `0x` and 64 hex digits; parsing refuses keys [`PublicKey::from_bytes`] refuses.
+impl serde::Serialize for PublicKey {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&alloy_primitives::hex::encode_prefixed(self.0))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PublicKey {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = alloy_primitives::B256::deserialize(deserializer)?;
+        Self::from_bytes(raw.0).map_err(serde::de::Error::custom)
+    }
+}
+
+impl std::fmt::Display for PublicKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&alloy_primitives::hex::encode_prefixed(self.0))
+    }
+}
+
 impl std::fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
@@ -135,6 +170,33 @@ impl Signature {
     /// The 64 bytes.
     pub fn to_bytes(&self) -> [u8; SIGNATURE_LEN] {
         self.0
+    }
+}
+
+/// Borsh: the 64 bytes.
+impl borsh::BorshSerialize for Signature {
+    fn serialize<W: std::io::Write>(&self, writer: &mut W) -> std::io::Result<()> {
+        writer.write_all(&self.0)
+    }
+}
+
+impl borsh::BorshDeserialize for Signature {
+    fn deserialize_reader<R: std::io::Read>(reader: &mut R) -> std::io::Result<Self> {
+        Ok(Self(<[u8; SIGNATURE_LEN]>::deserialize_reader(reader)?))
+    }
+}
+
+/// JSON: `0x` and 128 hex digits.
+impl serde::Serialize for Signature {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&alloy_primitives::hex::encode_prefixed(self.0))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Signature {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = alloy_primitives::Bytes::deserialize(deserializer)?;
+        Self::from_slice(&raw).map_err(serde::de::Error::custom)
     }
 }
 
@@ -336,6 +398,32 @@ mod tests {
         let public = PublicKey::from_bytes(arr(RFC8032[0].1)).unwrap();
         let hash = keccak256(public.to_bytes());
         assert_eq!(public.address().as_slice(), &hash[12..]);
+    }
+
+    #[test]
+    fn keys_and_signatures_round_trip_through_borsh_and_json_and_bad_keys_do_not_decode() {
+        let key = SecretKey::from_seed(&[9u8; 32]);
+        let public = key.public();
+        let sig = key.sign(b"m");
+        let bytes = borsh::to_vec(&(public, sig)).unwrap();
+        assert_eq!(bytes.len(), 96);
+        assert_eq!(
+            borsh::from_slice::<(PublicKey, Signature)>(&bytes).unwrap(),
+            (public, sig)
+        );
+        let json = serde_json::to_string(&(public, sig)).unwrap();
+        assert_eq!(
+            serde_json::from_str::<(PublicKey, Signature)>(&json).unwrap(),
+            (public, sig)
+        );
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        assert!(borsh::from_slice::<PublicKey>(&identity).is_err());
+        let weak = format!("\"0x{}\"", hex::encode(identity));
+        let err = serde_json::from_str::<PublicKey>(&weak)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("small order"), "{err}");
     }
 
     proptest! {

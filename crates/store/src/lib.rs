@@ -124,9 +124,13 @@ pub struct BlockRecord {
     pub bytes: Vec<u8>,
     /// `(transaction hash, receipt bytes)` in block order; the position is the receipt index.
     pub receipts: Vec<(B256, Vec<u8>)>,
-    /// The commit certificate that decided the block, opaque to the store (empty for genesis
-    /// and for a solo engine's blocks).
+    /// The commit certificate that decided the block, opaque to the store (empty for genesis).
+    /// For the head it is this node's own; it is replaced by the canonical one when the next
+    /// block, which carries it, is committed.
     pub certificate: Vec<u8>,
+    /// The parent's certificate as this block carries it (the canonical one every node keeps),
+    /// replacing the parent's stored certificate in the same write; `None` keeps it.
+    pub parent_certificate: Option<Vec<u8>>,
 }
 
 /// Head of the chain as recorded in the meta table.
@@ -510,8 +514,15 @@ fn write_block(txn: &WriteTransaction, block: &BlockRecord) -> Result<(), StoreE
     hashes.insert(block.hash.as_slice(), block.height)?;
     txn.open_table(BLOCKS)?
         .insert(block.height, block.bytes.as_slice())?;
-    txn.open_table(CERTIFICATES)?
-        .insert(block.height, block.certificate.as_slice())?;
+    let mut certificates = txn.open_table(CERTIFICATES)?;
+    certificates.insert(block.height, block.certificate.as_slice())?;
+    if let (Some(parent), Some(bytes)) = (
+        block.height.checked_sub(1),
+        block.parent_certificate.as_ref(),
+    ) {
+        certificates.insert(parent, bytes.as_slice())?;
+    }
+    drop(certificates);
 
     let mut receipts = txn.open_table(RECEIPTS)?;
     let mut locations = Vec::with_capacity(block.receipts.len());
@@ -627,6 +638,7 @@ mod tests {
             bytes: vec![],
             receipts: vec![],
             certificate: vec![],
+            parent_certificate: None,
         };
         store.commit(prepared, block).unwrap();
     }

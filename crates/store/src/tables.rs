@@ -47,8 +47,10 @@ pub(crate) const META_OLDEST: &str = "oldest_provable";
 
 /// The layout this code reads and writes. 3: blocks and receipts in the core's canonical Borsh
 /// encoding, headers with a protocol version and milliseconds, commit certificates. 4: protocol
-/// version 2 (the chain parameters gained the transaction quota).
-pub(crate) const FORMAT: u32 = 4;
+/// version 2 (the chain parameters gained the transaction quota). 5: protocol version 3
+/// (validator sets in the state, blocks carrying their parent's commit certificate, which
+/// replaces the parent's stored one).
+pub(crate) const FORMAT: u32 = 5;
 
 /// `key_hash ‖ version`.
 pub(crate) fn value_key(key_hash: &KeyHash, version: Version) -> [u8; 40] {

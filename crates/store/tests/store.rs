@@ -27,6 +27,7 @@ fn record(height: u64) -> BlockRecord {
         bytes: format!("block {height}").into_bytes(),
         receipts: vec![],
         certificate: vec![],
+        parent_certificate: None,
     }
 }
 
@@ -455,6 +456,7 @@ fn blocks_and_receipts_are_found_by_height_and_hash() {
                 bytes: b"genesis".to_vec(),
                 receipts: vec![(tx(1), b"r1".to_vec()), (tx(2), b"r2".to_vec())],
                 certificate: vec![],
+                parent_certificate: None,
             },
         )
         .unwrap();
@@ -468,6 +470,7 @@ fn blocks_and_receipts_are_found_by_height_and_hash() {
                 bytes: b"one".to_vec(),
                 receipts: vec![(tx(3), Vec::new())],
                 certificate: vec![],
+                parent_certificate: None,
             },
         )
         .unwrap();
@@ -604,7 +607,7 @@ fn a_file_of_another_format_is_refused_with_a_message_that_says_to_recreate_it()
         err,
         StoreError::IncompatibleFormat {
             found: 99,
-            expected: 4
+            expected: 5
         }
     ));
     let message = err.to_string();

@@ -1,6 +1,7 @@
 //! Executing a block: the one path for building, verifying and simulating.
 
 use super::apply::{BlockError, Charge, apply_transaction};
+use super::commit::{Certificate, CertificateError};
 use super::encoding::{self, DecodeError};
 use super::header::{Block, Header, PROTOCOL_VERSION};
 use super::receipt::{Receipt, ReceiptError, Status};
@@ -13,29 +14,24 @@ use crate::event::Event;
 use crate::quota;
 use crate::state::{Changes, Overlay, StateRead};
 use crate::tx::{Transaction, TxError};
+use crate::validators;
 use alloy_primitives::{Address, B256, keccak256};
 use std::collections::BTreeMap;
 use thiserror::Error;
 
-/// What the chain expects of the next block, apart from what its proposer chooses.
+/// What the chain expects of the next block, apart from what its proposer chooses: it follows
+/// the last committed header. Everything else a block must match (the validator set, the
+/// parameters) is read from the parent's state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlockEnv {
     /// The last committed header.
     pub parent: Header,
-    /// Hash of the validator set deciding the next block (zero while the chain has none).
-    pub validator_set_hash: B256,
-    /// Hash of the parent's commit certificate (zero while certificates are empty).
-    pub last_commit_hash: B256,
 }
 
 impl BlockEnv {
-    /// The next block after `parent`, with no validator set and an empty certificate.
+    /// The next block after `parent`.
     pub fn after(parent: Header) -> Self {
-        Self {
-            parent,
-            validator_set_hash: B256::ZERO,
-            last_commit_hash: B256::ZERO,
-        }
+        Self { parent }
     }
 
     /// The height of the next block.
@@ -48,12 +44,15 @@ impl BlockEnv {
 }
 
 /// What a proposer chooses for a block it builds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NextBlock {
     /// Proposed time in milliseconds; raised to the earliest the rules allow.
     pub timestamp_ms: u64,
     /// The proposer, as the consensus engine names it.
     pub proposer: Address,
+    /// The parent's commit certificate (required unless the parent is genesis or the chain has
+    /// no validators).
+    pub last_commit: Option<Certificate>,
 }
 
 /// A transaction whose signature has been checked, with its id.
@@ -84,12 +83,14 @@ impl VerifiedTx {
 pub enum Mode<'a> {
     /// Propose a block: take candidates in order while the limits allow, leave out (and report)
     /// those whose nonce does not fit.
-    Build(NextBlock),
+    Build(&'a NextBlock),
     /// Check a block proposed elsewhere against its header. `now_ms` is the verifier's clock for
     /// live proposals; blocks replayed from history pass `None`.
     Verify {
         /// The received header.
         header: &'a Header,
+        /// The received block's certificate of its parent.
+        last_commit: Option<&'a Certificate>,
         /// The verifier's clock, in milliseconds.
         now_ms: Option<u64>,
     },
@@ -141,14 +142,23 @@ pub enum InvalidBlock {
         /// The chain's.
         expected: B256,
     },
-    /// Names another commit certificate of the parent.
+    /// Names another commit certificate of the parent than the one it carries.
     #[error("last commit hash {got}, expected {expected}")]
     LastCommitHash {
         /// In the header.
         got: B256,
-        /// The stored certificate's.
+        /// Of the carried certificate.
         expected: B256,
     },
+    /// Carries no certificate of its parent, though the parent had validators.
+    #[error("the block carries no commit certificate of its parent")]
+    MissingLastCommit,
+    /// Carries a certificate where none may be (after genesis, on a chain without validators).
+    #[error("the block carries a commit certificate where none is expected")]
+    UnexpectedLastCommit,
+    /// The parent's certificate does not decide the parent under the parent's validator set.
+    #[error("last commit: {0}")]
+    LastCommit(#[from] CertificateError),
     /// Earlier than the parent plus the minimum interval.
     #[error("timestamp {timestamp_ms} ms is before the earliest allowed, {earliest_ms} ms")]
     TooEarly {
@@ -220,6 +230,8 @@ pub enum InvalidBlock {
 pub struct Executed {
     /// The header; its `state_root` is the received one when verifying and zero when building.
     pub header: Header,
+    /// The parent's commit certificate the block carries.
+    pub last_commit: Option<Certificate>,
     /// Included transactions, in order.
     pub transactions: Vec<Transaction>,
     /// Their ids, in order.
@@ -253,6 +265,7 @@ impl Executed {
             hash,
             block: Block {
                 header: self.header,
+                last_commit: self.last_commit,
                 transactions: self.transactions,
             },
             tx_hashes: self.tx_hashes,
@@ -280,8 +293,11 @@ pub struct Sealed {
 /// Executes the next block on `state` (the parent's committed state).
 ///
 /// Rules (see the module documentation):
-/// 1. Verifying: the header's protocol version, chain id, height, parent hash, validator-set
-///    hash and last-commit hash are the ones `env` expects.
+/// 1. Verifying: the header's protocol version, chain id, height and parent hash are the ones
+///    `env` expects. Always: the validator-set hash is that of the set the parent's state names
+///    for this height (`val/next`); the block carries the parent's certificate exactly when the
+///    parent is not genesis and had validators, that certificate decides the parent under the
+///    parent's set ([`Certificate::verify_for`]), and the header names its hash.
 /// 2. The timestamp is at least the parent's plus the minimum interval; when verifying with a
 ///    clock, at most the clock plus the allowed drift. Building raises the proposed time to the
 ///    earliest allowed.
@@ -301,18 +317,41 @@ pub fn execute<S: StateRead>(
     let params = state.params()?;
     let rules = BlockRules::of(&params);
     let height = env.height()?;
-    let (timestamp_ms, proposer) = match mode {
+    let (timestamp_ms, proposer, last_commit) = match mode {
         Mode::Build(next) => (
             rules.propose_timestamp(env.parent.timestamp_ms, next.timestamp_ms),
             next.proposer,
+            next.last_commit.as_ref(),
         ),
-        Mode::Verify { header, now_ms } => {
+        Mode::Verify {
+            header,
+            last_commit,
+            now_ms,
+        } => {
             check_lineage(env, header, height)?;
             rules.check_timestamp(env.parent.timestamp_ms, header.timestamp_ms, now_ms)?;
-            check_size(&rules, header, txs)?;
-            (header.timestamp_ms, header.proposer)
+            check_size(&rules, header, last_commit, txs)?;
+            (header.timestamp_ms, header.proposer, last_commit)
         }
     };
+    let validator_set_hash = validators::next_set(state)?.hash();
+    let last_commit_hash = check_last_commit(state, env, last_commit)?;
+    if let Mode::Verify { header, .. } = mode {
+        if header.validator_set_hash != validator_set_hash {
+            return Err(InvalidBlock::ValidatorSetHash {
+                got: header.validator_set_hash,
+                expected: validator_set_hash,
+            }
+            .into());
+        }
+        if header.last_commit_hash != last_commit_hash {
+            return Err(InvalidBlock::LastCommitHash {
+                got: header.last_commit_hash,
+                expected: last_commit_hash,
+            }
+            .into());
+        }
+    }
     let mut header = Header {
         protocol_version: PROTOCOL_VERSION,
         chain_id: env.parent.chain_id,
@@ -320,8 +359,8 @@ pub fn execute<S: StateRead>(
         timestamp_ms,
         parent_hash: env.parent.hash(),
         proposer,
-        validator_set_hash: env.validator_set_hash,
-        last_commit_hash: env.last_commit_hash,
+        validator_set_hash,
+        last_commit_hash,
         transactions_root: B256::ZERO,
         receipts_root: B256::ZERO,
         state_root: B256::ZERO,
@@ -331,7 +370,8 @@ pub fn execute<S: StateRead>(
     app::begin_block(&mut overlay, &ctx).map_err(BlockError::BeginBlock)?;
 
     let verifying = matches!(mode, Mode::Verify { .. });
-    let header_len = encoding::encoded_len(&header);
+    let header_len =
+        encoding::encoded_len(&header).saturating_add(encoding::encoded_len(&last_commit));
     let mut body_len = 0usize;
     let mut transactions = Vec::with_capacity(txs.len());
     let mut tx_hashes = Vec::with_capacity(txs.len());
@@ -416,6 +456,7 @@ pub fn execute<S: StateRead>(
     }
     Ok(Executed {
         header,
+        last_commit: last_commit.cloned(),
         transactions,
         tx_hashes,
         receipts,
@@ -451,22 +492,39 @@ fn check_lineage(env: &BlockEnv, header: &Header, height: u64) -> Result<(), Inv
             expected: parent,
         });
     }
-    if header.validator_set_hash != env.validator_set_hash {
-        return Err(InvalidBlock::ValidatorSetHash {
-            got: header.validator_set_hash,
-            expected: env.validator_set_hash,
-        });
-    }
-    if header.last_commit_hash != env.last_commit_hash {
-        return Err(InvalidBlock::LastCommitHash {
-            got: header.last_commit_hash,
-            expected: env.last_commit_hash,
-        });
-    }
     Ok(())
 }
 
-fn check_size(rules: &BlockRules, header: &Header, txs: &[VerifiedTx]) -> Result<(), InvalidBlock> {
+/// The parent's certificate rule (rule 1): returns the `lastCommitHash` the header must carry.
+fn check_last_commit<S: StateRead>(
+    state: &S,
+    env: &BlockEnv,
+    last_commit: Option<&Certificate>,
+) -> Result<B256, BlockError> {
+    let parent = &env.parent;
+    let parent_set = if parent.height == 0 {
+        None
+    } else {
+        Some(validators::set_at(state, parent.height)?).filter(|s| !s.is_empty())
+    };
+    match (parent_set, last_commit) {
+        (None, None) => Ok(B256::ZERO),
+        (None, Some(_)) => Err(InvalidBlock::UnexpectedLastCommit.into()),
+        (Some(_), None) => Err(InvalidBlock::MissingLastCommit.into()),
+        (Some(set), Some(cert)) => {
+            cert.verify_for(parent.chain_id, parent.height, parent.hash(), &set)
+                .map_err(InvalidBlock::LastCommit)?;
+            Ok(cert.hash())
+        }
+    }
+}
+
+fn check_size(
+    rules: &BlockRules,
+    header: &Header,
+    last_commit: Option<&Certificate>,
+    txs: &[VerifiedTx],
+) -> Result<(), InvalidBlock> {
     if txs.len() > usize::try_from(rules.max_transactions).unwrap_or(usize::MAX) {
         return Err(InvalidBlock::TooManyTransactions {
             count: txs.len(),
@@ -476,7 +534,8 @@ fn check_size(rules: &BlockRules, header: &Header, txs: &[VerifiedTx]) -> Result
     let body = txs.iter().fold(0usize, |n, v| {
         n.saturating_add(encoding::encoded_len(&v.tx))
     });
-    let size = encoding::block_len(body, encoding::encoded_len(header));
+    let head = encoding::encoded_len(header).saturating_add(encoding::encoded_len(&last_commit));
+    let size = encoding::block_len(body, head);
     if size > rules.max_bytes_usize() {
         return Err(InvalidBlock::TooLarge {
             size,

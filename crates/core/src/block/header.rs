@@ -1,6 +1,7 @@
 //! The block header and the block.
 
 use super::apply::BlockError;
+use super::commit::Certificate;
 use super::encoding;
 use crate::context::BlockContext;
 use crate::tx::Transaction;
@@ -10,8 +11,9 @@ use serde::{Deserialize, Serialize};
 
 /// The protocol version this code executes. A header carries it first; a change to any rule,
 /// encoding or root that validators must agree on bumps it. 2: the transaction quota and the
-/// bounds on actions' fields (ADR 0005).
-pub const PROTOCOL_VERSION: u32 = 2;
+/// bounds on actions' fields (ADR 0005). 3: validator sets in the state, and every block carries
+/// and checks its parent's commit certificate.
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// The parent hash of the genesis block.
 pub const GENESIS_PARENT: B256 = B256::ZERO;
@@ -34,9 +36,10 @@ pub struct Header {
     pub parent_hash: B256,
     /// Who proposed the block, as the consensus engine names it.
     pub proposer: Address,
-    /// Hash of the validator set that decides this block (zero while the chain has no set).
+    /// Hash of the validator set that decides this block ([`crate::validators::ValidatorSet::hash`]).
     pub validator_set_hash: B256,
-    /// Hash of the previous block's commit certificate (zero while certificates are empty).
+    /// Hash of the parent's commit certificate carried in the block ([`Certificate::hash`]);
+    /// zero when the block carries none (the first block, a chain without validators).
     pub last_commit_hash: B256,
     /// [`encoding::transactions_root`] of the body.
     pub transactions_root: B256,
@@ -48,8 +51,13 @@ pub struct Header {
 
 impl Header {
     /// The genesis header of chain `chain_id`, at `genesis_time` seconds, over the state root
-    /// genesis wrote.
-    pub fn genesis(chain_id: u64, genesis_time: u64, state_root: B256) -> Self {
+    /// genesis wrote and the hash of the genesis validator set.
+    pub fn genesis(
+        chain_id: u64,
+        genesis_time: u64,
+        state_root: B256,
+        validator_set_hash: B256,
+    ) -> Self {
         Self {
             protocol_version: PROTOCOL_VERSION,
             chain_id,
@@ -57,7 +65,7 @@ impl Header {
             timestamp_ms: genesis_time.saturating_mul(1_000),
             parent_hash: GENESIS_PARENT,
             proposer: Address::ZERO,
-            validator_set_hash: B256::ZERO,
+            validator_set_hash,
             last_commit_hash: B256::ZERO,
             transactions_root: encoding::hash_list([]),
             receipts_root: encoding::hash_list([]),
@@ -86,12 +94,16 @@ impl Header {
     }
 }
 
-/// A block: the header and the transactions it commits to, in execution order.
+/// A block: the header, the parent's commit certificate and the transactions it commits to, in
+/// execution order.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Block {
     /// Header.
     pub header: Header,
+    /// The commit certificate of the parent (none for the first block and on a chain without
+    /// validators).
+    pub last_commit: Option<Certificate>,
     /// Transactions in execution order.
     pub transactions: Vec<Transaction>,
 }

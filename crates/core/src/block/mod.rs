@@ -6,7 +6,9 @@
 //! test harness:
 //!
 //! 1. the header's lineage: protocol version, chain id, height = parent + 1, the parent's hash,
-//!    the validator-set and last-commit hashes the chain expects ([`BlockEnv`]);
+//!    the hash of the validator set that decides it (read from the parent's state, `val/next`);
+//!    and the certificate of the parent ([`commit`]): more than two thirds of the parent's
+//!    validator power precommitted the parent's hash, and the header names its hash;
 //! 2. the timestamp rule ([`rules::BlockRules::check_timestamp`]): never earlier than the parent
 //!    plus the chain's minimum block interval, never later than the verifier's clock plus a
 //!    bounded drift;
@@ -21,6 +23,7 @@
 //! Everything hashed here is Borsh ([`encoding`]), never JSON or display text.
 
 mod apply;
+pub mod commit;
 pub mod encoding;
 mod execute;
 mod header;
@@ -28,6 +31,7 @@ mod receipt;
 pub mod rules;
 
 pub use apply::{BlockError, Charge, apply_transaction};
+pub use commit::{Certificate, CertificateError, CommitSignature, VoteKind};
 pub use encoding::{hash_list, receipts_root, transactions_root};
 pub use execute::{
     BlockEnv, Executed, InvalidBlock, Mode, NextBlock, Sealed, Simulated, VerifiedTx, execute,

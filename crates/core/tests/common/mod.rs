@@ -116,6 +116,7 @@ impl Chain {
             })
             .collect();
         let genesis = Genesis {
+            validators: Vec::new(),
             params,
             roles: Roles {
                 owner: OWNER,
@@ -178,11 +179,13 @@ impl Chain {
             let next = NextBlock {
                 timestamp_ms: parent.timestamp_ms + 12_000,
                 proposer: Address::ZERO,
+                // The harness's chain has no validators, so no block carries a certificate.
+                last_commit: None,
             };
             let executed = block::execute(
                 &self.state,
                 &BlockEnv::after(parent.clone()),
-                Mode::Build(next),
+                Mode::Build(&next),
                 &[],
             )
             .unwrap();
@@ -198,6 +201,7 @@ impl Chain {
         let mut h = restake_core::block::Header::genesis(
             self.block.chain_id,
             self.block.timestamp,
+            B256::ZERO,
             B256::ZERO,
         );
         h.height = u64::from(self.block.number);

@@ -32,6 +32,7 @@ pub(super) fn block(api: &Api, block: BlockId) -> RpcResult<Option<BlockResponse
         hash: b.header.hash(),
         transaction_hashes: b.transactions.iter().map(|t| t.hash(chain_id)).collect(),
         header: b.header,
+        last_commit: b.last_commit,
         transactions: b.transactions,
     }))
 }

@@ -1,7 +1,7 @@
 //! Chain: blocks and state proofs.
 
 use alloy_primitives::{B256, Bytes};
-use restake_core::block::Header;
+use restake_core::block::{Certificate, Header};
 use restake_core::tx::Transaction;
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +37,10 @@ pub struct BlockResponse {
     /// The header.
     #[serde(serialize_with = "crate::sorted::serialize")]
     pub header: Header,
+    /// The parent's commit certificate the block carries (`null` for the first block): the
+    /// precommits of more than two thirds of the parent's validator power.
+    #[serde(default)]
+    pub last_commit: Option<Certificate>,
     /// The transactions' ids, in execution order.
     pub transaction_hashes: Vec<B256>,
     /// The signed transactions, in execution order.
@@ -86,6 +90,7 @@ mod tests {
         assert_wire(&BlockResponse {
             hash: B256::repeat_byte(9),
             header,
+            last_commit: None,
             transaction_hashes: vec![B256::repeat_byte(8)],
             transactions: vec![tx],
         });

@@ -13,11 +13,11 @@
 //! Also compiled into the node benchmarks (`benches/slash_node.rs`), so it only uses the
 //! libraries' public API.
 
-use alloy_primitives::Address;
 use restake_core::BlockContext;
-use restake_core::block::{self, BlockEnv, Header, Mode, NextBlock};
+use restake_core::block::{self, BlockEnv, Certificate, Header, Mode, NextBlock, encoding};
 use restake_core::state::{Overlay, StateRead, StateWrite};
 use restake_node::clock;
+use restake_node::devnet;
 use restake_store::{BlockRecord, StateView, Store};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -26,6 +26,9 @@ use std::time::Duration;
 pub struct Heights {
     store: Store,
     parent: Header,
+    /// The parent's certificate, signed with the devnet validator key (the seeded chain is the
+    /// devnet's, which `restake dev` then continues).
+    last_commit: Option<Certificate>,
     step_ms: u64,
     keys: u64,
     by_component: BTreeMap<String, u64>,
@@ -96,9 +99,16 @@ impl Heights {
             .map_err(|e| e.to_string())?
             .header;
         let by_component = count_keys(&store.state().map_err(|e| e.to_string())?)?;
+        let last_commit = match store.certificate(height).map_err(|e| e.to_string())? {
+            Some(bytes) if !bytes.is_empty() => {
+                Some(encoding::from_bytes(&bytes, usize::MAX).map_err(|e| e.to_string())?)
+            }
+            _ => None,
+        };
         Ok(Self {
             store,
             parent,
+            last_commit,
             step_ms,
             keys: by_component.values().sum(),
             by_component,
@@ -133,13 +143,15 @@ impl Heights {
     {
         let started = clock::now();
         let view = self.store.state().map_err(|e| e.to_string())?;
+        let key = devnet::validator_key();
         let next = NextBlock {
             timestamp_ms: self.parent.timestamp_ms.saturating_add(self.step_ms),
-            proposer: Address::ZERO,
+            proposer: key.public().address(),
+            last_commit: self.last_commit.take(),
         };
         let env = BlockEnv::after(self.parent.clone());
         let mut executed =
-            block::execute(&view, &env, Mode::Build(next), &[]).map_err(|e| e.to_string())?;
+            block::execute(&view, &env, Mode::Build(&next), &[]).map_err(|e| e.to_string())?;
         let ctx = executed.header.context().map_err(|e| e.to_string())?;
         let mut overlay = Overlay::new(&view);
         overlay.apply(std::mem::take(&mut executed.changes));
@@ -180,12 +192,15 @@ impl Heights {
         let sealed = executed
             .seal(prepared.state_root)
             .map_err(|e| e.to_string())?;
+        let chain_id = sealed.block.header.chain_id;
+        let certificate = Certificate::sign(chain_id, height, 0, sealed.hash, &[&key]);
         let record = BlockRecord {
             height,
             hash: sealed.hash,
             bytes: sealed.block.to_bytes(),
             receipts: Vec::new(),
-            certificate: Vec::new(),
+            certificate: encoding::to_bytes(&certificate),
+            parent_certificate: sealed.block.last_commit.as_ref().map(encoding::to_bytes),
         };
         self.store
             .commit(prepared, record)
@@ -196,6 +211,7 @@ impl Heights {
             .saturating_sub(prepare);
         self.keys = self.keys.saturating_add(added).saturating_sub(removed);
         self.parent = sealed.block.header;
+        self.last_commit = Some(certificate);
         Ok(Written {
             header: self.parent.clone(),
             changed,
