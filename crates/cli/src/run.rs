@@ -233,24 +233,30 @@ fn block_line(height: u64, transactions: usize, timestamp_ms: u64) -> String {
     )
 }
 
-/// Waits for Ctrl-C or SIGTERM.
-async fn shutdown_signal() -> Result<&'static str, CliError> {
+/// Listens for Ctrl-C and SIGTERM from the moment it returns (so a signal sent right after the
+/// banner is printed is a graceful stop, not the default kill); the future resolves on the first.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = &'static str>, CliError> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate())
-            .map_err(|e| CliError::Other(format!("cannot listen for SIGTERM: {e}")))?;
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => r.map(|()| "Ctrl-C").map_err(|e| CliError::Other(e.to_string())),
-            _ = term.recv() => Ok("SIGTERM"),
-        }
+        let listen = |kind, name| {
+            signal(kind).map_err(|e| CliError::Other(format!("cannot listen for {name}: {e}")))
+        };
+        let mut term = listen(SignalKind::terminate(), "SIGTERM")?;
+        let mut int = listen(SignalKind::interrupt(), "Ctrl-C")?;
+        Ok(async move {
+            tokio::select! {
+                _ = int.recv() => "Ctrl-C",
+                _ = term.recv() => "SIGTERM",
+            }
+        })
     }
     #[cfg(not(unix))]
     {
-        tokio::signal::ctrl_c()
-            .await
-            .map(|()| "Ctrl-C")
-            .map_err(|e| CliError::Other(e.to_string()))
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        })
     }
 }
 
@@ -299,12 +305,13 @@ async fn run_node(
             return Err(CliError::Other(format!("cannot listen on {rpc}: {e}")));
         }
     };
+    let stop = shutdown_signal()?;
     println!("Data directory: {}", dir.display());
     println!(
         "Chain at height {height}; JSON-RPC and WebSocket on http://{addr} (health: /health, metrics: /metrics)"
     );
     println!("Press Ctrl-C to stop.");
-    let signal = shutdown_signal().await?;
+    let signal = stop.await;
     println!("Stopping ({signal}): finishing the current block...");
     let _ = stop_tx.send(true);
     let _ = server.stop();

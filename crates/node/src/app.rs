@@ -12,6 +12,7 @@ use crate::error::NodeError;
 use crate::mempool::Mempool;
 use crate::metrics::Metrics;
 use crate::node::{Committed, NodeConfig, lock};
+use crate::sigcache::SigCache;
 use alloy_primitives::{Address, B256};
 use restake_core::accounts::AccountsRead;
 use restake_core::block::{Block, Certificate, Header, NextBlock, Status, VerifiedTx};
@@ -27,6 +28,7 @@ const MAX_CANDIDATES: usize = 64;
 pub(crate) struct App {
     chain: Chain,
     mempool: Arc<Mutex<Mempool>>,
+    sigcache: Arc<Mutex<SigCache>>,
     config: Arc<NodeConfig>,
     head: watch::Sender<Header>,
     blocks: broadcast::Sender<Committed>,
@@ -43,6 +45,7 @@ impl App {
     pub(crate) fn new(
         chain: Chain,
         mempool: Arc<Mutex<Mempool>>,
+        sigcache: Arc<Mutex<SigCache>>,
         config: Arc<NodeConfig>,
         head: watch::Sender<Header>,
         blocks: broadcast::Sender<Committed>,
@@ -52,6 +55,7 @@ impl App {
         Ok(Self {
             chain,
             mempool,
+            sigcache,
             config,
             head,
             blocks,
@@ -77,9 +81,11 @@ impl App {
                 ConsensusMsg::Verify {
                     bytes,
                     now_ms,
+                    expected_proposer,
+                    note,
                     reply,
                 } => {
-                    let _ = reply.send(self.verify(&bytes, now_ms));
+                    let _ = reply.send(self.verify(&bytes, now_ms, expected_proposer, &note));
                 }
                 ConsensusMsg::Decided {
                     height,
@@ -129,6 +135,12 @@ impl App {
         if let Some(hash) = self.own.get(&round) {
             return self.proposed(*hash);
         }
+        // Proposed before a restart: the same block again, never a second one.
+        if let Some(hash) = self.chain.store().own_proposal(height, round)? {
+            self.restore(height, &hash)?;
+            self.own.insert(round, hash);
+            return self.proposed(hash);
+        }
         let started = clock::now();
         let rules = self.chain.rules()?;
         let max = self
@@ -153,27 +165,93 @@ impl App {
             },
         )?;
         let hash = candidate.hash();
+        let bytes = candidate.block().to_bytes();
+        self.chain
+            .store()
+            .keep_own_proposal(height, round, &hash, &[], &bytes)?;
         self.keep(candidate, started);
         self.own.insert(round, hash);
         self.proposed(hash)
     }
 
-    fn verify(&mut self, bytes: &[u8], now_ms: Option<u64>) -> Result<B256, VerifyError> {
+    /// Brings back a candidate kept in the store before a restart: its bytes are re-executed
+    /// on the committed head (they were valid when kept, and the head has not moved).
+    fn restore(&mut self, height: u64, hash: &B256) -> Result<(), NodeError> {
+        if self.candidates.contains_key(hash) {
+            return Ok(());
+        }
+        let started = clock::now();
+        let kept =
+            self.chain.store().candidate(height, hash)?.ok_or_else(|| {
+                NodeError::Mismatch(format!("no candidate block {hash} at {height}"))
+            })?;
+        let rules = self.chain.rules()?;
+        let block = Block::from_bytes(&kept.block, rules.max_bytes_usize()).map_err(|e| {
+            NodeError::Corrupt {
+                what: "kept candidate",
+                reason: e.to_string(),
+            }
+        })?;
+        let candidate = self
+            .chain
+            .verify(&block, None, |_, _| false)
+            .map_err(|e| match e {
+                VerifyError::Node(n) => n,
+                VerifyError::Invalid(i) => NodeError::Corrupt {
+                    what: "kept candidate",
+                    reason: i.to_string(),
+                },
+            })?;
+        self.keep(candidate, started);
+        Ok(())
+    }
+
+    fn verify(
+        &mut self,
+        bytes: &[u8],
+        now_ms: Option<u64>,
+        expected_proposer: Option<Address>,
+        note: &[u8],
+    ) -> Result<B256, VerifyError> {
         let started = clock::now();
         let rules = self.chain.rules()?;
         let block = Block::from_bytes(bytes, rules.max_bytes_usize())
             .map_err(restake_core::block::InvalidBlock::from)?;
+        if let Some(expected) = expected_proposer
+            && block.header.proposer != expected
+        {
+            return Err(restake_core::block::InvalidBlock::Proposer {
+                got: block.header.proposer,
+                expected,
+            }
+            .into());
+        }
         let hash = block.header.hash();
         if self.candidates.contains_key(&hash) {
             return Ok(hash);
         }
-        // Transactions this node admitted carry signatures it already recovered. The lock is
-        // taken per transaction, so admission goes on while a large block is checked.
-        let mempool = &self.mempool;
+        // Transactions this node admitted (from a client or a gossip peer) carry signatures it
+        // already recovered: the signature cache remembers them with their exact signature
+        // bytes. The lock is taken per transaction, so admission goes on while a large block
+        // is checked.
+        let (sigcache, metrics) = (&self.sigcache, &self.metrics);
         let known = |id: &B256, tx: &restake_core::tx::Transaction| {
-            lock(mempool).get(id).is_some_and(|p| p.tx == *tx)
+            use std::sync::atomic::Ordering::Relaxed;
+            let hit = lock(sigcache).contains(id, &tx.signature);
+            let counter = if hit {
+                &metrics.sigcache_hits
+            } else {
+                &metrics.sigcache_misses
+            };
+            counter.fetch_add(1, Relaxed);
+            hit
         };
         let candidate = self.chain.verify(&block, now_ms, known)?;
+        let height = candidate.header().height;
+        self.chain
+            .store()
+            .keep_candidate(height, &hash, note, bytes)
+            .map_err(NodeError::from)?;
         self.keep(candidate, started);
         Ok(hash)
     }
@@ -208,6 +286,10 @@ impl App {
             };
         }
         self.expect_next(height)?;
+        // Verified (and kept) before a restart, decided after it.
+        if !self.candidates.contains_key(&hash) {
+            self.restore(height, &hash)?;
+        }
         let (candidate, started) = self.candidates.remove(&hash).ok_or_else(|| {
             NodeError::Mismatch(format!("no candidate block {hash} at height {height}"))
         })?;

@@ -35,7 +35,8 @@ pub struct ProposedBlock {
 #[derive(Debug)]
 pub enum ConsensusMsg {
     /// Give the block to propose at (height, round). Asking again for the same (height, round)
-    /// returns the identical block.
+    /// returns the identical block, also after a restart: the block is kept durably before the
+    /// reply.
     GetValue {
         /// Height: the committed head's + 1.
         height: u64,
@@ -49,12 +50,18 @@ pub enum ConsensusMsg {
         reply: oneshot::Sender<Result<ProposedBlock, NodeError>>,
     },
     /// Check a block received from another validator (its canonical bytes); a valid one is
-    /// kept as a candidate.
+    /// kept as a candidate, durably, before the reply.
     Verify {
         /// The block's canonical encoding.
         bytes: Vec<u8>,
         /// This node's clock for a live proposal; `None` for blocks synced from history.
         now_ms: Option<u64>,
+        /// The validator that must have built it (the proposer of the round it was first
+        /// proposed in), when the engine knows it.
+        expected_proposer: Option<Address>,
+        /// The engine's own record of the block (round, how it arrived), kept with it and given
+        /// back by [`restake_store::Store::candidates`].
+        note: Vec<u8>,
         /// The block's hash, or why it is invalid.
         reply: oneshot::Sender<Result<B256, VerifyError>>,
     },
@@ -115,11 +122,24 @@ impl AppClient {
         .await?
     }
 
-    /// [`ConsensusMsg::Verify`].
+    /// [`ConsensusMsg::Verify`] of a block from anyone, with no note.
     pub async fn verify(&self, bytes: Vec<u8>, now_ms: Option<u64>) -> Result<B256, VerifyError> {
+        self.verify_from(bytes, now_ms, None, Vec::new()).await
+    }
+
+    /// [`ConsensusMsg::Verify`].
+    pub async fn verify_from(
+        &self,
+        bytes: Vec<u8>,
+        now_ms: Option<u64>,
+        expected_proposer: Option<Address>,
+        note: Vec<u8>,
+    ) -> Result<B256, VerifyError> {
         ask(&self.consensus, |reply| ConsensusMsg::Verify {
             bytes,
             now_ms,
+            expected_proposer,
+            note,
             reply,
         })
         .await
@@ -140,6 +160,73 @@ impl AppClient {
             reply,
         })
         .await?
+    }
+}
+
+/// What an engine runs with.
+#[derive(Debug)]
+pub struct EngineContext {
+    /// The application's channel.
+    pub app: AppClient,
+    /// The node: committed state, the store, the mempool, configuration.
+    pub node: NodeHandle,
+    /// Fires when the node stops.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// A consensus engine: drives the application through [`AppClient`] until the node stops. The
+/// solo engine and the BFT engine (crate `restake-consensus`) implement it, so the application
+/// has one code path whatever decides its blocks.
+pub trait Engine: Send + 'static {
+    /// Runs until `ctx.shutdown` fires (`Ok`) or the engine cannot go on (`Err`).
+    fn run(
+        self: Box<Self>,
+        ctx: EngineContext,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), NodeError>> + Send>>;
+}
+
+/// The engine of `restake dev`: see [`solo_engine`].
+#[derive(Debug, Clone)]
+pub struct SoloEngine {
+    key: SecretKey,
+}
+
+impl SoloEngine {
+    /// The solo engine of the validator with `key` (the genesis set's only member).
+    pub fn new(key: SecretKey) -> Self {
+        Self { key }
+    }
+}
+
+impl Engine for SoloEngine {
+    fn run(
+        self: Box<Self>,
+        ctx: EngineContext,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), NodeError>> + Send>> {
+        Box::pin(async move {
+            let EngineContext {
+                app,
+                node,
+                mut shutdown,
+            } = ctx;
+            check_single_validator(&node, &self.key)?;
+            solo_engine(node, app, self.key, &mut shutdown).await;
+            Ok(())
+        })
+    }
+}
+
+/// A solo engine can decide blocks only if its key is the whole validator set.
+fn check_single_validator(node: &NodeHandle, key: &SecretKey) -> Result<(), NodeError> {
+    let set = node.next_validators()?;
+    let me = key.public().address();
+    match set.validators() {
+        [only] if only.address == me => Ok(()),
+        _ => Err(NodeError::Mismatch(format!(
+            "this node's validator key ({me}) must be the only validator of the chain to run \
+             alone; the chain has {} validator(s)",
+            set.len()
+        ))),
     }
 }
 

@@ -27,12 +27,14 @@ pub mod clock;
 pub mod devnet;
 pub mod engine;
 pub mod error;
+pub mod gossip;
 pub mod mempool;
 pub mod metrics;
 pub mod node;
 pub mod risk_report;
 pub mod rpc;
 pub mod server;
+pub mod sigcache;
 
 pub use error::NodeError;
 pub use node::{NodeConfig, NodeHandle, SubscriptionLimits, start, start_manual};

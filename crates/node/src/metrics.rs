@@ -36,6 +36,18 @@ pub struct Metrics {
     pub risk_report_feeds: AtomicU64,
     /// Risk analyses computed for subscriptions since start.
     pub risk_analyses: AtomicU64,
+    /// Transactions in received blocks whose signature this node had already checked.
+    pub sigcache_hits: AtomicU64,
+    /// Transactions in received blocks whose signature had to be recovered.
+    pub sigcache_misses: AtomicU64,
+    /// Transactions delivered to gossip peers (counted once per peer).
+    pub txgossip_sent: AtomicU64,
+    /// Transactions not delivered to a gossip peer (counted once per peer).
+    pub txgossip_failed: AtomicU64,
+    /// Admitted transactions not queued for gossip because the queue was full.
+    pub txgossip_dropped: AtomicU64,
+    /// Transactions received from gossip peers and admitted.
+    pub txgossip_received: AtomicU64,
     commit_buckets: [AtomicU64; 10],
     commit_count: AtomicU64,
     commit_sum_us: AtomicU64,
@@ -127,6 +139,42 @@ impl Metrics {
             "counter",
             "Risk analyses computed for subscriptions since start.",
             g(&self.risk_analyses),
+        );
+        line(
+            "restake_sigcache_hits_total",
+            "counter",
+            "Transactions in received blocks whose signature was already checked.",
+            g(&self.sigcache_hits),
+        );
+        line(
+            "restake_sigcache_misses_total",
+            "counter",
+            "Transactions in received blocks whose signature had to be recovered.",
+            g(&self.sigcache_misses),
+        );
+        line(
+            "restake_txgossip_sent_total",
+            "counter",
+            "Transactions delivered to gossip peers, once per peer.",
+            g(&self.txgossip_sent),
+        );
+        line(
+            "restake_txgossip_failed_total",
+            "counter",
+            "Transactions not delivered to a gossip peer, once per peer.",
+            g(&self.txgossip_failed),
+        );
+        line(
+            "restake_txgossip_dropped_total",
+            "counter",
+            "Admitted transactions not gossiped because the queue was full.",
+            g(&self.txgossip_dropped),
+        );
+        line(
+            "restake_txgossip_received_total",
+            "counter",
+            "Transactions received from gossip peers and admitted.",
+            g(&self.txgossip_received),
         );
         let _ = writeln!(
             s,

@@ -3,15 +3,18 @@
 
 use crate::app::App;
 use crate::chain::Chain;
-use crate::engine::{AppClient, ManualEngine, solo_engine};
+use crate::engine::{AppClient, Engine, EngineContext, ManualEngine, SoloEngine};
 use crate::error::NodeError;
+use crate::gossip::Gossip;
 use crate::mempool::{Mempool, MempoolError, MempoolLimits};
 use crate::metrics::Metrics;
+use crate::sigcache::SigCache;
 use alloy_primitives::{Address, B256};
 use restake_core::accounts::AccountsRead;
 use restake_core::app::Genesis;
 use restake_core::block::{Header, Receipt};
 use restake_core::tx::{Transaction, TxError};
+use restake_core::validators::{self, ValidatorSet};
 use restake_primitives::ed25519::SecretKey;
 use restake_store::Store;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -43,6 +46,10 @@ pub struct NodeConfig {
     pub mempool_ttl_blocks: u64,
     /// Bounds on WebSocket subscriptions and the work they cause.
     pub subscriptions: SubscriptionLimits,
+    /// RPC URLs of the peers that admitted transactions are forwarded to (see `gossip`).
+    pub gossip_peers: Vec<String>,
+    /// Signatures remembered as checked, so a block's transactions are not recovered twice.
+    pub sig_cache_entries: usize,
 }
 
 /// Bounds on WebSocket subscriptions (all kinds) and on the risk analyses they cause.
@@ -81,6 +88,8 @@ impl Default for NodeConfig {
             validator_key: crate::devnet::validator_key(),
             mempool_ttl_blocks: 600,
             subscriptions: SubscriptionLimits::default(),
+            gossip_peers: Vec::new(),
+            sig_cache_entries: 200_000,
         }
     }
 }
@@ -126,6 +135,8 @@ pub struct NodeHandle {
     head: watch::Receiver<Header>,
     blocks: broadcast::Sender<Committed>,
     metrics: Arc<Metrics>,
+    sigcache: Arc<Mutex<SigCache>>,
+    gossip: Option<Gossip>,
 }
 
 impl std::fmt::Debug for NodeHandle {
@@ -137,7 +148,8 @@ impl std::fmt::Debug for NodeHandle {
     }
 }
 
-pub(crate) fn lock(m: &Mutex<Mempool>) -> MutexGuard<'_, Mempool> {
+/// Locks `m`, taking the value over from a thread that panicked while holding it.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     match m.lock() {
         Ok(g) => g,
         Err(poisoned) => poisoned.into_inner(),
@@ -145,12 +157,29 @@ pub(crate) fn lock(m: &Mutex<Mempool>) -> MutexGuard<'_, Mempool> {
 }
 
 impl NodeHandle {
-    /// Checks and admits a transaction; returns its id.
+    /// Checks and admits a transaction sent to this node; returns its id. An admitted
+    /// transaction is forwarded to the gossip peers.
     pub fn submit(&self, tx: Transaction) -> Result<B256, SubmitError> {
+        let forward = self.gossip.as_ref().map(|_| tx.clone());
         let r = self.admit(tx);
-        if r.is_err() {
+        match (&r, forward, &self.gossip) {
+            (Ok(_), Some(tx), Some(gossip)) => gossip.send(tx, &self.metrics),
+            (Err(_), _, _) => {
+                self.metrics
+                    .txs_rejected
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            _ => {}
+        }
+        r
+    }
+
+    /// Checks and admits a transaction a peer gossiped; it is not forwarded again (one hop).
+    pub fn submit_gossiped(&self, tx: Transaction) -> Result<B256, SubmitError> {
+        let r = self.admit(tx);
+        if r.is_ok() {
             self.metrics
-                .txs_rejected
+                .txgossip_received
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         r
@@ -167,6 +196,7 @@ impl NodeHandle {
             });
         }
         let hash = tx.verify_and_hash(self.config.chain_id)?;
+        lock(&self.sigcache).insert(hash, tx.signature.clone());
         let height = self.head.borrow().height;
         // A sender with pending transactions has its nonce and quota read once per block; a new
         // sender (or one refused for having nothing) costs a few state reads.
@@ -208,6 +238,16 @@ impl NodeHandle {
         Ok(lock(&self.mempool).next_nonce(account, committed))
     }
 
+    /// The validator set that decides the next block.
+    pub fn next_validators(&self) -> Result<ValidatorSet, NodeError> {
+        Ok(validators::next_set(&self.store.state()?)?)
+    }
+
+    /// The validator set in force at `height` (empty before genesis wrote one).
+    pub fn validators_at(&self, height: u64) -> Result<ValidatorSet, NodeError> {
+        Ok(validators::set_at(&self.store.state()?, height)?)
+    }
+
     /// The node's configuration.
     pub fn config(&self) -> &NodeConfig {
         &self.config
@@ -244,15 +284,6 @@ impl NodeHandle {
     }
 }
 
-/// Which engine drives the application.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EngineKind {
-    /// The solo engine: a block every interval, decided at once.
-    Solo,
-    /// No engine runs: the caller drives the application with the returned [`ManualEngine`].
-    Manual,
-}
-
 /// Starts the application task and the solo engine. Returns the handle and the task that ends
 /// when `shutdown` fires (after finishing the block in progress).
 pub fn start(
@@ -262,15 +293,8 @@ pub fn start(
     config: NodeConfig,
     shutdown: watch::Receiver<bool>,
 ) -> Result<(NodeHandle, tokio::task::JoinHandle<()>), NodeError> {
-    let (handle, task, _) = start_with(
-        store,
-        genesis,
-        genesis_time,
-        config,
-        EngineKind::Solo,
-        shutdown,
-    )?;
-    Ok((handle, task))
+    let engine = Box::new(SoloEngine::new(config.validator_key.clone()));
+    start_with(store, genesis, genesis_time, config, engine, shutdown)
 }
 
 /// Starts a node whose blocks are made only when the returned [`ManualEngine`] is asked, at
@@ -281,34 +305,48 @@ pub fn start_manual(
     genesis_time: u64,
     config: NodeConfig,
 ) -> Result<(NodeHandle, ManualEngine), NodeError> {
-    let (_stop, shutdown) = watch::channel(false);
-    let (handle, _task, engine) = start_with(
-        store,
-        genesis,
-        genesis_time,
-        config,
-        EngineKind::Manual,
-        shutdown,
-    )?;
-    engine.map(|e| (handle, e)).ok_or(NodeError::Stopped)
+    let (handle, client, app_task) = start_app(store, genesis, genesis_time, config)?;
+    // The application task ends when the engine (its only client) is dropped.
+    drop(app_task);
+    let step = u64::try_from(handle.config().block_interval.as_millis()).unwrap_or(u64::MAX);
+    let key = handle.config().validator_key.clone();
+    let manual = ManualEngine::new(handle.clone(), client, key, step);
+    Ok((handle, manual))
 }
 
-/// Starts the application task and the chosen engine.
+/// Starts the application task and `engine`. Returns the handle and the task that ends when the
+/// engine returns (on `shutdown`, or when it fails) and the application has finished.
 pub fn start_with(
     store: Store,
     genesis: &Genesis,
     genesis_time: u64,
     config: NodeConfig,
-    engine: EngineKind,
-    mut shutdown: watch::Receiver<bool>,
-) -> Result<
-    (
-        NodeHandle,
-        tokio::task::JoinHandle<()>,
-        Option<ManualEngine>,
-    ),
-    NodeError,
-> {
+    engine: Box<dyn Engine>,
+    shutdown: watch::Receiver<bool>,
+) -> Result<(NodeHandle, tokio::task::JoinHandle<()>), NodeError> {
+    let (handle, app, app_task) = start_app(store, genesis, genesis_time, config)?;
+    let ctx = EngineContext {
+        app,
+        node: handle.clone(),
+        shutdown,
+    };
+    let task = tokio::spawn(async move {
+        if let Err(e) = engine.run(ctx).await {
+            tracing::error!(error = %e, "the consensus engine stopped");
+        }
+        let _ = app_task.await;
+    });
+    Ok((handle, task))
+}
+
+/// Opens the chain and starts the application task; returns the handle, the application's
+/// channel and the task (which ends when every client of the channel is gone).
+fn start_app(
+    store: Store,
+    genesis: &Genesis,
+    genesis_time: u64,
+    config: NodeConfig,
+) -> Result<(NodeHandle, AppClient, tokio::task::JoinHandle<()>), NodeError> {
     let chain = Chain::open(store.clone(), genesis, config.chain_id, genesis_time)?;
     let (head_tx, head_rx) = watch::channel(chain.head().clone());
     let (blocks_tx, _) = broadcast::channel(1024);
@@ -318,6 +356,8 @@ pub fn start_with(
         .height
         .store(chain.head().height, std::sync::atomic::Ordering::Relaxed);
     let mempool = Arc::new(Mutex::new(Mempool::new(config.mempool)));
+    let sigcache = Arc::new(Mutex::new(SigCache::new(config.sig_cache_entries)));
+    let gossip = Gossip::start(&config.gossip_peers, metrics.clone());
     let config = Arc::new(config);
     let handle = NodeHandle {
         config: config.clone(),
@@ -326,27 +366,12 @@ pub fn start_with(
         head: head_rx,
         blocks: blocks_tx.clone(),
         metrics: metrics.clone(),
+        sigcache: sigcache.clone(),
+        gossip,
     };
-    let app = App::new(chain, mempool, config.clone(), head_tx, blocks_tx, metrics)?;
+    let app = App::new(
+        chain, mempool, sigcache, config, head_tx, blocks_tx, metrics,
+    )?;
     let app_task = tokio::task::spawn_blocking(move || app.run(cons_rx));
-    let client = AppClient::new(cons_tx);
-    let key = config.validator_key.clone();
-    match engine {
-        EngineKind::Solo => {
-            let engine_handle = handle.clone();
-            let task = tokio::spawn(async move {
-                solo_engine(engine_handle, client, key, &mut shutdown).await;
-                let _ = app_task.await;
-            });
-            Ok((handle, task, None))
-        }
-        EngineKind::Manual => {
-            let step = u64::try_from(config.block_interval.as_millis()).unwrap_or(u64::MAX);
-            let manual = ManualEngine::new(handle.clone(), client, key, step);
-            let task = tokio::spawn(async move {
-                let _ = app_task.await;
-            });
-            Ok((handle, task, Some(manual)))
-        }
-    }
+    Ok((handle, AppClient::new(cons_tx), app_task))
 }

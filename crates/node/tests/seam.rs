@@ -339,3 +339,139 @@ async fn a_transaction_larger_than_the_admission_limit_is_refused_with_its_canon
     }
     assert_eq!(handle.mempool_len(), 0);
 }
+
+/// A node on a data directory that outlives it (a crash is dropping it).
+fn node_on(dir: &std::path::Path) -> (NodeHandle, ManualEngine) {
+    // The previous node's application task lets go of the file when it ends.
+    let store = (0..200)
+        .find_map(|_| {
+            Store::open(dir).ok().or_else(|| {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+                None
+            })
+        })
+        .expect("the previous node released its data directory");
+    restake_node::start_manual(
+        store,
+        &devnet::genesis(),
+        GENESIS_TIME,
+        NodeConfig::default(),
+    )
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_crash_the_same_height_and_round_still_returns_the_identical_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = {
+        let (handle, engine) = node_on(dir.path());
+        submit(&handle, 1, 5);
+        engine
+            .app()
+            .get_value(1, 0, genesis_ms() + 1_000, validator())
+            .await
+            .unwrap()
+    };
+    // Restarted with other transactions pending and a later clock: round 0 is the same block
+    // (a different one would be a second proposal for one round), round 1 a new one.
+    let (handle, engine) = node_on(dir.path());
+    submit(&handle, 2, 6);
+    let again = engine
+        .app()
+        .get_value(1, 0, genesis_ms() + 5_000, validator())
+        .await
+        .unwrap();
+    assert_eq!(again, first);
+    let round1 = engine
+        .app()
+        .get_value(1, 1, genesis_ms() + 5_000, validator())
+        .await
+        .unwrap();
+    assert_ne!(round1.hash, first.hash);
+    // The kept block commits as decided.
+    let header = engine
+        .app()
+        .decided(1, first.hash, cert(1, first.hash))
+        .await
+        .unwrap();
+    assert_eq!(header.hash(), first.hash);
+    assert!(handle.store().candidates(1).unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_block_verified_before_a_crash_is_committed_when_decided_after_it() {
+    let (a, engine_a) = node();
+    submit(&a, 1, 5);
+    let proposed = engine_a
+        .app()
+        .get_value(1, 0, genesis_ms() + 1_000, validator())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let (_b, engine_b) = node_on(dir.path());
+        let hash = engine_b
+            .app()
+            .verify_from(
+                proposed.block.to_bytes(),
+                Some(genesis_ms() + 1_000),
+                Some(validator()),
+                b"round 0".to_vec(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(hash, proposed.hash);
+    }
+    let (b, engine_b) = node_on(dir.path());
+    let kept = b.store().candidates(1).unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].note, b"round 0");
+    let header = engine_b
+        .app()
+        .decided(1, proposed.hash, cert(1, proposed.hash))
+        .await
+        .unwrap();
+    assert_eq!(header, proposed.block.header);
+    assert_eq!(b.head().height, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_block_from_another_proposer_than_expected_or_a_decision_without_quorum_is_refused() {
+    let (a, engine_a) = node();
+    let (b, engine_b) = node();
+    submit(&a, 1, 5);
+    let proposed = engine_a
+        .app()
+        .get_value(1, 0, genesis_ms() + 1_000, validator())
+        .await
+        .unwrap();
+    let other = Address::repeat_byte(0x42);
+    let err = engine_b
+        .app()
+        .verify_from(proposed.block.to_bytes(), None, Some(other), Vec::new())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, VerifyError::Invalid(InvalidBlock::Proposer { expected, .. }) if expected == other),
+        "{err}"
+    );
+    // Nothing was kept for a refused block.
+    assert!(b.store().candidates(1).unwrap().is_empty());
+    // A decision certified by a key outside the set is refused; the height stays open.
+    let hash = engine_b
+        .app()
+        .verify(proposed.block.to_bytes(), None)
+        .await
+        .unwrap();
+    let outsider = restake_primitives::ed25519::SecretKey::from_seed(&[5; 32]);
+    let forged = Certificate::sign(devnet::CHAIN_ID, 1, 0, hash, &[&outsider]);
+    let err = engine_b.app().decided(1, hash, forged).await.unwrap_err();
+    assert!(err.to_string().contains("certificate"), "{err}");
+    assert_eq!(b.head().height, 0);
+    engine_b
+        .app()
+        .decided(1, hash, cert(1, hash))
+        .await
+        .unwrap();
+    assert_eq!(b.head().height, 1);
+}

@@ -56,6 +56,12 @@ pub trait RestakeApi {
     #[method(name = "sendTransaction")]
     fn send_transaction(&self, tx: Transaction) -> RpcResult<B256>;
 
+    /// Node to node: transactions a peer admitted, as canonical (Borsh) bytes, at most 1,024.
+    /// Each is checked and admitted like `sendTransaction` but not forwarded again; duplicates
+    /// and refusals are skipped. Returns how many were admitted.
+    #[method(name = "gossipTransactions")]
+    fn gossip_transactions(&self, txs: Vec<Bytes>) -> RpcResult<u64>;
+
     /// A receipt, once the transaction is in a block.
     #[method(name = "getTransactionReceipt")]
     fn get_transaction_receipt(&self, hash: B256) -> RpcResult<Option<Receipt>>;

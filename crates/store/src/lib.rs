@@ -35,12 +35,14 @@
 //! (see the table module) instead of relying on redb's encodings, and records a format number
 //! that [`Store::open`] checks.
 
+mod candidates;
 mod error;
 pub use restake_proof as proof;
 mod tables;
 mod tree;
 mod view;
 
+pub use candidates::KeptCandidate;
 pub use error::StoreError;
 pub use proof::ProofError;
 pub use view::StateView;
@@ -236,6 +238,8 @@ impl Store {
                 txn.open_table(TX_INDEX)?;
                 txn.open_table(RECEIPTS)?;
                 txn.open_table(CERTIFICATES)?;
+                txn.open_table(tables::CANDIDATES)?;
+                txn.open_table(tables::OWN_PROPOSALS)?;
                 txn.open_table(META)?
                     .insert(META_FORMAT, &FORMAT.to_be_bytes()[..])?;
                 txn.commit()?;
@@ -329,6 +333,7 @@ impl Store {
             write_state(&txn, &prepared.changes)?;
             write_tree(&txn, height, &prepared.batch)?;
             write_block(&txn, &block)?;
+            candidates::prune_decided(&txn, height)?;
             txn.open_table(ROOTS)?
                 .insert(height, prepared.state_root.as_slice())?;
             let mut meta = txn.open_table(META)?;

@@ -33,6 +33,12 @@ pub(crate) const TX_INDEX: TableDefinition<&[u8], &[u8]> = TableDefinition::new(
 pub(crate) const RECEIPTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("receipts");
 /// Height → the opaque commit certificate that decided the block at that height.
 pub(crate) const CERTIFICATES: TableDefinition<u64, &[u8]> = TableDefinition::new("certificates");
+/// `height ‖ hash` → `u32 note length ‖ note ‖ block`: candidates of undecided heights (see
+/// `candidates`).
+pub(crate) const CANDIDATES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("candidates");
+/// `height ‖ round` → hash: the block this node proposed in each round of undecided heights.
+pub(crate) const OWN_PROPOSALS: TableDefinition<&[u8], &[u8]> =
+    TableDefinition::new("own_proposals");
 /// Named scalars: see the `META_*` keys.
 pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 
@@ -49,7 +55,7 @@ pub(crate) const META_OLDEST: &str = "oldest_provable";
 /// encoding, headers with a protocol version and milliseconds, commit certificates. 4: protocol
 /// version 2 (the chain parameters gained the transaction quota). 5: protocol version 3
 /// (validator sets in the state, blocks carrying their parent's commit certificate, which
-/// replaces the parent's stored one).
+/// replaces the parent's stored one; candidate blocks and own proposals kept durably).
 pub(crate) const FORMAT: u32 = 5;
 
 /// `key_hash ‖ version`.

@@ -865,3 +865,47 @@ fn keys_untouched_since_genesis_stay_provable_after_pruning() {
     assert_eq!(value, Some(vec![0]));
     proof::verify(root, &[b'n', 0, 5], Some(&[0]), &p).unwrap();
 }
+
+#[test]
+fn candidates_and_own_proposals_survive_a_reopen_and_go_when_their_height_is_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (own, received) = (B256::repeat_byte(1), B256::repeat_byte(2));
+    {
+        let store = Store::open(dir.path()).unwrap();
+        commit_next(&store, &changes(&[(b"a", Some(b"1"))]));
+        store
+            .keep_own_proposal(1, 0, &own, b"round 0", b"own block")
+            .unwrap();
+        store
+            .keep_candidate(1, &received, b"", b"their block")
+            .unwrap();
+        store
+            .keep_candidate(2, &received, b"early", b"next height")
+            .unwrap();
+    }
+    // A crash: nothing but the file remains.
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.own_proposal(1, 0).unwrap(), Some(own));
+    assert_eq!(store.own_proposal(1, 1).unwrap(), None);
+    let kept = store.candidate(1, &own).unwrap().unwrap();
+    assert_eq!(
+        (kept.note.as_slice(), kept.block.as_slice()),
+        (&b"round 0"[..], &b"own block"[..])
+    );
+    let at_one: Vec<B256> = store
+        .candidates(1)
+        .unwrap()
+        .iter()
+        .map(|c| c.hash)
+        .collect();
+    assert_eq!(at_one, vec![own, received]);
+    assert_eq!(store.candidates(2).unwrap().len(), 1);
+    // Committing height 1 drops its candidates and proposals, not those of height 2.
+    commit_next(&store, &changes(&[(b"b", Some(b"2"))]));
+    assert!(store.candidates(1).unwrap().is_empty());
+    assert_eq!(store.own_proposal(1, 0).unwrap(), None);
+    let next = store.candidates(2).unwrap();
+    assert_eq!(next.len(), 1);
+    assert_eq!(next[0].note, b"early");
+    assert_eq!(next[0].block, b"next height");
+}

@@ -126,6 +126,14 @@ pub enum InvalidBlock {
         /// Parent + 1.
         expected: u64,
     },
+    /// Built by another validator than the one whose turn it was.
+    #[error("proposer {got}, expected {expected}")]
+    Proposer {
+        /// In the header.
+        got: Address,
+        /// The validator whose round it is.
+        expected: Address,
+    },
     /// Not a child of the last committed block.
     #[error("parent {got}, expected {expected}")]
     Parent {

@@ -89,6 +89,10 @@ impl RestakeApiServer for Api {
         transactions::send(self, tx)
     }
 
+    fn gossip_transactions(&self, txs: Vec<Bytes>) -> RpcResult<u64> {
+        transactions::gossiped(self, txs)
+    }
+
     fn get_transaction_receipt(&self, hash: B256) -> RpcResult<Option<Receipt>> {
         transactions::receipt(self, hash)
     }

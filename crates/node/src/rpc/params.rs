@@ -19,6 +19,7 @@ pub const PARAMETERS: &[(&str, usize)] = &[
     ("restake_getNonce", 1),
     ("restake_prepareTransaction", 1),
     ("restake_sendTransaction", 1),
+    ("restake_gossipTransactions", 1),
     ("restake_getTransactionReceipt", 1),
     ("restake_simulateTransaction", 1),
     ("restake_getTokens", 0),

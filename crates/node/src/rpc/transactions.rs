@@ -1,10 +1,12 @@
 //! Transactions: nonces, preparing, admission, receipts, simulation.
 
 use super::Api;
-use super::error::internal;
+use super::error::{err, internal};
 use crate::chain::read_receipt;
-use alloy_primitives::{Address, B256};
+use alloy_primitives::{Address, B256, Bytes};
 use jsonrpsee::core::RpcResult;
+use restake_core::block::encoding;
+use restake_rpc_api::codes;
 use restake_rpc_api::types::{
     PrepareRequest, PrepareResponse, Receipt, SimulateRequest, SimulateResponse, Transaction,
 };
@@ -34,6 +36,32 @@ pub(super) fn send(api: &Api, tx: Transaction) -> RpcResult<B256> {
     // load a hand-off to the blocking pool per transaction cost more than it saved
     // (docs/benchmarks.md).
     api.node.submit(tx).map_err(Into::into)
+}
+
+/// `restake_gossipTransactions`: each decoded within the node's transaction size limit and
+/// admitted without forwarding; the count admitted.
+pub(super) fn gossiped(api: &Api, txs: Vec<Bytes>) -> RpcResult<u64> {
+    if txs.len() > crate::gossip::MAX_BATCH {
+        return Err(err(
+            codes::INVALID_PARAMS,
+            format!(
+                "{} transactions, at most {} per call",
+                txs.len(),
+                crate::gossip::MAX_BATCH
+            ),
+        ));
+    }
+    let limit = api.node.config().max_tx_bytes;
+    let mut admitted = 0u64;
+    for bytes in txs {
+        let Ok(tx) = encoding::from_bytes::<Transaction>(&bytes, limit) else {
+            continue;
+        };
+        if api.node.submit_gossiped(tx).is_ok() {
+            admitted = admitted.saturating_add(1);
+        }
+    }
+    Ok(admitted)
 }
 
 /// `restake_getTransactionReceipt`.
