@@ -357,6 +357,12 @@ async fn every_method_answers_the_recorded_bytes() {
     c.call("restake_getBlock", json!(["latest"])).await;
     c.call("restake_getBlock", json!([99_999_999])).await;
     c.call("restake_getBlock", json!(["earliest"])).await;
+    c.call("restake_getValidators", json!([])).await;
+    c.call("restake_getValidators", json!([1])).await;
+    c.call("restake_getValidators", json!([99_999_999])).await;
+    c.call("restake_getCertificate", json!([head - 1])).await;
+    c.call("restake_getCertificate", json!(["latest"])).await;
+    c.call("restake_getCertificate", json!([0])).await;
     c.call("restake_getNonce", json!([staker.address()])).await;
     let transfer = json!({"type": "transfer", "token": steth, "to": "0x000000000000000000000000000000000000dead", "amount": "1000"});
     c.call(
@@ -507,6 +513,16 @@ async fn every_method_answers_the_recorded_bytes() {
         "restake_getBlock",
         json!([99_999_999]),
         wire(&client.get_block(99_999_999.into()).await.unwrap()),
+    );
+    same(
+        "restake_getValidators",
+        json!([1]),
+        wire(&client.get_validators(Some(1.into())).await.unwrap()),
+    );
+    same(
+        "restake_getCertificate",
+        json!([head - 1]),
+        wire(&client.get_certificate((head - 1).into()).await.unwrap()),
     );
     same(
         "restake_getNonce",

@@ -3,10 +3,11 @@
 //! client: each method below becomes a typed call of `restake_<name>`.
 
 use crate::types::{
-    AllocationResponse, BeaconOracleResponse, BlockId, BlockResponse, OperatorSetResponse,
-    OperatorView, PodBalance, PodView, PrepareRequest, PrepareResponse, ProofResponse, Receipt,
-    RewardsResponse, RiskReport, SimulateRequest, SimulateResponse, StakerView, StrategySummary,
-    Submission, TokenSummary, Transaction, VaultSummary, VaultView,
+    AllocationResponse, BeaconOracleResponse, BlockId, BlockResponse, Certificate,
+    OperatorSetResponse, OperatorView, PodBalance, PodView, PrepareRequest, PrepareResponse,
+    ProofResponse, Receipt, RewardsResponse, RiskReport, SimulateRequest, SimulateResponse,
+    StakerView, StrategySummary, Submission, TokenSummary, Transaction, ValidatorsResponse,
+    VaultSummary, VaultView,
 };
 // Subscription items are typed on the client side only; the server sends what it serializes.
 #[cfg(feature = "client")]
@@ -43,6 +44,16 @@ pub trait RestakeApi {
     /// A block by height or `"latest"` (`None` above the head).
     #[method(name = "getBlock")]
     fn get_block(&self, block: BlockId) -> RpcResult<Option<BlockResponse>>;
+
+    /// The validator set that decides the block at a height (default: the next block), from
+    /// genesis up to the next block; `None` beyond it.
+    #[method(name = "getValidators")]
+    fn get_validators(&self, block: Option<BlockId>) -> RpcResult<Option<ValidatorsResponse>>;
+
+    /// The commit certificate of a block by height or `"latest"`: below the head the one the
+    /// next block carries (the same on every node), for the head this node's own.
+    #[method(name = "getCertificate")]
+    fn get_certificate(&self, block: BlockId) -> RpcResult<Option<Certificate>>;
 
     /// The nonce for the account's next transaction (counting pending ones).
     #[method(name = "getNonce")]

@@ -5,25 +5,31 @@ use super::{Api, codes};
 use crate::chain::read_block;
 use alloy_primitives::{B256, Bytes};
 use jsonrpsee::core::RpcResult;
-use restake_rpc_api::types::{BlockId, BlockResponse, ProofResponse};
+use restake_core::block::encoding;
+use restake_rpc_api::types::{
+    BlockId, BlockResponse, Certificate, ProofResponse, ValidatorsResponse,
+};
 
 /// `restake_chainId`.
 pub(super) fn chain_id(api: &Api) -> u64 {
     api.node.config().chain_id
 }
 
+/// The height a block id names.
+fn height_of(api: &Api, block: BlockId) -> RpcResult<u64> {
+    match block {
+        BlockId::Number(n) => Ok(n),
+        BlockId::Tag(t) if t == "latest" => Ok(api.height()),
+        BlockId::Tag(t) => Err(err(
+            codes::INVALID_PARAMS,
+            format!("unknown block tag {t:?}; use a number or \"latest\""),
+        )),
+    }
+}
+
 /// `restake_getBlock`.
 pub(super) fn block(api: &Api, block: BlockId) -> RpcResult<Option<BlockResponse>> {
-    let height = match block {
-        BlockId::Number(n) => n,
-        BlockId::Tag(t) if t == "latest" => api.height(),
-        BlockId::Tag(t) => {
-            return Err(err(
-                codes::INVALID_PARAMS,
-                format!("unknown block tag {t:?}; use a number or \"latest\""),
-            ));
-        }
-    };
+    let height = height_of(api, block)?;
     let Some(b) = read_block(api.node.store(), height).map_err(internal)? else {
         return Ok(None);
     };
@@ -35,6 +41,39 @@ pub(super) fn block(api: &Api, block: BlockId) -> RpcResult<Option<BlockResponse
         last_commit: b.last_commit,
         transactions: b.transactions,
     }))
+}
+
+/// `restake_getValidators`.
+pub(super) fn validators(
+    api: &Api,
+    block: Option<BlockId>,
+) -> RpcResult<Option<ValidatorsResponse>> {
+    let next = api.height().saturating_add(1);
+    let height = match block {
+        None => next,
+        Some(b) => height_of(api, b)?,
+    };
+    if height > next {
+        return Ok(None);
+    }
+    let set = api.node.validators_at(height).map_err(internal)?;
+    Ok(Some(ValidatorsResponse {
+        height,
+        validator_set_hash: set.hash(),
+        total_power: set.total_power(),
+        validators: set.validators().to_vec(),
+    }))
+}
+
+/// `restake_getCertificate`.
+pub(super) fn certificate(api: &Api, block: BlockId) -> RpcResult<Option<Certificate>> {
+    let height = height_of(api, block)?;
+    match api.node.store().certificate(height).map_err(internal)? {
+        Some(bytes) if !bytes.is_empty() => encoding::from_bytes(&bytes, usize::MAX)
+            .map(Some)
+            .map_err(internal),
+        _ => Ok(None),
+    }
 }
 
 /// `restake_getProof`.

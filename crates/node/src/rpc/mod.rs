@@ -23,9 +23,10 @@ use alloy_primitives::{Address, B256, Bytes};
 use jsonrpsee::PendingSubscriptionSink;
 use jsonrpsee::core::{RpcResult, SubscriptionResult, async_trait};
 use restake_rpc_api::types::{
-    AllocationResponse, BeaconOracleResponse, BlockResponse, OperatorSetResponse, OperatorView,
-    PodBalance, PodView, ProofResponse, Receipt, RewardsResponse, RiskReport, SimulateResponse,
-    StakerView, StrategySummary, Submission, TokenSummary, Transaction, VaultSummary, VaultView,
+    AllocationResponse, BeaconOracleResponse, BlockResponse, Certificate, OperatorSetResponse,
+    OperatorView, PodBalance, PodView, ProofResponse, Receipt, RewardsResponse, RiskReport,
+    SimulateResponse, StakerView, StrategySummary, Submission, TokenSummary, Transaction,
+    ValidatorsResponse, VaultSummary, VaultView,
 };
 use std::collections::BTreeMap;
 
@@ -75,6 +76,14 @@ impl RestakeApiServer for Api {
 
     fn get_block(&self, block: BlockId) -> RpcResult<Option<BlockResponse>> {
         chain::block(self, block)
+    }
+
+    fn get_validators(&self, block: Option<BlockId>) -> RpcResult<Option<ValidatorsResponse>> {
+        chain::validators(self, block)
+    }
+
+    fn get_certificate(&self, block: BlockId) -> RpcResult<Option<Certificate>> {
+        chain::certificate(self, block)
     }
 
     fn get_nonce(&self, address: Address) -> RpcResult<u64> {

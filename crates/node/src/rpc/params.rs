@@ -16,6 +16,8 @@ pub const PARAMETERS: &[(&str, usize)] = &[
     ("restake_chainId", 0),
     ("restake_blockNumber", 0),
     ("restake_getBlock", 1),
+    ("restake_getValidators", 1),
+    ("restake_getCertificate", 1),
     ("restake_getNonce", 1),
     ("restake_prepareTransaction", 1),
     ("restake_sendTransaction", 1),

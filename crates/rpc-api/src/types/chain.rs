@@ -3,6 +3,7 @@
 use alloy_primitives::{B256, Bytes};
 use restake_core::block::{Certificate, Header};
 use restake_core::tx::Transaction;
+use restake_core::validators::Validator;
 use serde::{Deserialize, Serialize};
 
 /// A block selector: a height or `"latest"`.
@@ -46,6 +47,20 @@ pub struct BlockResponse {
     /// The signed transactions, in execution order.
     #[serde(serialize_with = "crate::sorted::serialize")]
     pub transactions: Vec<Transaction>,
+}
+
+/// `restake_getValidators` result: the validator set that decides the block at `height`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ValidatorsResponse {
+    /// The height the set decides.
+    pub height: u64,
+    /// `keccak256` of the set's canonical encoding: what that block's header names.
+    pub validator_set_hash: B256,
+    /// The sum of the powers; a certificate needs more than two thirds of it.
+    pub total_power: u64,
+    /// The validators, by address.
+    pub validators: Vec<Validator>,
 }
 
 /// `restake_getProof` result: a raw state value with its Merkle proof against the state root of

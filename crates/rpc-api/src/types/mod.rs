@@ -16,8 +16,9 @@ mod subscriptions;
 mod transactions;
 mod vault;
 
-pub use chain::{BlockId, BlockResponse, ProofResponse};
+pub use chain::{BlockId, BlockResponse, ProofResponse, ValidatorsResponse};
 pub use native::{BeaconOracleResponse, LatestBeaconRoot};
+pub use restake_core::block::Certificate;
 pub use restaking::{
     AllocationResponse, OperatorSetResponse, SlasherChange, StrategySummary, TokenSummary,
 };
