@@ -25,6 +25,9 @@ use std::future::Future;
 use std::time::Duration;
 use thiserror::Error;
 
+pub mod light;
+
+pub use light::{LightClient, LightError};
 pub use restake_rpc_api::types::{self, BlockId};
 pub use restake_rpc_api::{RestakeApiClient, codes};
 
@@ -43,6 +46,9 @@ pub enum ClientError {
     /// A state proof does not verify, or does not match the block header.
     #[error("state proof: {0}")]
     Proof(String),
+    /// A header, its certificate or the next validator set did not check out.
+    #[error("light client: {0}")]
+    Light(#[from] LightError),
     /// No receipt arrived in time.
     #[error("transaction {0} was not included in time")]
     Timeout(B256),
@@ -275,6 +281,32 @@ impl Client {
         )
         .map_err(|e| ClientError::Proof(e.to_string()))?;
         Ok((value.map(|v| v.to_vec()), height))
+    }
+
+    /// Moves `light` forward to block `height`, one header at a time: each header's certificate
+    /// is checked against the set the previous checked state named, and the next set is proven
+    /// against the new state root. This node is not trusted: a step it cannot back with
+    /// signatures and proofs is refused, and `light` stays at the last checked header.
+    pub async fn follow(&self, light: &mut LightClient, height: u64) -> Result<(), ClientError> {
+        while light.header().height < height {
+            let next = light.header().height.saturating_add(1);
+            let block = self
+                .get_block(BlockId::Number(next))
+                .await?
+                .ok_or_else(|| ClientError::Decode(format!("no block at height {next}")))?;
+            let certificate = self
+                .get_certificate(BlockId::Number(next))
+                .await?
+                .ok_or_else(|| ClientError::Decode(format!("no certificate for {next}")))?;
+            let p = self
+                .get_proof(Bytes::copy_from_slice(light::NEXT_SET_KEY), Some(next))
+                .await?;
+            let value = p
+                .value
+                .ok_or_else(|| ClientError::Decode("no next validator set in the state".into()))?;
+            light.advance(block.header, &certificate, &value, &p.proof)?;
+        }
+        Ok(())
     }
 
     /// `restake_prepareTransaction` with the next nonce.
