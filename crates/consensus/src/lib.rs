@@ -1,0 +1,1 @@
+//! Restake on the Malachite BFT engine.
