@@ -196,10 +196,12 @@ impl RestakeSigner {
     ) -> Result<ValidatorProof<RestakeContext>, SigningError> {
         let key = PublicKey::from_slice(&public_key)?;
         self.ours(ConsensusAddress::of(&key))?;
-        let signature = self.key.sign(&ValidatorProof::<RestakeContext>::signing_bytes(
-            &public_key,
-            &peer_id,
-        ));
+        let signature = self
+            .key
+            .sign(&ValidatorProof::<RestakeContext>::signing_bytes(
+                &public_key,
+                &peer_id,
+            ));
         Ok(ValidatorProof::new(public_key, peer_id, signature))
     }
 }
@@ -329,7 +331,9 @@ impl Verifier<RestakeContext> for RestakeVerifier {
         signature: &Signature,
         public_key: &PublicKey,
     ) -> Result<VerificationResult, Error> {
-        Ok(verdict(self.check_proposal(proposal, signature, public_key)))
+        Ok(verdict(
+            self.check_proposal(proposal, signature, public_key),
+        ))
     }
 
     async fn verify_signed_vote_extension(

@@ -240,7 +240,10 @@ impl TryFrom<CoreValidatorSet> for ValidatorSet {
             .cloned()
             .map(Validator::new)
             .collect();
-        let fallback = validators.first().cloned().ok_or(ValidatorSetError::Empty)?;
+        let fallback = validators
+            .first()
+            .cloned()
+            .ok_or(ValidatorSetError::Empty)?;
         Ok(Self {
             core,
             validators,

@@ -9,13 +9,14 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use bytes::Bytes;
 use malachitebft_core_consensus::{LivenessMsg, ProposedValue, SignedConsensusMsg};
 use malachitebft_core_types::{
-    ExtendedCommitCertificate, ExtendedCommitSignature, NilOrVal, PolkaCertificate,
-    PolkaSignature, Round, RoundCertificate, RoundCertificateType, RoundSignature,
-    SignedMessage, ValidatorProof, Validity, VoteType,
+    ExtendedCommitCertificate, ExtendedCommitSignature, NilOrVal, PolkaCertificate, PolkaSignature,
+    Round, RoundCertificate, RoundCertificateType, RoundSignature, SignedMessage, ValidatorProof,
+    Validity, VoteType,
 };
 use malachitebft_engine::util::streaming::{StreamContent, StreamId, StreamMessage};
-use malachitebft_sync::{PeerId, RawDecidedValue, Request, Response, Status, ValueRequest,
-    ValueResponse};
+use malachitebft_sync::{
+    PeerId, RawDecidedValue, Request, Response, Status, ValueRequest, ValueResponse,
+};
 use restake_primitives::B256;
 use restake_primitives::ed25519::Signature;
 use std::io::{self, Read, Write};
@@ -56,7 +57,9 @@ impl BorshDeserialize for Blob {
     fn deserialize_reader<R: Read>(reader: &mut R) -> io::Result<Self> {
         let len = u32::deserialize_reader(reader)?;
         let mut bytes = Vec::new();
-        (&mut *reader).take(u64::from(len)).read_to_end(&mut bytes)?;
+        (&mut *reader)
+            .take(u64::from(len))
+            .read_to_end(&mut bytes)?;
         if u32::try_from(bytes.len()).ok() != Some(len) {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,

@@ -46,9 +46,8 @@ pub const MAX_SYNC_RESPONSE_BYTES: usize = 10 * 1024 * 1024;
 /// Most signatures in one certificate: a prevote and a precommit of every validator of the
 /// largest set core allows.
 pub const MAX_SIGNATURES: u32 = 300;
-const _: () = assert!(
-    MAX_SIGNATURES as usize >= restake_core::validators::MAX_VALIDATORS.saturating_mul(2)
-);
+const _: () =
+    assert!(MAX_SIGNATURES as usize >= restake_core::validators::MAX_VALIDATORS.saturating_mul(2));
 /// Most decided values in one sync response (Malachite asks for `batch_size` of them).
 pub const MAX_SYNC_VALUES: u32 = 1024;
 
@@ -90,7 +89,10 @@ pub enum CodecError {
 
 impl From<std::io::Error> for CodecError {
     fn from(e: std::io::Error) -> Self {
-        match e.get_ref().and_then(|inner| inner.downcast_ref::<CodecError>()) {
+        match e
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<CodecError>())
+        {
             Some(inner) => inner.clone(),
             None => Self::Malformed(e.to_string()),
         }
