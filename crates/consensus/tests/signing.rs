@@ -20,8 +20,8 @@ use malachitebft_signing::{Signer, Verifier, VerifierExt};
 use restake_consensus::certificate::{extended_from_core, from_core, to_core};
 use restake_consensus::signing::{BLOCK_ENVELOPE_TAG, block_envelope_preimage};
 use restake_consensus::{
-    BlockHash, ConsensusAddress, Height, RestakeContext, RestakeSigner, RestakeVerifier,
-    SigningError,
+    BlockHash, ConsensusAddress, Height, RestakeCodec, RestakeContext, RestakeSigner,
+    RestakeVerifier, SigningError,
 };
 use restake_core::block::{Certificate, CertificateError};
 use restake_primitives::ed25519::{PublicKey, Signature};
@@ -323,6 +323,17 @@ async fn a_validator_proof_signs_exactly_malachites_bytes_and_binds_the_peer_id(
     assert!(
         verifier
             .verify_validator_proof(&proof)
+            .await
+            .unwrap()
+            .is_valid()
+    );
+    // What the network layer carries: the codec's bytes, which still verify after the trip.
+    let wire = malachitebft_codec::Codec::encode(&RestakeCodec, &proof).unwrap();
+    let received: ValidatorProof<RestakeContext> =
+        malachitebft_codec::Codec::decode(&RestakeCodec, wire).unwrap();
+    assert!(
+        verifier
+            .verify_validator_proof(&received)
             .await
             .unwrap()
             .is_valid()
