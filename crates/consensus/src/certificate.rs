@@ -1,5 +1,5 @@
 //! Conversions between Malachite's commit certificates and core's
-//! [`Certificate`](restake_core::block::Certificate): the same precommit signatures (the vote
+//! [`Certificate`]: the same precommit signatures (the vote
 //! preimage is core's), core's canonical order (by address, no duplicate).
 
 use crate::context::RestakeContext;

@@ -3,11 +3,9 @@
 //!
 //! What each signature covers (every preimage opens with its own ASCII tag, ADR 0006):
 //!
-//! - a vote: core's [`vote_preimage`](restake_core::block::commit::vote_preimage), so a
-//!   precommit signed here *is* a signature of a core
+//! - a vote: core's [`vote_preimage`], so a precommit signed here *is* a signature of a core
 //!   [`Certificate`](restake_core::block::Certificate); the extension is never part of it;
-//! - a proposal: core's [`proposal_preimage`](restake_core::block::commit::proposal_preimage),
-//!   with the nil POL round as `-1`;
+//! - a proposal: core's [`proposal_preimage`], with the nil POL round as `-1`;
 //! - a block envelope (the `Fin` part): [`block_envelope_preimage`], defined here;
 //! - a validator proof: exactly Malachite's
 //!   [`ValidatorProof::signing_bytes`] (`"PoV" ‖ len ‖ key ‖ len ‖ peer id`), as its network
