@@ -56,15 +56,17 @@ impl BorshSerialize for Blob {
 impl BorshDeserialize for Blob {
     fn deserialize_reader<R: Read>(reader: &mut R) -> io::Result<Self> {
         let len = u32::deserialize_reader(reader)?;
+        let mut remaining = usize::try_from(len).map_err(io::Error::other)?;
+        // Read in chunks: the string grows only with bytes that actually arrived, so a false
+        // length costs at most one chunk before the input runs out.
+        let mut chunk = [0u8; 8192];
         let mut bytes = Vec::new();
-        (&mut *reader)
-            .take(u64::from(len))
-            .read_to_end(&mut bytes)?;
-        if u32::try_from(bytes.len()).ok() != Some(len) {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "byte string shorter than its length",
-            ));
+        while remaining > 0 {
+            let n = remaining.min(chunk.len());
+            let buf = chunk.get_mut(..n).unwrap_or_default();
+            reader.read_exact(buf)?;
+            bytes.extend_from_slice(buf);
+            remaining = remaining.saturating_sub(n);
         }
         Ok(Self(Bytes::from(bytes)))
     }
