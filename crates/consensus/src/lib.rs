@@ -14,11 +14,14 @@
 pub mod certificate;
 pub mod codec;
 pub mod context;
+pub mod engine;
+pub mod parts;
 pub mod signing;
 pub mod types;
 
 pub use codec::{CodecError, RestakeCodec};
 pub use context::{Ed25519Scheme, RestakeContext};
+pub use engine::{ConsensusSettings, MalachiteEngine, TimeoutSettings, peer_id};
 pub use signing::{RestakeSigner, RestakeVerifier, SigningError};
 pub use types::{
     BlockHash, ConsensusAddress, Height, Proposal, ProposalPart, Validator, ValidatorSet,

@@ -28,11 +28,17 @@ pub fn read_consensus_key(path: &Path) -> Result<SecretKey, NodeError> {
     let text = std::fs::read_to_string(path).map_err(|e| corrupt(path, e))?;
     let file: KeyFile = serde_json::from_str(&text).map_err(|e| corrupt(path, e))?;
     if file.kind != "ed25519" {
-        return Err(corrupt(path, format!("type {:?}, expected \"ed25519\"", file.kind)));
+        return Err(corrupt(
+            path,
+            format!("type {:?}, expected \"ed25519\"", file.kind),
+        ));
     }
     let key = SecretKey::from_seed(&file.secret.0);
     if key.public() != file.public || key.public().address() != file.address {
-        return Err(corrupt(path, "the public key or address is not the secret's"));
+        return Err(corrupt(
+            path,
+            "the public key or address is not the secret's",
+        ));
     }
     Ok(key)
 }
@@ -72,7 +78,10 @@ mod tests {
         let key = SecretKey::from_seed(&[4; 32]);
         write_consensus_key(&path, &key).unwrap();
         assert_eq!(read_consensus_key(&path).unwrap().public(), key.public());
-        assert!(write_consensus_key(&path, &key).is_err(), "never overwritten");
+        assert!(
+            write_consensus_key(&path, &key).is_err(),
+            "never overwritten"
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

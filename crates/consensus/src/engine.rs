@@ -1,0 +1,714 @@
+//! The Malachite engine behind Restake's [`Engine`] seam: it starts Malachite's actors (network,
+//! WAL, consensus, sync) and answers every application message Malachite sends by asking the
+//! node's application task — the same get-value / verify / decided messages the solo engine
+//! sends, so there is one application code path.
+//!
+//! Every reply is sent on every path, errors included (a dropped reply stalls or stops
+//! Malachite). What must survive a crash is persisted before the reply, by the application:
+//! the block proposed for a (height, round), every verified block, every decision.
+
+use crate::RestakeContext;
+use crate::certificate::{extended_from_core, to_core};
+use crate::codec::RestakeCodec;
+use crate::parts::{self, Streams};
+use crate::signing::{RestakeSigner, RestakeVerifier};
+use crate::types::{BlockHash, ConsensusAddress, Height, ValidatorSet};
+use borsh::{BorshDeserialize, BorshSerialize};
+use bytes::Bytes;
+use malachitebft_app_channel::app::config::{
+    ConsensusConfig, NodeConfig as MalachiteConfig, ValuePayload, ValueSyncConfig,
+};
+use malachitebft_app_channel::app::engine::host::{HeightParams, Next, SyncedValueOutcome};
+use malachitebft_app_channel::app::types::core::{LinearTimeouts, Round, Validity};
+use malachitebft_app_channel::app::types::streaming::StreamId;
+use malachitebft_app_channel::app::types::sync::RawDecidedValue;
+use malachitebft_app_channel::app::types::{Keypair, LocallyProposedValue, ProposedValue};
+use malachitebft_app_channel::{
+    AppMsg, Channels, ConsensusContext, EngineBuilder, NetworkContext, NetworkIdentity, NetworkMsg,
+    RequestContext, SyncContext, WalContext,
+};
+use malachitebft_codec::Codec;
+use restake_core::block::{Block, InvalidBlock};
+use restake_node::chain::VerifyError;
+use restake_node::clock;
+use restake_node::engine::{AppClient, Engine, EngineContext};
+use restake_node::{NodeError, NodeHandle};
+use restake_primitives::ed25519::{SecretKey, Signature};
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::time::Duration;
+
+/// Consensus timeouts, in milliseconds (Malachite's linear timeouts: base + delta × round).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeoutSettings {
+    /// Waiting for a proposal.
+    pub propose_ms: u64,
+    /// Added per round.
+    pub propose_delta_ms: u64,
+    /// Waiting for prevotes after seeing two thirds for anything.
+    pub prevote_ms: u64,
+    /// Added per round.
+    pub prevote_delta_ms: u64,
+    /// Waiting for precommits after seeing two thirds for anything.
+    pub precommit_ms: u64,
+    /// Added per round.
+    pub precommit_delta_ms: u64,
+    /// Until a stuck round rebroadcasts its messages.
+    pub rebroadcast_ms: u64,
+}
+
+impl TimeoutSettings {
+    /// Timeouts scaled to a block time: proposals get the longest wait.
+    pub fn for_block_time(block_time_ms: u64) -> Self {
+        let t = block_time_ms.max(100);
+        Self {
+            propose_ms: t.saturating_mul(3).max(1_000),
+            propose_delta_ms: t.max(500),
+            prevote_ms: t.max(500),
+            prevote_delta_ms: t.div_ceil(2).max(250),
+            precommit_ms: t.max(500),
+            precommit_delta_ms: t.div_ceil(2).max(250),
+            rebroadcast_ms: t.saturating_mul(5).max(2_000),
+        }
+    }
+
+    fn linear(&self) -> LinearTimeouts {
+        let ms = Duration::from_millis;
+        LinearTimeouts {
+            propose: ms(self.propose_ms),
+            propose_delta: ms(self.propose_delta_ms),
+            prevote: ms(self.prevote_ms),
+            prevote_delta: ms(self.prevote_delta_ms),
+            precommit: ms(self.precommit_ms),
+            precommit_delta: ms(self.precommit_delta_ms),
+            rebroadcast: ms(self.rebroadcast_ms),
+            ..LinearTimeouts::default()
+        }
+    }
+}
+
+/// How a node takes part in consensus.
+#[derive(Debug, Clone)]
+pub struct ConsensusSettings {
+    /// The consensus key of a validator; `None` for a full node (it follows, never votes).
+    pub validator_key: Option<SecretKey>,
+    /// The libp2p identity's ed25519 secret (separate from the consensus key, ADR 0006).
+    pub node_key: [u8; 32],
+    /// A name in logs and metrics.
+    pub moniker: String,
+    /// Multiaddr to listen on, e.g. `/ip4/127.0.0.1/tcp/9545`.
+    pub listen: String,
+    /// Multiaddrs of the peers to keep connected to.
+    pub persistent_peers: Vec<String>,
+    /// Where Malachite keeps its write-ahead log.
+    pub wal_path: PathBuf,
+    /// Round timeouts.
+    pub timeouts: TimeoutSettings,
+    /// The time a height should take (Malachite's target time: an idle chain does not spin).
+    pub block_time: Duration,
+    /// Most connections from one IP address (every node of a local testnet shares 127.0.0.1).
+    pub max_connections_per_ip: usize,
+}
+
+/// The libp2p peer id of a node key, as persistent-peer multiaddrs name it (`/p2p/<id>`).
+pub fn peer_id(node_key: [u8; 32]) -> Result<String, NodeError> {
+    let keypair = Keypair::ed25519_from_bytes(node_key)
+        .map_err(|e| NodeError::Mismatch(format!("node key: {e}")))?;
+    Ok(keypair.public().to_peer_id().to_base58())
+}
+
+/// Malachite's node configuration, from [`ConsensusSettings`].
+#[derive(Debug, Clone)]
+struct Config {
+    moniker: String,
+    consensus: ConsensusConfig,
+    value_sync: ValueSyncConfig,
+}
+
+impl MalachiteConfig for Config {
+    fn moniker(&self) -> &str {
+        &self.moniker
+    }
+    fn consensus(&self) -> &ConsensusConfig {
+        &self.consensus
+    }
+    fn consensus_mut(&mut self) -> &mut ConsensusConfig {
+        &mut self.consensus
+    }
+    fn value_sync(&self) -> &ValueSyncConfig {
+        &self.value_sync
+    }
+    fn value_sync_mut(&mut self) -> &mut ValueSyncConfig {
+        &mut self.value_sync
+    }
+}
+
+fn config(s: &ConsensusSettings, chain_id: u64) -> Result<Config, NodeError> {
+    let bad = |what: &str, e: &dyn std::fmt::Display| {
+        NodeError::Mismatch(format!("consensus {what}: {e}"))
+    };
+    let mut consensus = ConsensusConfig {
+        value_payload: ValuePayload::ProposalAndParts,
+        ..ConsensusConfig::default()
+    };
+    let p2p = &mut consensus.p2p;
+    p2p.listen_addr = s.listen.parse().map_err(|e| bad("listen address", &e))?;
+    p2p.persistent_peers = s
+        .persistent_peers
+        .iter()
+        .map(|p| p.parse().map_err(|e| bad("peer address", &e)))
+        .collect::<Result<_, _>>()?;
+    p2p.discovery.enabled = false;
+    p2p.discovery.max_connections_per_ip = s.max_connections_per_ip.max(1);
+    // Two networks on one machine never mix: the protocol names carry the chain id.
+    let prefix = format!("/restake-{chain_id}");
+    p2p.protocol_names.consensus = format!("{prefix}/consensus");
+    p2p.protocol_names.sync = format!("{prefix}/sync");
+    p2p.protocol_names.validator_proof = format!("{prefix}/validator-proof");
+    let value_sync = ValueSyncConfig {
+        status_update_interval: Duration::from_secs(1),
+        request_timeout: Duration::from_secs(5),
+        batch_size: 10,
+        ..ValueSyncConfig::default()
+    };
+    Ok(Config {
+        moniker: s.moniker.clone(),
+        consensus,
+        value_sync,
+    })
+}
+
+/// Restake on Malachite: the [`Engine`] a validator or full node of a network runs.
+#[derive(Debug)]
+pub struct MalachiteEngine {
+    settings: ConsensusSettings,
+}
+
+impl MalachiteEngine {
+    /// An engine with `settings`.
+    pub fn new(settings: ConsensusSettings) -> Self {
+        Self { settings }
+    }
+}
+
+impl Engine for MalachiteEngine {
+    fn run(
+        self: Box<Self>,
+        ctx: EngineContext,
+    ) -> Pin<Box<dyn std::future::Future<Output = Result<(), NodeError>> + Send>> {
+        Box::pin(run(self.settings, ctx))
+    }
+}
+
+async fn run(settings: ConsensusSettings, ctx: EngineContext) -> Result<(), NodeError> {
+    let EngineContext {
+        app,
+        node,
+        mut shutdown,
+    } = ctx;
+    let chain_id = node.config().chain_id;
+    let context = RestakeContext::new(chain_id);
+    let codec = RestakeCodec;
+    let keypair = Keypair::ed25519_from_bytes(settings.node_key)
+        .map_err(|e| NodeError::Mismatch(format!("node key: {e}")))?;
+    let peer = keypair.public().to_peer_id();
+    let verifier = RestakeVerifier::new(chain_id);
+    let signer = settings
+        .validator_key
+        .clone()
+        .map(|k| RestakeSigner::new(chain_id, k));
+    let (address, identity, consensus) = match &signer {
+        Some(signer) => {
+            let proof = signer
+                .validator_proof(signer.public_key().to_bytes().to_vec(), peer.to_bytes())
+                .map_err(|e| NodeError::Mismatch(format!("validator proof: {e}")))?;
+            let proof = codec
+                .encode(&proof)
+                .map_err(|e| NodeError::Mismatch(format!("validator proof: {e}")))?;
+            let address = signer.address();
+            let identity = NetworkIdentity::new_validator(
+                settings.moniker.clone(),
+                keypair,
+                address.to_string(),
+                proof,
+            );
+            let consensus = ConsensusContext::new_validator(
+                address,
+                Box::new(verifier),
+                Box::new(signer.clone()),
+            );
+            (address, identity, consensus)
+        }
+        None => {
+            // A full node has no consensus key: its address names nobody in the set.
+            let address = ConsensusAddress::new([0; 20]);
+            let identity = NetworkIdentity::new(settings.moniker.clone(), keypair, None);
+            let consensus = ConsensusContext::new_full_node(address, Box::new(verifier));
+            (address, identity, consensus)
+        }
+    };
+    let cfg = config(&settings, chain_id)?;
+    let (mut channels, handle) = EngineBuilder::new(context, cfg)
+        .with_default_wal(WalContext::new(settings.wal_path.clone(), codec))
+        .with_default_network(NetworkContext::new(identity, codec))
+        .with_default_sync(SyncContext::new(codec))
+        .with_default_consensus(consensus)
+        .with_default_request(RequestContext::new(100))
+        .build()
+        .await
+        .map_err(|e| NodeError::Mismatch(format!("starting consensus: {e}")))?;
+    tracing::info!(%address, peer = %peer, "consensus started");
+    let mut driver = Driver {
+        app,
+        node,
+        me: address,
+        signer,
+        verifier,
+        timeouts: settings.timeouts.linear(),
+        block_time: settings.block_time,
+        streams: Streams::default(),
+        height: Height(0),
+        nonce: 0,
+    };
+    let result = loop {
+        tokio::select! {
+            msg = channels.consensus.recv() => match msg {
+                Some(msg) => {
+                    if let Err(e) = driver.handle(msg, &mut channels).await {
+                        break Err(e);
+                    }
+                }
+                None => break Err(NodeError::Mismatch("consensus stopped".into())),
+            },
+            _ = shutdown.changed() => break Ok(()),
+        }
+    };
+    handle.actor.stop(None);
+    let _ = tokio::time::timeout(Duration::from_secs(5), handle.handle).await;
+    result
+}
+
+/// What this node records with a received block: the round it was first proposed in, its
+/// proposer and the proposer's `Fin` signature (to restream it exactly if this node must
+/// re-propose it).
+#[derive(Debug, Clone, BorshSerialize, BorshDeserialize)]
+struct Note {
+    round: u32,
+    proposer: [u8; 20],
+    signature: Option<[u8; 64]>,
+}
+
+struct Driver {
+    app: AppClient,
+    node: NodeHandle,
+    me: ConsensusAddress,
+    signer: Option<RestakeSigner>,
+    verifier: RestakeVerifier,
+    timeouts: LinearTimeouts,
+    block_time: Duration,
+    streams: Streams,
+    height: Height,
+    nonce: u64,
+}
+
+impl Driver {
+    fn params(&self, height: u64) -> Result<HeightParams<RestakeContext>, NodeError> {
+        let set = ValidatorSet::try_from(self.node.validators_at(height)?)
+            .map_err(|e| NodeError::Mismatch(format!("validator set of height {height}: {e}")))?;
+        Ok(HeightParams::new(set, self.timeouts, Some(self.block_time)))
+    }
+
+    fn next(&self) -> Result<(Height, HeightParams<RestakeContext>), NodeError> {
+        let h = self.node.head().height.saturating_add(1);
+        Ok((Height(h), self.params(h)?))
+    }
+
+    async fn handle(
+        &mut self,
+        msg: AppMsg<RestakeContext>,
+        channels: &mut Channels<RestakeContext>,
+    ) -> Result<(), NodeError> {
+        match msg {
+            AppMsg::ConsensusReady { reply } => {
+                let next = self.next()?;
+                tracing::info!(height = next.0.get(), "consensus ready");
+                let _ = reply.send(next);
+            }
+            AppMsg::StartedRound {
+                height,
+                round,
+                proposer,
+                role,
+                reply_value,
+            } => {
+                tracing::debug!(height = height.get(), %round, %proposer, ?role, "round");
+                self.height = height;
+                self.streams.prune_below(height);
+                let _ = reply_value.send(self.kept_values(height, round));
+            }
+            AppMsg::GetValue {
+                height,
+                round,
+                timeout: _,
+                reply,
+            } => {
+                let proposed = self
+                    .app
+                    .get_value(
+                        height.get(),
+                        round.as_u32().unwrap_or(0),
+                        clock::unix_millis(),
+                        self.me.to_address(),
+                    )
+                    .await?;
+                let value = BlockHash(proposed.hash);
+                let _ = reply.send(LocallyProposedValue::new(height, round, value));
+                let bytes = proposed.block.to_bytes();
+                self.publish(channels, height, round, self.me, &bytes, None, value)
+                    .await;
+            }
+            AppMsg::ExtendVote { reply, .. } => {
+                let _ = reply.send(None);
+            }
+            AppMsg::VerifyVoteExtensions {
+                extensions, reply, ..
+            } => {
+                // Vote extensions are off: any extension is refused.
+                let verdicts = extensions
+                    .into_iter()
+                    .map(|(a, _)| {
+                        (
+                            a,
+                            Err(malachitebft_app_channel::app::consensus::VoteExtensionError::InvalidVoteExtension),
+                        )
+                    })
+                    .collect();
+                let _ = reply.send(verdicts);
+            }
+            AppMsg::RestreamProposal {
+                height,
+                round,
+                valid_round,
+                address,
+                value_id,
+            } => {
+                self.restream(channels, height, round, valid_round, address, value_id)
+                    .await;
+            }
+            AppMsg::GetHistoryMinHeight { reply } => {
+                let _ = reply.send(Height(1));
+            }
+            AppMsg::ReceivedProposalPart {
+                from,
+                published_by,
+                part,
+                reply,
+            } => {
+                let publisher = published_by.unwrap_or(from);
+                let value = match self.streams.insert(&publisher, part) {
+                    Some(block) => self.received(block).await,
+                    None => None,
+                };
+                let _ = reply.send(value);
+            }
+            AppMsg::Decided {
+                certificate, reply, ..
+            } => {
+                let height = certificate.height.get();
+                let core = to_core(&certificate)
+                    .map_err(|e| NodeError::Mismatch(format!("decided certificate: {e}")))?;
+                let hash = core.block_hash;
+                // A decision this node cannot commit is fatal: replying would let sync advertise
+                // a height this node does not hold.
+                self.app.decided(height, hash, core).await?;
+                let _ = reply.send(());
+            }
+            AppMsg::Finalized { reply, .. } => {
+                let (height, params) = self.next()?;
+                let _ = reply.send(Next::Start(height, params));
+            }
+            AppMsg::GetDecidedValues { range, reply } => {
+                let _ = reply.send(self.decided_values(range.start().get(), range.end().get()));
+            }
+            AppMsg::ProcessSyncedValue {
+                height,
+                round,
+                proposer,
+                value_bytes,
+                reply,
+            } => {
+                let note = Note {
+                    round: round.as_u32().unwrap_or(0),
+                    proposer: proposer.to_bytes(),
+                    signature: None,
+                };
+                let outcome = match self
+                    .app
+                    .verify_from(
+                        value_bytes.to_vec(),
+                        None,
+                        None,
+                        borsh::to_vec(&note).unwrap_or_default(),
+                    )
+                    .await
+                {
+                    Ok(hash) => SyncedValueOutcome::Verdict(ProposedValue {
+                        height,
+                        round,
+                        valid_round: Round::Nil,
+                        proposer,
+                        value: BlockHash(hash),
+                        validity: Validity::Valid,
+                    }),
+                    Err(VerifyError::Invalid(InvalidBlock::Malformed(_))) => {
+                        SyncedValueOutcome::PeerFault
+                    }
+                    Err(VerifyError::Invalid(reason)) => {
+                        match Block::from_bytes(&value_bytes, usize::MAX) {
+                            Ok(block) => {
+                                tracing::warn!(height = height.get(), %reason, "a synced block is invalid");
+                                SyncedValueOutcome::Verdict(ProposedValue {
+                                    height,
+                                    round,
+                                    valid_round: Round::Nil,
+                                    proposer,
+                                    value: BlockHash(block.header.hash()),
+                                    validity: Validity::Invalid,
+                                })
+                            }
+                            Err(_) => SyncedValueOutcome::PeerFault,
+                        }
+                    }
+                    Err(VerifyError::Node(e)) => {
+                        tracing::warn!(error = %e, "a synced block could not be checked");
+                        SyncedValueOutcome::LocalTransientError
+                    }
+                };
+                let _ = reply.send(outcome);
+            }
+        }
+        Ok(())
+    }
+
+    /// Blocks kept for `height` that were proposed in `round` (after a restart, so consensus
+    /// does not wait for parts it already has).
+    fn kept_values(&self, height: Height, round: Round) -> Vec<ProposedValue<RestakeContext>> {
+        let Some(r) = round.as_u32() else {
+            return Vec::new();
+        };
+        let store = self.node.store();
+        let mut values = Vec::new();
+        if let Ok(Some(own)) = store.own_proposal(height.get(), r) {
+            values.push(ProposedValue {
+                height,
+                round,
+                valid_round: Round::Nil,
+                proposer: self.me,
+                value: BlockHash(own),
+                validity: Validity::Valid,
+            });
+        }
+        for kept in store.candidates(height.get()).unwrap_or_default() {
+            let Ok(note) = Note::try_from_slice(&kept.note) else {
+                continue;
+            };
+            if note.round == r {
+                values.push(ProposedValue {
+                    height,
+                    round,
+                    valid_round: Round::Nil,
+                    proposer: ConsensusAddress::new(note.proposer),
+                    value: BlockHash(kept.hash),
+                    validity: Validity::Valid,
+                });
+            }
+        }
+        values
+    }
+
+    /// Checks a completed stream and hands the block to the application. `None` when these
+    /// bytes are not an authentic copy of the proposer's block (say nothing about the value);
+    /// `Invalid` only when the proposer's own block breaks a rule.
+    async fn received(&mut self, a: parts::Assembled) -> Option<ProposedValue<RestakeContext>> {
+        if a.height != self.height {
+            tracing::debug!(
+                height = a.height.get(),
+                "a proposal for another height is dropped"
+            );
+            return None;
+        }
+        let set = self.params(a.height.get()).ok()?.validator_set;
+        let expected = set.proposer(a.height, a.round);
+        if ConsensusAddress::from(expected.core().address) != a.proposer {
+            tracing::warn!(proposer = %a.proposer, "a block streamed by a validator whose round it is not");
+            return None;
+        }
+        let block = Block::from_bytes(&a.block, usize::MAX).ok()?;
+        let hash = block.header.hash();
+        self.verifier
+            .check_block_envelope(
+                &expected.core().consensus_key,
+                a.height,
+                a.round,
+                BlockHash(hash),
+                a.proposer,
+                &a.signature,
+            )
+            .ok()?;
+        let note = Note {
+            round: a.round.as_u32().unwrap_or(0),
+            proposer: a.proposer.to_bytes(),
+            signature: Some(a.signature.to_bytes()),
+        };
+        let verdict = self
+            .app
+            .verify_from(
+                a.block,
+                Some(clock::unix_millis()),
+                Some(a.proposer.to_address()),
+                borsh::to_vec(&note).unwrap_or_default(),
+            )
+            .await;
+        let validity = match verdict {
+            Ok(_) => Validity::Valid,
+            // The body is not the one the header names: a corrupted copy, not the value.
+            Err(VerifyError::Invalid(
+                InvalidBlock::Malformed(_) | InvalidBlock::TransactionsRoot { .. },
+            )) => return None,
+            Err(VerifyError::Invalid(reason)) => {
+                tracing::warn!(height = a.height.get(), %reason, "an invalid proposal");
+                Validity::Invalid
+            }
+            Err(VerifyError::Node(e)) => {
+                tracing::error!(error = %e, "a proposal could not be checked");
+                return None;
+            }
+        };
+        Some(ProposedValue {
+            height: a.height,
+            round: a.round,
+            valid_round: Round::Nil,
+            proposer: a.proposer,
+            value: BlockHash(hash),
+            validity,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn publish(
+        &mut self,
+        channels: &mut Channels<RestakeContext>,
+        height: Height,
+        round: Round,
+        proposer: ConsensusAddress,
+        block: &[u8],
+        signature: Option<Signature>,
+        value: BlockHash,
+    ) {
+        let signature = match signature {
+            Some(s) => s,
+            None => match self
+                .signer
+                .as_ref()
+                .map(|s| s.block_envelope_signature(height, round, value))
+            {
+                Some(Ok(s)) => s,
+                _ => {
+                    tracing::error!("cannot sign a block envelope");
+                    return;
+                }
+            },
+        };
+        self.nonce = self.nonce.wrapping_add(1);
+        let mut id = Vec::with_capacity(20);
+        id.extend_from_slice(&height.get().to_be_bytes());
+        id.extend_from_slice(&round.as_u32().unwrap_or(0).to_be_bytes());
+        id.extend_from_slice(&self.nonce.to_be_bytes());
+        let stream = StreamId::new(Bytes::from(id));
+        for message in parts::split(&stream, height, round, proposer, block, signature) {
+            if channels
+                .network
+                .send(NetworkMsg::PublishProposalPart(message))
+                .await
+                .is_err()
+            {
+                tracing::error!("the network stopped while a proposal was published");
+                return;
+            }
+        }
+    }
+
+    async fn restream(
+        &mut self,
+        channels: &mut Channels<RestakeContext>,
+        height: Height,
+        round: Round,
+        valid_round: Round,
+        address: ConsensusAddress,
+        value_id: BlockHash,
+    ) {
+        let Ok(Some(kept)) = self
+            .node
+            .store()
+            .candidate(height.get(), &value_id.to_b256())
+        else {
+            tracing::warn!(
+                height = height.get(),
+                "asked to restream a block this node does not hold"
+            );
+            return;
+        };
+        // The stream keeps the round the block was first proposed in, and its proposer's
+        // signature: a received block's from its note, our own re-signed (deterministically).
+        let first = if valid_round == Round::Nil {
+            round
+        } else {
+            valid_round
+        };
+        let (first, signature) = match Note::try_from_slice(&kept.note) {
+            Ok(note) => (
+                Round::new(note.round),
+                note.signature.map(Signature::from_bytes),
+            ),
+            Err(_) => (first, None),
+        };
+        if signature.is_none() && address != self.me {
+            tracing::warn!(
+                height = height.get(),
+                "cannot restream another proposer's block without its signature"
+            );
+            return;
+        }
+        self.publish(
+            channels,
+            height,
+            first,
+            address,
+            &kept.block,
+            signature,
+            value_id,
+        )
+        .await;
+    }
+
+    fn decided_values(&self, from: u64, to: u64) -> Vec<RawDecidedValue<RestakeContext>> {
+        let head = self.node.head().height;
+        let store = self.node.store();
+        let mut out = Vec::new();
+        for h in from.max(1)..=to.min(head) {
+            let (Ok(Some(block)), Ok(Some(cert))) = (store.block(h), store.certificate(h)) else {
+                break;
+            };
+            let Ok(cert) = restake_core::block::encoding::from_bytes::<
+                restake_core::block::Certificate,
+            >(&cert, usize::MAX) else {
+                break;
+            };
+            out.push(RawDecidedValue::new(
+                Bytes::from(block),
+                extended_from_core(&cert),
+            ));
+        }
+        out
+    }
+}
