@@ -15,6 +15,7 @@ mod keys;
 mod query;
 mod risk;
 mod run;
+mod testnet;
 mod tx;
 mod units;
 
@@ -33,8 +34,12 @@ struct Cli {
 enum Command {
     /// Start a local devnet: embedded storage, nine LST pools, funded development accounts.
     Dev(run::DevArgs),
-    /// Run a node from a config file and a genesis file.
+    /// Run a node from a config file and a genesis file: alone, or as a validator or full node
+    /// of a Malachite BFT network (the config's `consensus` section).
     Node(run::NodeArgs),
+    /// Write a local multi-validator network (genesis, keys, one config per node); `--run`
+    /// also starts every node and stops them all on Ctrl-C.
+    Testnet(testnet::TestnetArgs),
     /// Print the devnet genesis as JSON: a starting point for `restake node` genesis files.
     Genesis,
     /// Create or inspect keys.
@@ -73,6 +78,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Dev(a) => run::dev(a).await.map_err(|e| e.to_string()),
             Command::Node(a) => run::node(a).await.map_err(|e| e.to_string()),
+            Command::Testnet(a) => testnet::run(a).await.map_err(|e| e.to_string()),
             Command::Genesis => run::print_genesis(),
             Command::Keys(k) => keys::run(k),
             Command::Tx(a) => tx::run(a).await.map_err(|e| e.to_string()),

@@ -6,8 +6,10 @@
 use crate::CliResult;
 use crate::error::CliError;
 use clap::Args;
+use restake_consensus::{ConsensusSettings, MalachiteEngine, TimeoutSettings};
 use restake_core::app::Genesis;
 use restake_node::devnet;
+use restake_node::engine::{Engine, SoloEngine};
 use restake_node::node::NodeConfig;
 use restake_node::server::{ApiConfig, serve};
 use restake_store::Store;
@@ -37,31 +39,108 @@ pub struct DevArgs {
     log: String,
 }
 
+/// The default log filter of `restake node`: this node's lines, and only the consensus
+/// engine's warnings.
+const NODE_LOG: &str = "info,arc_malachitebft_core_consensus=warn,arc_malachitebft_engine=warn,\
+arc_malachitebft_network=warn,arc_malachitebft_sync=warn,arc_malachitebft_discovery=warn,\
+libp2p=warn";
+
 /// `restake node` options.
 #[derive(Args)]
 pub struct NodeArgs {
     /// Node config file (JSON). Relative paths in it are read from the file's folder.
     #[arg(long)]
     config: PathBuf,
-    /// Log filter.
-    #[arg(long, default_value = "info")]
+    /// Log filter. The default keeps the consensus engine's per-vote messages out (add
+    /// `arc_malachitebft_core_consensus=info` to see them).
+    #[arg(long, default_value = NODE_LOG)]
     log: String,
 }
 
-/// The node config file.
-#[derive(Deserialize)]
+/// The node config file (`docs/consensus.md` describes every field).
+#[derive(Deserialize, serde::Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct NodeFile {
-    data_dir: PathBuf,
-    rpc_addr: SocketAddr,
-    chain_id: u64,
-    genesis: PathBuf,
+pub(crate) struct NodeFile {
+    pub(crate) data_dir: PathBuf,
+    pub(crate) rpc_addr: SocketAddr,
+    pub(crate) chain_id: u64,
+    pub(crate) genesis: PathBuf,
     /// Unix seconds of block 0; must be the same on every node of the chain.
-    genesis_time: u64,
+    pub(crate) genesis_time: u64,
     #[serde(default = "default_block_time")]
-    block_time_ms: u64,
+    pub(crate) block_time_ms: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) max_block_txs: Option<usize>,
+    /// `validator` (signs with `consensusKeyFile`) or `full` (follows, never votes).
     #[serde(default)]
-    max_block_txs: Option<usize>,
+    pub(crate) role: Role,
+    /// The consensus key file (`restake keys consensus new`). A solo node without one uses the
+    /// devnet's public validator key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) consensus_key_file: Option<PathBuf>,
+    /// RPC URLs of the other nodes, which admitted transactions are forwarded to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) gossip_peers: Vec<String>,
+    /// Present: the node runs Malachite BFT with its peers. Absent: it decides alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) consensus: Option<ConsensusFile>,
+}
+
+/// A node's part in consensus.
+#[derive(Deserialize, serde::Serialize, Default, Clone, Copy, PartialEq, Eq, Debug)]
+#[serde(rename_all = "camelCase")]
+pub(crate) enum Role {
+    /// Proposes and votes with its consensus key.
+    #[default]
+    Validator,
+    /// Follows the chain and serves it; never votes.
+    Full,
+}
+
+/// The `consensus` section.
+#[derive(Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct ConsensusFile {
+    /// The libp2p identity's key file (`{"type":"ed25519","secret":"0x…"}`).
+    pub(crate) node_key_file: PathBuf,
+    /// Multiaddr to listen on, e.g. `/ip4/127.0.0.1/tcp/9545`.
+    pub(crate) listen: String,
+    /// Multiaddrs (with `/p2p/<peer id>`) of the nodes to stay connected to.
+    #[serde(default)]
+    pub(crate) persistent_peers: Vec<String>,
+    /// Most connections from one IP address (a local testnet shares 127.0.0.1).
+    #[serde(default = "default_connections_per_ip")]
+    pub(crate) max_connections_per_ip: usize,
+    /// Round timeouts in milliseconds; default: scaled from `blockTimeMs`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) timeouts: Option<TimeoutsFile>,
+}
+
+/// Round timeouts, in milliseconds.
+#[derive(Deserialize, serde::Serialize, Clone, Copy)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct TimeoutsFile {
+    pub(crate) propose_ms: u64,
+    pub(crate) propose_delta_ms: u64,
+    pub(crate) prevote_ms: u64,
+    pub(crate) prevote_delta_ms: u64,
+    pub(crate) precommit_ms: u64,
+    pub(crate) precommit_delta_ms: u64,
+    pub(crate) rebroadcast_ms: u64,
+}
+
+fn default_connections_per_ip() -> usize {
+    32
+}
+
+/// A libp2p node key file: `{"type":"ed25519","secret":"0x…","peerId":"12D3…"}`.
+#[derive(Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct NodeKeyFile {
+    #[serde(rename = "type")]
+    pub(crate) kind: String,
+    pub(crate) secret: alloy_primitives::B256,
+    pub(crate) peer_id: String,
 }
 
 fn default_block_time() -> u64 {
@@ -131,7 +210,16 @@ pub async fn dev(a: DevArgs) -> Result<(), CliError> {
         ..NodeConfig::default()
     };
     let genesis_time = restake_node::clock::unix_seconds();
-    run_node(&a.data_dir, &genesis, genesis_time, config, a.rpc_addr).await
+    let engine = Box::new(SoloEngine::new(config.validator_key.clone()));
+    run_node(
+        &a.data_dir,
+        &genesis,
+        genesis_time,
+        config,
+        engine,
+        a.rpc_addr,
+    )
+    .await
 }
 
 /// `path` as written in a config file in folder `base`: relative paths are read from there.
@@ -162,19 +250,63 @@ pub async fn node(a: NodeArgs) -> Result<(), CliError> {
         .map_err(|e| file_err(&genesis_path, format!("cannot read the genesis: {e}")))?;
     let genesis: Genesis = serde_json::from_str(&gtext)
         .map_err(|e| file_err(&genesis_path, format!("invalid genesis: {e}")))?;
+    let key = match &file.consensus_key_file {
+        Some(path) => {
+            let path = beside(base, path);
+            restake_node::keyfile::read_consensus_key(&path)
+                .map_err(|e| file_err(&path, e.to_string()))?
+        }
+        None => devnet::validator_key(),
+    };
     let mut config = NodeConfig {
         chain_id: file.chain_id,
         block_interval: Duration::from_millis(file.block_time_ms.max(10)),
+        validator_key: key.clone(),
+        gossip_peers: file.gossip_peers.clone(),
         ..NodeConfig::default()
     };
     if let Some(m) = file.max_block_txs {
         config.max_block_txs = m;
     }
+    let engine: Box<dyn Engine> = match &file.consensus {
+        None => Box::new(SoloEngine::new(key)),
+        Some(c) => {
+            let node_key_path = beside(base, &c.node_key_file);
+            let ntext = std::fs::read_to_string(&node_key_path)
+                .map_err(|e| file_err(&node_key_path, format!("cannot read the node key: {e}")))?;
+            let node_key: NodeKeyFile = serde_json::from_str(&ntext)
+                .map_err(|e| file_err(&node_key_path, format!("invalid node key: {e}")))?;
+            let timeouts = match c.timeouts {
+                Some(t) => TimeoutSettings {
+                    propose_ms: t.propose_ms,
+                    propose_delta_ms: t.propose_delta_ms,
+                    prevote_ms: t.prevote_ms,
+                    prevote_delta_ms: t.prevote_delta_ms,
+                    precommit_ms: t.precommit_ms,
+                    precommit_delta_ms: t.precommit_delta_ms,
+                    rebroadcast_ms: t.rebroadcast_ms,
+                },
+                None => TimeoutSettings::for_block_time(file.block_time_ms),
+            };
+            Box::new(MalachiteEngine::new(ConsensusSettings {
+                validator_key: (file.role == Role::Validator).then_some(key),
+                node_key: node_key.secret.0,
+                moniker: format!("{}", file.rpc_addr),
+                listen: c.listen.clone(),
+                persistent_peers: c.persistent_peers.clone(),
+                wal_path: data_dir.join("consensus").join("wal"),
+                timeouts,
+                block_time: Duration::from_millis(file.block_time_ms.max(10)),
+                max_connections_per_ip: c.max_connections_per_ip,
+            }))
+        }
+    };
     run_node(
         &data_dir,
         &genesis,
         file.genesis_time,
         config,
+        engine,
         file.rpc_addr,
     )
     .await
@@ -235,7 +367,8 @@ fn block_line(height: u64, transactions: usize, timestamp_ms: u64) -> String {
 
 /// Listens for Ctrl-C and SIGTERM from the moment it returns (so a signal sent right after the
 /// banner is printed is a graceful stop, not the default kill); the future resolves on the first.
-fn shutdown_signal() -> Result<impl std::future::Future<Output = &'static str>, CliError> {
+pub(crate) fn shutdown_signal() -> Result<impl std::future::Future<Output = &'static str>, CliError>
+{
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
@@ -265,6 +398,7 @@ async fn run_node(
     genesis: &Genesis,
     genesis_time: u64,
     config: NodeConfig,
+    engine: Box<dyn Engine>,
     rpc: SocketAddr,
 ) -> Result<(), CliError> {
     let store = Store::open(dir).map_err(|e| CliError::File {
@@ -272,8 +406,9 @@ async fn run_node(
         reason: format!("cannot open the store: {e}"),
     })?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let (handle, task) = restake_node::start(store, genesis, genesis_time, config, stop_rx)
-        .map_err(|e| CliError::Other(e.to_string()))?;
+    let (handle, task) =
+        restake_node::node::start_with(store, genesis, genesis_time, config, engine, stop_rx)
+            .map_err(|e| CliError::Other(e.to_string()))?;
     let height = handle.head().height;
     let mut blocks = handle.subscribe_blocks();
     let logger = tokio::spawn(async move {
@@ -311,7 +446,18 @@ async fn run_node(
         "Chain at height {height}; JSON-RPC and WebSocket on http://{addr} (health: /health, metrics: /metrics)"
     );
     println!("Press Ctrl-C to stop.");
-    let signal = stop.await;
+    let mut task = task;
+    let signal = tokio::select! {
+        signal = stop => signal,
+        // The engine ended on its own: it could not go on (its error is in the log).
+        _ = &mut task => {
+            let _ = server.stop();
+            logger.abort();
+            return Err(CliError::Other(
+                "the consensus engine stopped; see the log above".into(),
+            ));
+        }
+    };
     println!("Stopping ({signal}): finishing the current block...");
     let _ = stop_tx.send(true);
     let _ = server.stop();

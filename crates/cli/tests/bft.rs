@@ -1,0 +1,279 @@
+//! A real network: `restake testnet` writes four validators and a full node, each started as
+//! its own `restake node` process on loopback. Heights advance with every block the same on
+//! every node; transactions sent to any node (the full node too) are included exactly once with
+//! the same receipt everywhere; every certificate verifies against the validator set; a
+//! validator killed with SIGKILL does not stop the other three, and once restarted catches up
+//! and agrees on every height. Every process is stopped at the end, also on failure.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::panic,
+    clippy::disallowed_methods,
+    clippy::cast_possible_truncation,
+    missing_docs
+)]
+
+mod common;
+use alloy_primitives::{Address, U256};
+use common::*;
+use restake_client::{BlockId, Client, RestakeApiClient};
+use restake_core::Action;
+use restake_core::validators::ValidatorSet;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const NODES: usize = 5;
+const VALIDATORS: usize = 4;
+
+/// A base port P with P..P+NODES and P+1000..P+1000+NODES free a moment ago.
+fn base_port() -> u16 {
+    for _ in 0..50 {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let p = l.local_addr().unwrap().port();
+        drop(l);
+        if p > 60_000 {
+            continue;
+        }
+        let free = (0..NODES as u16)
+            .flat_map(|i| [p + i, p + 1000 + i])
+            .all(|q| std::net::TcpListener::bind(("127.0.0.1", q)).is_ok());
+        if free {
+            return p;
+        }
+    }
+    panic!("no free port range");
+}
+
+/// One `restake node` process, killed when dropped.
+struct Proc {
+    child: Option<Child>,
+    config: PathBuf,
+    url: String,
+}
+
+impl Proc {
+    fn start(config: &Path, url: String) -> Self {
+        let log = std::fs::File::create(config.with_file_name("node.log")).unwrap();
+        let child = Command::new(BIN)
+            .args(["node", "--config"])
+            .arg(config)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .unwrap();
+        Self {
+            child: Some(child),
+            config: config.to_path_buf(),
+            url,
+        }
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    fn restart(&mut self) {
+        self.kill();
+        *self = Self::start(&self.config.clone(), self.url.clone());
+    }
+
+    fn client(&self) -> Client {
+        Client::new(&self.url).unwrap()
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Polls until every client in `clients` reports at least `height` (bounded by a deadline).
+async fn all_reach(clients: &[Client], height: u64, within: Duration) {
+    let deadline = Deadline::after(within);
+    loop {
+        let mut heights = Vec::new();
+        for c in clients {
+            heights.push(c.block_number().await.unwrap_or(0));
+        }
+        if heights.iter().all(|h| *h >= height) {
+            return;
+        }
+        assert!(
+            !deadline.passed(),
+            "height {height} not reached: {heights:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Every client holds the same block at every height up to `top`, and every certificate there
+/// verifies against the set that decided the block.
+async fn agree(clients: &[Client], top: u64) {
+    let chain_id = restake_node::devnet::CHAIN_ID;
+    let validators = clients[0]
+        .get_validators(Some(BlockId::Number(1)))
+        .await
+        .unwrap()
+        .unwrap();
+    let set = ValidatorSet::new(validators.validators).unwrap();
+    for h in 1..=top {
+        let mut hashes = Vec::new();
+        for c in clients {
+            hashes.push(c.get_block(BlockId::Number(h)).await.unwrap().unwrap().hash);
+        }
+        assert!(
+            hashes.iter().all(|x| *x == hashes[0]),
+            "height {h}: {hashes:?}"
+        );
+        if h < top {
+            // Below the head every node keeps the canonical certificate the next block carries.
+            let cert = clients[0]
+                .get_certificate(BlockId::Number(h))
+                .await
+                .unwrap()
+                .unwrap();
+            cert.verify_for(chain_id, h, hashes[0], &set).unwrap();
+            for c in &clients[1..] {
+                assert_eq!(
+                    c.get_certificate(BlockId::Number(h))
+                        .await
+                        .unwrap()
+                        .unwrap(),
+                    cert
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn four_validator_processes_and_a_full_node_agree_include_every_transaction_once_and_survive_a_crash()
+ {
+    let tmp = TempDir::new("bft");
+    let out = tmp.path().join("net");
+    let base = base_port();
+    let written = Command::new(BIN)
+        .args([
+            "testnet",
+            "--validators",
+            &VALIDATORS.to_string(),
+            "--full-nodes",
+            &(NODES - VALIDATORS).to_string(),
+            "--out",
+            out.to_str().unwrap(),
+            "--base-port",
+            &base.to_string(),
+            "--block-time-ms",
+            "300",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        written.status.success(),
+        "{}",
+        String::from_utf8_lossy(&written.stderr)
+    );
+    // The files the issue names, ports P+i and P+1000+i, keys only for validators.
+    for i in 0..NODES {
+        let dir = out.join(format!("node{i}"));
+        let config: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("config.json")).unwrap())
+                .unwrap();
+        assert_eq!(config["rpcAddr"], format!("127.0.0.1:{}", base + i as u16));
+        assert_eq!(
+            config["consensus"]["listen"],
+            format!("/ip4/127.0.0.1/tcp/{}", base + 1000 + i as u16)
+        );
+        assert_eq!(
+            config["consensus"]["persistentPeers"]
+                .as_array()
+                .unwrap()
+                .len(),
+            NODES - 1
+        );
+        assert_eq!(dir.join("consensus_key.json").exists(), i < VALIDATORS);
+        assert_eq!(
+            config["role"],
+            if i < VALIDATORS { "validator" } else { "full" }
+        );
+    }
+    let mut procs: Vec<Proc> = (0..NODES)
+        .map(|i| {
+            Proc::start(
+                &out.join(format!("node{i}")).join("config.json"),
+                format!("http://127.0.0.1:{}", base + i as u16),
+            )
+        })
+        .collect();
+    let rt = runtime();
+    rt.block_on(async {
+        let clients: Vec<Client> = procs.iter().map(Proc::client).collect();
+        all_reach(&clients, 3, Duration::from_secs(60)).await;
+
+        // Eight transfers, sent round-robin to every node, the full node included.
+        let mut sent = Vec::new();
+        for k in 0..8 {
+            let c = &clients[k % NODES];
+            let wallet = dev_wallet(k + 1);
+            let nonce = c.nonce(wallet.address()).await.unwrap();
+            let action = Action::Transfer {
+                token: restake_core::tokens::token_address("rETH"),
+                to: Address::repeat_byte(0x77),
+                amount: U256::from(1_000u64),
+            };
+            sent.push(
+                c.send(&wallet.sign(action, nonce, restake_node::devnet::CHAIN_ID))
+                    .await
+                    .unwrap(),
+            );
+        }
+        for id in &sent {
+            let first = clients[0].wait(*id, Duration::from_secs(30)).await.unwrap();
+            for c in &clients[1..] {
+                assert_eq!(c.wait(*id, Duration::from_secs(30)).await.unwrap(), first);
+            }
+        }
+        let top = clients[0].block_number().await.unwrap();
+        all_reach(&clients, top, Duration::from_secs(30)).await;
+        agree(&clients, top).await;
+        let included: usize = {
+            let mut n = 0;
+            for h in 1..=top {
+                n += clients[0]
+                    .get_block(BlockId::Number(h))
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .transactions
+                    .len();
+            }
+            n
+        };
+        assert_eq!(included, 8, "each transaction exactly once");
+
+        // A validator crashes: the three others (three quarters of the power) go on.
+        procs[3].kill();
+        let live = [&clients[0], &clients[1], &clients[2], &clients[4]];
+        let now = clients[0].block_number().await.unwrap();
+        let live: Vec<Client> = live.into_iter().cloned().collect();
+        all_reach(&live, now + 3, Duration::from_secs(60)).await;
+        procs[3].restart();
+        let back = procs[3].client();
+        let target = clients[0].block_number().await.unwrap();
+        all_reach(std::slice::from_ref(&back), target, Duration::from_secs(60)).await;
+        let mut everyone = live.clone();
+        everyone.push(back);
+        agree(&everyone, target).await;
+    });
+    for p in &mut procs {
+        p.kill();
+    }
+}
