@@ -23,6 +23,26 @@ pub enum KeysCmd {
     },
     /// List the devnet's development accounts.
     Dev,
+    /// Validator consensus keys (ed25519; never an account key).
+    #[command(subcommand)]
+    Consensus(ConsensusKeyCmd),
+}
+
+/// `restake keys consensus`.
+#[derive(Subcommand)]
+pub enum ConsensusKeyCmd {
+    /// Create a new consensus key file (permissions 0600; never overwrites) and print its
+    /// public key and consensus address, for a genesis or an `updateValidatorSet`.
+    New {
+        /// Where to write it.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Show the public key and address of a consensus key file.
+    Show {
+        /// The key file.
+        file: PathBuf,
+    },
 }
 
 /// The environment variable that holds a private key (hex) or `dev:N`.
@@ -124,6 +144,11 @@ fn random_bytes() -> Result<[u8; 32], String> {
     Ok(b)
 }
 
+fn print_consensus(key: &restake_primitives::ed25519::SecretKey) {
+    println!("consensus key  {}", key.public());
+    println!("address        {}", key.public().address());
+}
+
 /// Runs a key command.
 pub fn run(cmd: KeysCmd) -> CliResult {
     match cmd {
@@ -141,6 +166,16 @@ pub fn run(cmd: KeysCmd) -> CliResult {
             }
         }
         KeysCmd::Show { key } => println!("{}", wallet(&key)?.address()),
+        KeysCmd::Consensus(ConsensusKeyCmd::New { out }) => {
+            let key = restake_primitives::ed25519::SecretKey::from_seed(&random_bytes()?);
+            restake_node::keyfile::write_consensus_key(&out, &key).map_err(|e| e.to_string())?;
+            print_consensus(&key);
+            println!("Written to {}. Keep it secret: it signs this validator's votes.", out.display());
+        }
+        KeysCmd::Consensus(ConsensusKeyCmd::Show { file }) => {
+            let key = restake_node::keyfile::read_consensus_key(&file).map_err(|e| e.to_string())?;
+            print_consensus(&key);
+        }
         KeysCmd::Dev => {
             for (i, (addr, key)) in devnet::DEV_ACCOUNTS.iter().enumerate() {
                 println!("dev:{i}  {addr}  {key}");
