@@ -170,10 +170,14 @@ pub fn run(cmd: KeysCmd) -> CliResult {
             let key = restake_primitives::ed25519::SecretKey::from_seed(&random_bytes()?);
             restake_node::keyfile::write_consensus_key(&out, &key).map_err(|e| e.to_string())?;
             print_consensus(&key);
-            println!("Written to {}. Keep it secret: it signs this validator's votes.", out.display());
+            println!(
+                "Written to {}. Keep it secret: it signs this validator's votes.",
+                out.display()
+            );
         }
         KeysCmd::Consensus(ConsensusKeyCmd::Show { file }) => {
-            let key = restake_node::keyfile::read_consensus_key(&file).map_err(|e| e.to_string())?;
+            let key =
+                restake_node::keyfile::read_consensus_key(&file).map_err(|e| e.to_string())?;
             print_consensus(&key);
         }
         KeysCmd::Dev => {
