@@ -3,7 +3,8 @@
 //! every node; transactions sent to any node (the full node too) are included exactly once with
 //! the same receipt everywhere; every certificate verifies against the validator set; a
 //! validator killed with SIGKILL does not stop the other three, and once restarted catches up
-//! and agrees on every height. Every process is stopped at the end, also on failure.
+//! and agrees on every height; with two of four down nothing is decided, and once they are back
+//! the chain resumes. Every process is stopped at the end, also on failure.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -272,6 +273,23 @@ fn four_validator_processes_and_a_full_node_agree_include_every_transaction_once
         let mut everyone = live.clone();
         everyone.push(back);
         agree(&everyone, target).await;
+
+        // Two of four down: half the power cannot decide anything (at most a block already
+        // precommitted completes). Back up, the chain resumes and every node agrees.
+        procs[2].kill();
+        procs[3].kill();
+        let stalled = clients[0].block_number().await.unwrap();
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let after = clients[0].block_number().await.unwrap();
+        assert!(
+            after <= stalled + 1,
+            "decided without a quorum: {stalled} -> {after}"
+        );
+        procs[2].restart();
+        procs[3].restart();
+        let everyone: Vec<Client> = procs.iter().map(Proc::client).collect();
+        all_reach(&everyone, after + 3, Duration::from_secs(90)).await;
+        agree(&everyone, after + 3).await;
     });
     for p in &mut procs {
         p.kill();
