@@ -712,3 +712,225 @@ impl Driver {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! A byzantine proposer, seen from an honest validator: a block streamed by someone whose
+    //! round it is not, signed by the wrong key, corrupted on the way, or breaking a rule is never
+    //! accepted as the proposer's valid block.
+    #![allow(
+        clippy::unwrap_used,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects,
+        clippy::cast_possible_truncation
+    )]
+    use super::*;
+    use crate::parts::split;
+    use malachitebft_app_channel::app::types::PeerId;
+    use restake_core::validators::GenesisValidator;
+    use restake_node::devnet;
+    use restake_node::engine::ManualEngine;
+    use restake_node::node::NodeConfig;
+    use restake_store::Store;
+
+    fn keys() -> Vec<SecretKey> {
+        (1..=4u8).map(|i| SecretKey::from_seed(&[i; 32])).collect()
+    }
+
+    fn node() -> (NodeHandle, ManualEngine) {
+        let mut genesis = devnet::genesis();
+        genesis.validators = keys()
+            .iter()
+            .map(|k| GenesisValidator {
+                consensus_key: k.public(),
+                power: 1,
+                operator: None,
+            })
+            .collect();
+        let time = clock::unix_seconds().saturating_sub(10);
+        restake_node::node::start_manual(
+            Store::in_memory().unwrap(),
+            &genesis,
+            time,
+            NodeConfig::default(),
+        )
+        .unwrap()
+    }
+
+    fn driver(node: &NodeHandle, engine: &ManualEngine) -> Driver {
+        let chain_id = node.config().chain_id;
+        Driver {
+            app: engine.app().clone(),
+            node: node.clone(),
+            me: ConsensusAddress::of(&keys()[0].public()),
+            signer: Some(RestakeSigner::new(chain_id, keys()[0].clone())),
+            verifier: RestakeVerifier::new(chain_id),
+            timeouts: TimeoutSettings::for_block_time(1000).linear(),
+            block_time: Duration::from_secs(1),
+            streams: Streams::default(),
+            height: Height(1),
+            nonce: 0,
+        }
+    }
+
+    fn envelope(key: &SecretKey, round: u32, hash: alloy_primitives::B256) -> Signature {
+        RestakeSigner::new(devnet::CHAIN_ID, key.clone())
+            .block_envelope_signature(Height(1), Round::new(round), BlockHash(hash))
+            .unwrap()
+    }
+
+    async fn offer(
+        d: &mut Driver,
+        proposer: ConsensusAddress,
+        round: u32,
+        block: &[u8],
+        signature: Signature,
+    ) -> Option<ProposedValue<RestakeContext>> {
+        d.nonce += 1;
+        let id = StreamId::new(Bytes::from(d.nonce.to_be_bytes().to_vec()));
+        let peer = PeerId::from_bytes(
+            &Keypair::ed25519_from_bytes([d.nonce as u8; 32])
+                .unwrap()
+                .public()
+                .to_peer_id()
+                .to_bytes(),
+        )
+        .unwrap();
+        let mut done = None;
+        for m in split(
+            &id,
+            Height(1),
+            Round::new(round),
+            proposer,
+            block,
+            signature,
+        ) {
+            if let Some(a) = d.streams.insert(&peer, m) {
+                done = d.received(a).await;
+            }
+        }
+        done
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_honest_validator_accepts_only_the_round_proposers_authentic_valid_block() {
+        let (builder, builder_engine) = node();
+        let (honest, honest_engine) = node();
+        let mut d = driver(&honest, &honest_engine);
+        let set = ValidatorSet::try_from(honest.validators_at(1).unwrap()).unwrap();
+        let round = 0u32;
+        let proposer =
+            ConsensusAddress::from(set.proposer(Height(1), Round::new(round)).core().address);
+        let key = keys()
+            .into_iter()
+            .find(|k| ConsensusAddress::of(&k.public()) == proposer)
+            .unwrap();
+        let wallet = devnet_transfer();
+        builder.submit(wallet).unwrap();
+        let built = builder_engine
+            .app()
+            .get_value(1, round, clock::unix_millis(), proposer.to_address())
+            .await
+            .unwrap();
+        let bytes = built.block.to_bytes();
+        assert_eq!(built.block.transactions.len(), 1);
+
+        // Someone whose round it is not streams the very same block, signed by itself.
+        let other = keys()
+            .into_iter()
+            .find(|k| ConsensusAddress::of(&k.public()) != proposer)
+            .unwrap();
+        let other_addr = ConsensusAddress::of(&other.public());
+        assert!(
+            offer(
+                &mut d,
+                other_addr,
+                round,
+                &bytes,
+                envelope(&other, round, built.hash)
+            )
+            .await
+            .is_none()
+        );
+        // The right proposer named, the wrong key signing.
+        assert!(
+            offer(
+                &mut d,
+                proposer,
+                round,
+                &bytes,
+                envelope(&other, round, built.hash)
+            )
+            .await
+            .is_none()
+        );
+        // Corrupted on the way: a byte of the transaction changed (the header no longer matches).
+        let mut corrupt = bytes.clone();
+        let last = corrupt.len() - 10;
+        corrupt[last] ^= 0x55;
+        assert!(
+            offer(
+                &mut d,
+                proposer,
+                round,
+                &corrupt,
+                envelope(&key, round, built.hash)
+            )
+            .await
+            .is_none()
+        );
+        // Signed by the proposer but breaking a rule (another state root): invalid, said so.
+        let mut bad = (*built.block).clone();
+        bad.header.state_root = alloy_primitives::B256::repeat_byte(9);
+        let bad_hash = bad.header.hash();
+        let verdict = offer(
+            &mut d,
+            proposer,
+            round,
+            &bad.to_bytes(),
+            envelope(&key, round, bad_hash),
+        )
+        .await
+        .unwrap();
+        assert_eq!(verdict.validity, Validity::Invalid);
+        assert_eq!(verdict.value, BlockHash(bad_hash));
+        // For another height: not now.
+        d.height = Height(2);
+        assert!(
+            offer(
+                &mut d,
+                proposer,
+                round,
+                &bytes,
+                envelope(&key, round, built.hash)
+            )
+            .await
+            .is_none()
+        );
+        d.height = Height(1);
+        // The authentic block is valid.
+        let verdict = offer(
+            &mut d,
+            proposer,
+            round,
+            &bytes,
+            envelope(&key, round, built.hash),
+        )
+        .await
+        .unwrap();
+        assert_eq!(verdict.validity, Validity::Valid);
+        assert_eq!(verdict.value, BlockHash(built.hash));
+        assert_eq!(verdict.proposer, proposer);
+    }
+
+    /// A transfer by development account 1, signed for the devnet.
+    fn devnet_transfer() -> restake_core::tx::Transaction {
+        let wallet = restake_client::Wallet::from_hex(devnet::DEV_ACCOUNTS[1].1).unwrap();
+        let action = restake_core::Action::Transfer {
+            token: restake_core::tokens::token_address("rETH"),
+            to: alloy_primitives::Address::repeat_byte(7),
+            amount: alloy_primitives::U256::from(1u64),
+        };
+        wallet.sign(action, 0, devnet::CHAIN_ID)
+    }
+}

@@ -159,8 +159,8 @@ impl Chain {
             })
     }
 
-    /// Checks a block proposed elsewhere: signatures, then the core's verification against the
-    /// committed head. `now_ms` is this node's clock for live proposals, `None` for history.
+    /// Checks a block proposed elsewhere: that the body is the one the header names, signatures,
+    /// then the core's verification against the committed head. `now_ms` is this node's clock for live proposals, `None` for history.
     /// `checked` says whether this node already checked a transaction with this id and exactly
     /// these signature bytes (its mempool did at admission): those are not recovered again.
     pub fn verify(
@@ -169,6 +169,17 @@ impl Chain {
         now_ms: Option<u64>,
         checked: impl Fn(&B256, &Transaction) -> bool + Sync,
     ) -> Result<Candidate, VerifyError> {
+        // First, whether these are the bytes the header names: a body that does not match is a
+        // corrupted copy (`TransactionsRoot`), which says nothing about the proposer's block,
+        // and is found before any signature work.
+        let root = encoding::transactions_root(&block.transactions);
+        if root != block.header.transactions_root {
+            return Err(InvalidBlock::TransactionsRoot {
+                got: block.header.transactions_root,
+                expected: root,
+            }
+            .into());
+        }
         let txs = verify_signatures(&block.transactions, self.chain_id, &checked)?;
         self.execute(
             Mode::Verify {

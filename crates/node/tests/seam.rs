@@ -13,7 +13,7 @@
 use alloy_primitives::{Address, B256, U256};
 use restake_client::Wallet;
 use restake_core::Action;
-use restake_core::block::{Block, Certificate, InvalidBlock};
+use restake_core::block::{Block, Certificate, InvalidBlock, encoding};
 use restake_core::tx::Transaction;
 use restake_node::chain::VerifyError;
 use restake_node::engine::ManualEngine;
@@ -188,6 +188,14 @@ async fn byzantine_proposals_are_refused_with_their_reason_and_cannot_be_decided
     let mut sig = forged_sig.transactions[0].signature.to_vec();
     sig[10] ^= 1;
     forged_sig.transactions[0].signature = sig.into();
+    // As received, the body no longer matches the header: a corrupted copy, found before any
+    // signature work.
+    assert!(matches!(
+        invalid(verify(forged_sig.clone()).await),
+        InvalidBlock::TransactionsRoot { .. }
+    ));
+    // A proposer that commits to the bad signature in its header: the signature is refused.
+    forged_sig.header.transactions_root = encoding::transactions_root(&forged_sig.transactions);
     assert!(matches!(
         invalid(verify(forged_sig).await),
         InvalidBlock::Transaction { index: 0, .. }
@@ -287,6 +295,7 @@ async fn a_signature_the_verifier_already_checked_is_trusted_only_for_the_same_b
     let mut sig = forged.transactions[0].signature.to_vec();
     sig[5] ^= 0x40;
     forged.transactions[0].signature = sig.into();
+    forged.header.transactions_root = encoding::transactions_root(&forged.transactions);
     assert_eq!(
         forged.transactions[0].hash(devnet::CHAIN_ID),
         tx.hash(devnet::CHAIN_ID)
