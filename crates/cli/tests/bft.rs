@@ -96,6 +96,24 @@ impl Drop for Proc {
     }
 }
 
+/// A metric's value from a node's `/metrics` (0 when absent).
+fn metric(url: &str, name: &str) -> u64 {
+    use std::io::{Read, Write};
+    let addr = url.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut body = String::new();
+    s.read_to_string(&mut body).unwrap();
+    body.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name} ")))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
 /// Polls until every client in `clients` reports at least `height` (bounded by a deadline).
 async fn all_reach(clients: &[Client], height: u64, within: Duration) {
     let deadline = Deadline::after(within);
@@ -273,6 +291,11 @@ fn four_validator_processes_and_a_full_node_agree_include_every_transaction_once
         let mut everyone = live.clone();
         everyone.push(back);
         agree(&everyone, target).await;
+        // It caught up by consensus sync, and nobody saw a validator sign twice.
+        assert!(metric(&procs[3].url, "restake_consensus_synced_blocks_total") > 0);
+        for p in &procs {
+            assert_eq!(metric(&p.url, "restake_consensus_misbehaviour_total"), 0);
+        }
 
         // Two of four down: half the power cannot decide anything (at most a block already
         // precommitted completes). Back up, the chain resumes and every node agrees.

@@ -342,6 +342,10 @@ impl Driver {
                 reply_value,
             } => {
                 tracing::debug!(height = height.get(), %round, %proposer, ?role, "round");
+                self.node.metrics().consensus_round.store(
+                    u64::from(round.as_u32().unwrap_or(0)),
+                    std::sync::atomic::Ordering::Relaxed,
+                );
                 self.height = height;
                 self.streams.prune_below(height);
                 let _ = reply_value.send(self.kept_values(height, round));
@@ -423,7 +427,26 @@ impl Driver {
                 self.app.decided(height, hash, core).await?;
                 let _ = reply.send(());
             }
-            AppMsg::Finalized { reply, .. } => {
+            AppMsg::Finalized {
+                certificate,
+                evidence,
+                reply,
+                ..
+            } => {
+                if !evidence.is_empty() {
+                    // Recorded, not yet slashed: the evidence names validators that signed two
+                    // different proposals or votes for one round.
+                    tracing::warn!(
+                        height = certificate.height.get(),
+                        proposals = evidence.proposals.len(),
+                        votes = evidence.votes.len(),
+                        "misbehaviour observed"
+                    );
+                    self.node
+                        .metrics()
+                        .consensus_misbehaviour
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
                 let (height, params) = self.next()?;
                 let _ = reply.send(Next::Start(height, params));
             }
@@ -452,14 +475,20 @@ impl Driver {
                     )
                     .await
                 {
-                    Ok(hash) => SyncedValueOutcome::Verdict(ProposedValue {
-                        height,
-                        round,
-                        valid_round: Round::Nil,
-                        proposer,
-                        value: BlockHash(hash),
-                        validity: Validity::Valid,
-                    }),
+                    Ok(hash) => {
+                        self.node
+                            .metrics()
+                            .consensus_synced_blocks
+                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        SyncedValueOutcome::Verdict(ProposedValue {
+                            height,
+                            round,
+                            valid_round: Round::Nil,
+                            proposer,
+                            value: BlockHash(hash),
+                            validity: Validity::Valid,
+                        })
+                    }
                     Err(VerifyError::Invalid(InvalidBlock::Malformed(_))) => {
                         SyncedValueOutcome::PeerFault
                     }

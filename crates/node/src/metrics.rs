@@ -48,6 +48,12 @@ pub struct Metrics {
     pub txgossip_dropped: AtomicU64,
     /// Transactions received from gossip peers and admitted.
     pub txgossip_received: AtomicU64,
+    /// The consensus round of the current height (0 on a solo node).
+    pub consensus_round: AtomicU64,
+    /// Heights finalized with evidence of misbehaviour (double proposals or votes) observed.
+    pub consensus_misbehaviour: AtomicU64,
+    /// Blocks received through consensus sync and found valid.
+    pub consensus_synced_blocks: AtomicU64,
     commit_buckets: [AtomicU64; 10],
     commit_count: AtomicU64,
     commit_sum_us: AtomicU64,
@@ -169,6 +175,24 @@ impl Metrics {
             "counter",
             "Admitted transactions not gossiped because the queue was full.",
             g(&self.txgossip_dropped),
+        );
+        line(
+            "restake_consensus_round",
+            "gauge",
+            "Consensus round of the current height.",
+            g(&self.consensus_round),
+        );
+        line(
+            "restake_consensus_misbehaviour_total",
+            "counter",
+            "Heights finalized with evidence of double proposals or votes observed.",
+            g(&self.consensus_misbehaviour),
+        );
+        line(
+            "restake_consensus_synced_blocks_total",
+            "counter",
+            "Blocks received through consensus sync and found valid.",
+            g(&self.consensus_synced_blocks),
         );
         line(
             "restake_txgossip_received_total",
