@@ -4,7 +4,9 @@
 //! the same receipt everywhere; every certificate verifies against the validator set; a
 //! validator killed with SIGKILL does not stop the other three, and once restarted catches up
 //! and agrees on every height; with two of four down nothing is decided, and once they are back
-//! the chain resumes. Every process is stopped at the end, also on failure.
+//! the chain resumes; governance removes a validator at a stated height, after which headers
+//! name the smaller set, certificates never carry the removed validator, and it no longer counts
+//! towards a quorum. Every process is stopped at the end, also on failure.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -134,7 +136,7 @@ async fn all_reach(clients: &[Client], height: u64, within: Duration) {
 }
 
 /// Every client holds the same block at every height up to `top`, and every certificate there
-/// verifies against the set that decided the block.
+/// verifies against the set that decided that height.
 async fn agree(clients: &[Client], top: u64) {
     let chain_id = restake_node::devnet::CHAIN_ID;
     let validators = clients[0]
@@ -311,6 +313,76 @@ fn four_validator_processes_and_a_full_node_agree_include_every_transaction_once
         procs[2].restart();
         procs[3].restart();
         let everyone: Vec<Client> = procs.iter().map(Proc::client).collect();
+        all_reach(&everyone, after + 3, Duration::from_secs(90)).await;
+        agree(&everyone, after + 3).await;
+
+        // Governance removes validator 3 from a height fifteen blocks ahead (room for the
+        // transaction to be included: the change must be queued validatorSetDelay blocks early).
+        let key3: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join("node3").join("consensus_key.json")).unwrap(),
+        )
+        .unwrap();
+        let removed: Address = key3["address"].as_str().unwrap().parse().unwrap();
+        let owner = dev_wallet(0);
+        let activation = clients[0].block_number().await.unwrap() + 15;
+        let update: Action = serde_json::from_value(serde_json::json!({
+            "type": "updateValidatorSet",
+            "changes": [{"consensusKey": key3["public"], "power": 0}],
+            "activationHeight": activation,
+        }))
+        .unwrap();
+        let nonce = clients[0].nonce(owner.address()).await.unwrap();
+        let id = clients[0]
+            .send(&owner.sign(update, nonce, restake_node::devnet::CHAIN_ID))
+            .await
+            .unwrap();
+        let receipt = clients[0].wait(id, Duration::from_secs(30)).await.unwrap();
+        assert_eq!(
+            receipt.status,
+            restake_core::block::Status::Success,
+            "{receipt:?}"
+        );
+        all_reach(&everyone, activation + 3, Duration::from_secs(90)).await;
+        let new = clients[1]
+            .get_validators(Some(BlockId::Number(activation)))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(new.validators.len(), VALIDATORS - 1);
+        assert!(new.validators.iter().all(|v| v.address != removed));
+        for h in activation..activation + 3 {
+            let block = clients[2]
+                .get_block(BlockId::Number(h))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                block.header.validator_set_hash, new.validator_set_hash,
+                "height {h}"
+            );
+            let cert = clients[2]
+                .get_certificate(BlockId::Number(h))
+                .await
+                .unwrap()
+                .unwrap();
+            assert!(
+                cert.signatures.iter().all(|s| s.validator != removed),
+                "height {h}"
+            );
+        }
+        // Now validator 2 and the removed validator 3 together hold no quorum: with 0 and 1
+        // down nothing is decided; back up, the chain resumes.
+        procs[0].kill();
+        procs[1].kill();
+        let stalled = clients[2].block_number().await.unwrap();
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let after = clients[2].block_number().await.unwrap();
+        assert!(
+            after <= stalled + 1,
+            "decided without a quorum: {stalled} -> {after}"
+        );
+        procs[0].restart();
+        procs[1].restart();
         all_reach(&everyone, after + 3, Duration::from_secs(90)).await;
         agree(&everyone, after + 3).await;
     });
