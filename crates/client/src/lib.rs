@@ -309,6 +309,41 @@ impl Client {
         Ok(())
     }
 
+    /// Reads a raw state value without trusting this node: `light` first follows the chain to
+    /// `height` (default: the node's latest), checking every header's certificate against the
+    /// validator set it trusts; the value's proof is then checked against the state root of the
+    /// header `light` now holds. Returns the value (`None`: proven absent) and the height.
+    pub async fn verified_state_light(
+        &self,
+        light: &mut LightClient,
+        key: &[u8],
+        height: Option<u64>,
+    ) -> Result<(Option<Vec<u8>>, u64), ClientError> {
+        let height = match height {
+            Some(h) => h,
+            None => self.block_number().await?,
+        };
+        if height < light.header().height {
+            return Err(ClientError::Decode(format!(
+                "height {height} is behind the light client's {}",
+                light.header().height
+            )));
+        }
+        self.follow(light, height).await?;
+        let p = self
+            .get_proof(Bytes::copy_from_slice(key), Some(height))
+            .await?;
+        let value = p.value;
+        restake_proof::verify(
+            light.header().state_root,
+            key,
+            value.as_ref().map(|v| v.as_ref()),
+            &p.proof,
+        )
+        .map_err(|e| ClientError::Proof(e.to_string()))?;
+        Ok((value.map(|v| v.to_vec()), height))
+    }
+
     /// `restake_prepareTransaction` with the next nonce.
     pub async fn prepare(
         &self,

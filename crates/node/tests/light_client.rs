@@ -41,6 +41,13 @@ async fn the_light_client_follows_a_validator_set_change_and_refuses_what_the_va
     }
     client.follow(&mut light, 3).await.unwrap();
     assert_eq!(light.header().height, 3);
+    // A state value read through the light client: proven against a header the validators signed.
+    let (params, at) = client
+        .verified_state_light(&mut light, b"cfg/params", None)
+        .await
+        .unwrap();
+    assert_eq!(at, 3);
+    assert!(params.is_some());
 
     // Governance re-weights the devnet validator and adds another, from height 10 on (the
     // devnet key keeps 5 of 6 parts of the power, so it still certifies alone).
