@@ -238,6 +238,14 @@ fn four_validator_processes_and_a_full_node_agree_include_every_transaction_once
     rt.block_on(async {
         let clients: Vec<Client> = procs.iter().map(Proc::client).collect();
         all_reach(&clients, 3, Duration::from_secs(60)).await;
+        // Each node says what it is.
+        for (i, c) in clients.iter().enumerate() {
+            let info = c.node_info().await.unwrap();
+            assert_eq!(info.chain_id, restake_node::devnet::CHAIN_ID);
+            assert_eq!(info.role, if i < VALIDATORS { "validator" } else { "full" });
+            assert_eq!(info.validator_address.is_some(), i < VALIDATORS);
+            assert!(!info.catching_up);
+        }
 
         // Eight transfers, sent round-robin to every node, the full node included.
         let mut sent = Vec::new();

@@ -258,6 +258,15 @@ async fn run(settings: ConsensusSettings, ctx: EngineContext) -> Result<(), Node
         .await
         .map_err(|e| NodeError::Mismatch(format!("starting consensus: {e}")))?;
     tracing::info!(%address, peer = %peer, "consensus started");
+    node.set_engine_info(restake_node::node::EngineInfo {
+        role: if signer.is_some() {
+            "validator"
+        } else {
+            "full"
+        }
+        .into(),
+        validator: signer.as_ref().map(|s| s.address().to_address()),
+    });
     let mut driver = Driver {
         app,
         node,
@@ -269,6 +278,7 @@ async fn run(settings: ConsensusSettings, ctx: EngineContext) -> Result<(), Node
         streams: Streams::default(),
         height: Height(0),
         nonce: 0,
+        synced: None,
     };
     let result = loop {
         tokio::select! {
@@ -309,6 +319,8 @@ struct Driver {
     streams: Streams,
     height: Height,
     nonce: u64,
+    /// The last height whose block arrived through sync rather than a live round.
+    synced: Option<u64>,
 }
 
 impl Driver {
@@ -348,6 +360,18 @@ impl Driver {
                 );
                 self.height = height;
                 self.streams.prune_below(height);
+                // Peers, from the network actor, off the message loop (it must never wait).
+                let requests = channels.net_requests.clone();
+                let metrics = self.node.metrics().clone();
+                tokio::spawn(async move {
+                    use malachitebft_app_channel::NetworkRequest;
+                    if let Ok(Some(dump)) = NetworkRequest::dump_state(&requests).await {
+                        metrics.consensus_peers.store(
+                            u64::try_from(dump.peers.len()).unwrap_or(u64::MAX),
+                            std::sync::atomic::Ordering::Relaxed,
+                        );
+                    }
+                });
                 let _ = reply_value.send(self.kept_values(height, round));
             }
             AppMsg::GetValue {
@@ -424,7 +448,19 @@ impl Driver {
                 let hash = core.block_hash;
                 // A decision this node cannot commit is fatal: replying would let sync advertise
                 // a height this node does not hold.
-                self.app.decided(height, hash, core).await?;
+                let header = self.app.decided(height, hash, core).await?;
+                // Catching up: this height came through sync, and the head is well behind the
+                // clock (three block times).
+                let lag = u64::try_from(self.block_time.as_millis())
+                    .unwrap_or(u64::MAX)
+                    .saturating_mul(3)
+                    .max(3_000);
+                let behind = self.synced == Some(height)
+                    && header.timestamp_ms.saturating_add(lag) < clock::unix_millis();
+                self.node
+                    .metrics()
+                    .consensus_catching_up
+                    .store(u64::from(behind), std::sync::atomic::Ordering::Relaxed);
                 let _ = reply.send(());
             }
             AppMsg::Finalized {
@@ -476,6 +512,7 @@ impl Driver {
                     .await
                 {
                     Ok(hash) => {
+                        self.synced = Some(height.get());
                         self.node
                             .metrics()
                             .consensus_synced_blocks
@@ -799,6 +836,7 @@ mod tests {
             streams: Streams::default(),
             height: Height(1),
             nonce: 0,
+            synced: None,
         }
     }
 

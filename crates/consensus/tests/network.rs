@@ -208,6 +208,12 @@ async fn four_validators_decide_the_same_blocks_and_include_a_transaction_sent_t
         })
         .sum();
     assert!(hits >= 3, "signature cache hits: {hits}");
+    // Every node sees its three peers, and nobody is catching up.
+    for n in &net.nodes {
+        assert_eq!(n.metrics().consensus_peers.load(Relaxed), 3);
+        assert_eq!(n.metrics().consensus_catching_up.load(Relaxed), 0);
+        assert_eq!(n.engine_info().role, "validator");
+    }
     for id in &ids {
         let receipts: Vec<_> = net
             .nodes

@@ -210,6 +210,10 @@ impl Engine for SoloEngine {
                 mut shutdown,
             } = ctx;
             check_single_validator(&node, &self.key)?;
+            node.set_engine_info(crate::node::EngineInfo {
+                role: "validator".into(),
+                validator: Some(self.key.public().address()),
+            });
             solo_engine(node, app, self.key, &mut shutdown).await;
             Ok(())
         })

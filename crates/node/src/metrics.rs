@@ -54,6 +54,10 @@ pub struct Metrics {
     pub consensus_misbehaviour: AtomicU64,
     /// Blocks received through consensus sync and found valid.
     pub consensus_synced_blocks: AtomicU64,
+    /// Peers connected to this node's consensus network.
+    pub consensus_peers: AtomicU64,
+    /// 1 while the node is catching up by sync (its head is behind the network), else 0.
+    pub consensus_catching_up: AtomicU64,
     commit_buckets: [AtomicU64; 10],
     commit_count: AtomicU64,
     commit_sum_us: AtomicU64,
@@ -193,6 +197,18 @@ impl Metrics {
             "counter",
             "Blocks received through consensus sync and found valid.",
             g(&self.consensus_synced_blocks),
+        );
+        line(
+            "restake_consensus_peers",
+            "gauge",
+            "Peers connected to the consensus network.",
+            g(&self.consensus_peers),
+        );
+        line(
+            "restake_consensus_catching_up",
+            "gauge",
+            "1 while the node catches up by sync, else 0.",
+            g(&self.consensus_catching_up),
         );
         line(
             "restake_txgossip_received_total",

@@ -137,6 +137,16 @@ pub struct NodeHandle {
     metrics: Arc<Metrics>,
     sigcache: Arc<Mutex<SigCache>>,
     gossip: Option<Gossip>,
+    engine_info: Arc<Mutex<EngineInfo>>,
+}
+
+/// What the running engine says of this node, for `restake_nodeInfo`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EngineInfo {
+    /// `validator` or `full`.
+    pub role: String,
+    /// This node's consensus address, when it is a validator.
+    pub validator: Option<Address>,
 }
 
 impl std::fmt::Debug for NodeHandle {
@@ -238,6 +248,16 @@ impl NodeHandle {
         Ok(lock(&self.mempool).next_nonce(account, committed))
     }
 
+    /// Records what the engine says of this node (role, validator address).
+    pub fn set_engine_info(&self, info: EngineInfo) {
+        *lock(&self.engine_info) = info;
+    }
+
+    /// What the engine said of this node.
+    pub fn engine_info(&self) -> EngineInfo {
+        lock(&self.engine_info).clone()
+    }
+
     /// The validator set that decides the next block.
     pub fn next_validators(&self) -> Result<ValidatorSet, NodeError> {
         Ok(validators::next_set(&self.store.state()?)?)
@@ -310,6 +330,10 @@ pub fn start_manual(
     drop(app_task);
     let step = u64::try_from(handle.config().block_interval.as_millis()).unwrap_or(u64::MAX);
     let key = handle.config().validator_key.clone();
+    handle.set_engine_info(EngineInfo {
+        role: "validator".into(),
+        validator: Some(key.public().address()),
+    });
     let manual = ManualEngine::new(handle.clone(), client, key, step);
     Ok((handle, manual))
 }
@@ -368,6 +392,7 @@ fn start_app(
         metrics: metrics.clone(),
         sigcache: sigcache.clone(),
         gossip,
+        engine_info: Arc::new(Mutex::new(EngineInfo::default())),
     };
     let app = App::new(
         chain, mempool, sigcache, config, head_tx, blocks_tx, metrics,

@@ -125,10 +125,27 @@ where
         if req.method() == http::Method::GET {
             let reply = match req.uri().path() {
                 "/health" => {
-                    let h = self.layer.head.borrow();
+                    let height = self.layer.head.borrow().height;
+                    let behind = self
+                        .layer
+                        .metrics
+                        .consensus_catching_up
+                        .load(std::sync::atomic::Ordering::Relaxed)
+                        == 1;
+                    if behind {
+                        // Not ready: the node is catching up by sync; its reads are stale.
+                        let body = format!("{{\"status\":\"catching up\",\"height\":{height}}}");
+                        return Box::pin(async move {
+                            Ok(response(
+                                http::StatusCode::SERVICE_UNAVAILABLE,
+                                "application/json",
+                                body,
+                            ))
+                        });
+                    }
                     Some((
                         "application/json",
-                        format!("{{\"status\":\"ok\",\"height\":{}}}", h.height),
+                        format!("{{\"status\":\"ok\",\"height\":{height}}}"),
                     ))
                 }
                 "/metrics" => Some(("text/plain; version=0.0.4", self.layer.metrics.render())),

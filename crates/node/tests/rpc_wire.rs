@@ -363,6 +363,7 @@ async fn every_method_answers_the_recorded_bytes() {
     c.call("restake_getCertificate", json!([head - 1])).await;
     c.call("restake_getCertificate", json!(["latest"])).await;
     c.call("restake_getCertificate", json!([0])).await;
+    c.call("restake_nodeInfo", json!([])).await;
     c.call("restake_getNonce", json!([staker.address()])).await;
     let transfer = json!({"type": "transfer", "token": steth, "to": "0x000000000000000000000000000000000000dead", "amount": "1000"});
     c.call(

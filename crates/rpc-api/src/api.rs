@@ -3,7 +3,7 @@
 //! client: each method below becomes a typed call of `restake_<name>`.
 
 use crate::types::{
-    AllocationResponse, BeaconOracleResponse, BlockId, BlockResponse, Certificate,
+    AllocationResponse, BeaconOracleResponse, BlockId, BlockResponse, Certificate, NodeInfo,
     OperatorSetResponse, OperatorView, PodBalance, PodView, PrepareRequest, PrepareResponse,
     ProofResponse, Receipt, RewardsResponse, RiskReport, SimulateRequest, SimulateResponse,
     StakerView, StrategySummary, Submission, TokenSummary, Transaction, ValidatorsResponse,
@@ -49,6 +49,10 @@ pub trait RestakeApi {
     /// genesis up to the next block; `None` beyond it.
     #[method(name = "getValidators")]
     fn get_validators(&self, block: Option<BlockId>) -> RpcResult<Option<ValidatorsResponse>>;
+
+    /// This node: chain id, role, validator address, peers, latest height, catching up.
+    #[method(name = "nodeInfo")]
+    fn node_info(&self) -> RpcResult<NodeInfo>;
 
     /// The commit certificate of a block by height or `"latest"`: below the head the one the
     /// next block carries (the same on every node), for the head this node's own.

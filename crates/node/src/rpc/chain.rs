@@ -7,7 +7,7 @@ use alloy_primitives::{B256, Bytes};
 use jsonrpsee::core::RpcResult;
 use restake_core::block::encoding;
 use restake_rpc_api::types::{
-    BlockId, BlockResponse, Certificate, ProofResponse, ValidatorsResponse,
+    BlockId, BlockResponse, Certificate, NodeInfo, ProofResponse, ValidatorsResponse,
 };
 
 /// `restake_chainId`.
@@ -63,6 +63,21 @@ pub(super) fn validators(
         total_power: set.total_power(),
         validators: set.validators().to_vec(),
     }))
+}
+
+/// `restake_nodeInfo`.
+pub(super) fn node_info(api: &Api) -> NodeInfo {
+    use std::sync::atomic::Ordering::Relaxed;
+    let info = api.node.engine_info();
+    let metrics = api.node.metrics();
+    NodeInfo {
+        chain_id: chain_id(api),
+        role: info.role,
+        validator_address: info.validator,
+        peers: metrics.consensus_peers.load(Relaxed),
+        latest_height: api.height(),
+        catching_up: metrics.consensus_catching_up.load(Relaxed) == 1,
+    }
 }
 
 /// `restake_getCertificate`.

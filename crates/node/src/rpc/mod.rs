@@ -23,10 +23,10 @@ use alloy_primitives::{Address, B256, Bytes};
 use jsonrpsee::PendingSubscriptionSink;
 use jsonrpsee::core::{RpcResult, SubscriptionResult, async_trait};
 use restake_rpc_api::types::{
-    AllocationResponse, BeaconOracleResponse, BlockResponse, Certificate, OperatorSetResponse,
-    OperatorView, PodBalance, PodView, ProofResponse, Receipt, RewardsResponse, RiskReport,
-    SimulateResponse, StakerView, StrategySummary, Submission, TokenSummary, Transaction,
-    ValidatorsResponse, VaultSummary, VaultView,
+    AllocationResponse, BeaconOracleResponse, BlockResponse, Certificate, NodeInfo,
+    OperatorSetResponse, OperatorView, PodBalance, PodView, ProofResponse, Receipt,
+    RewardsResponse, RiskReport, SimulateResponse, StakerView, StrategySummary, Submission,
+    TokenSummary, Transaction, ValidatorsResponse, VaultSummary, VaultView,
 };
 use std::collections::BTreeMap;
 
@@ -84,6 +84,10 @@ impl RestakeApiServer for Api {
 
     fn get_certificate(&self, block: BlockId) -> RpcResult<Option<Certificate>> {
         chain::certificate(self, block)
+    }
+
+    fn node_info(&self) -> RpcResult<NodeInfo> {
+        Ok(chain::node_info(self))
     }
 
     fn get_nonce(&self, address: Address) -> RpcResult<u64> {

@@ -18,6 +18,7 @@ pub const PARAMETERS: &[(&str, usize)] = &[
     ("restake_getBlock", 1),
     ("restake_getValidators", 1),
     ("restake_getCertificate", 1),
+    ("restake_nodeInfo", 0),
     ("restake_getNonce", 1),
     ("restake_prepareTransaction", 1),
     ("restake_sendTransaction", 1),

@@ -63,6 +63,24 @@ pub struct ValidatorsResponse {
     pub validators: Vec<Validator>,
 }
 
+/// `restake_nodeInfo` result: what this node is and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeInfo {
+    /// Chain id.
+    pub chain_id: u64,
+    /// `validator` or `full`.
+    pub role: String,
+    /// This node's consensus address, when it is a validator.
+    pub validator_address: Option<alloy_primitives::Address>,
+    /// Peers connected to its consensus network (0 on a solo node).
+    pub peers: u64,
+    /// The last committed height.
+    pub latest_height: u64,
+    /// Whether it is catching up by sync (its reads are behind the network).
+    pub catching_up: bool,
+}
+
 /// `restake_getProof` result: a raw state value with its Merkle proof against the state root of
 /// the block at `height`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

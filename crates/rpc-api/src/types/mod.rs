@@ -16,7 +16,7 @@ mod subscriptions;
 mod transactions;
 mod vault;
 
-pub use chain::{BlockId, BlockResponse, ProofResponse, ValidatorsResponse};
+pub use chain::{BlockId, BlockResponse, NodeInfo, ProofResponse, ValidatorsResponse};
 pub use native::{BeaconOracleResponse, LatestBeaconRoot};
 pub use restake_core::block::Certificate;
 pub use restaking::{
