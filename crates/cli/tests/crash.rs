@@ -156,8 +156,9 @@ fn replay(dir: &std::path::Path) -> BTreeMap<u64, Vec<B256>> {
             assert_eq!(kept.as_ref(), Some(r), "receipt of {hash} in block {h}");
         }
         let ids = verified.sealed.tx_hashes.clone();
-        let bytes = disk.certificate(h).unwrap().unwrap();
-        let certificate = restake_core::block::encoding::from_bytes(&bytes, usize::MAX).unwrap();
+        let certificate = restake_node::chain::read_certificate(&disk, h)
+            .unwrap()
+            .unwrap();
         chain.commit(verified, &certificate).unwrap();
         hashes.insert(h, ids);
     }

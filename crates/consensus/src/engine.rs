@@ -762,12 +762,10 @@ impl Driver {
         let store = self.node.store();
         let mut out = Vec::new();
         for h in from.max(1)..=to.min(head) {
-            let (Ok(Some(block)), Ok(Some(cert))) = (store.block(h), store.certificate(h)) else {
-                break;
-            };
-            let Ok(cert) = restake_core::block::encoding::from_bytes::<
-                restake_core::block::Certificate,
-            >(&cert, usize::MAX) else {
+            let (Ok(Some(block)), Ok(Some(cert))) = (
+                store.block(h),
+                restake_node::chain::read_certificate(store, h),
+            ) else {
                 break;
             };
             out.push(RawDecidedValue::new(

@@ -129,15 +129,7 @@ impl Chain {
     /// The certificate stored for the head: this node's own (or the canonical one once the
     /// next block is committed); `None` for genesis.
     pub fn head_certificate(&self) -> Result<Option<Certificate>, NodeError> {
-        match self.store.certificate(self.head.height)? {
-            Some(bytes) if !bytes.is_empty() => encoding::from_bytes(&bytes, MAX_STORED_BLOCK)
-                .map(Some)
-                .map_err(|e| NodeError::Corrupt {
-                    what: "certificate",
-                    reason: e.to_string(),
-                }),
-            _ => Ok(None),
-        }
+        read_certificate(&self.store, self.head.height)
     }
 
     /// The block rules in the committed state.
@@ -297,6 +289,20 @@ pub fn read_block(store: &Store, height: u64) -> Result<Option<Block>, NodeError
                 what: "block",
                 reason: e.to_string(),
             }),
+    }
+}
+
+/// Reads the commit certificate stored for the block at `height` (`None` for genesis and above
+/// the head): below the head the one the next block carries, for the head this node's own.
+pub fn read_certificate(store: &Store, height: u64) -> Result<Option<Certificate>, NodeError> {
+    match store.certificate(height)? {
+        Some(bytes) if !bytes.is_empty() => encoding::from_bytes(&bytes, MAX_STORED_BLOCK)
+            .map(Some)
+            .map_err(|e| NodeError::Corrupt {
+                what: "certificate",
+                reason: e.to_string(),
+            }),
+        _ => Ok(None),
     }
 }
 

@@ -2,10 +2,9 @@
 
 use super::error::{err, internal};
 use super::{Api, codes};
-use crate::chain::read_block;
+use crate::chain::{read_block, read_certificate};
 use alloy_primitives::{B256, Bytes};
 use jsonrpsee::core::RpcResult;
-use restake_core::block::encoding;
 use restake_rpc_api::types::{
     BlockId, BlockResponse, Certificate, NodeInfo, ProofResponse, ValidatorsResponse,
 };
@@ -83,12 +82,7 @@ pub(super) fn node_info(api: &Api) -> NodeInfo {
 /// `restake_getCertificate`.
 pub(super) fn certificate(api: &Api, block: BlockId) -> RpcResult<Option<Certificate>> {
     let height = height_of(api, block)?;
-    match api.node.store().certificate(height).map_err(internal)? {
-        Some(bytes) if !bytes.is_empty() => encoding::from_bytes(&bytes, usize::MAX)
-            .map(Some)
-            .map_err(internal),
-        _ => Ok(None),
-    }
+    read_certificate(api.node.store(), height).map_err(internal)
 }
 
 /// `restake_getProof`.

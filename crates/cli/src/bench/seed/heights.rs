@@ -99,12 +99,8 @@ impl Heights {
             .map_err(|e| e.to_string())?
             .header;
         let by_component = count_keys(&store.state().map_err(|e| e.to_string())?)?;
-        let last_commit = match store.certificate(height).map_err(|e| e.to_string())? {
-            Some(bytes) if !bytes.is_empty() => {
-                Some(encoding::from_bytes(&bytes, usize::MAX).map_err(|e| e.to_string())?)
-            }
-            _ => None,
-        };
+        let last_commit =
+            restake_node::chain::read_certificate(&store, height).map_err(|e| e.to_string())?;
         Ok(Self {
             store,
             parent,
