@@ -135,7 +135,8 @@ pub fn wallet(key: &str) -> Result<Wallet, String> {
         .map_err(|_| "not a key: expected 64 hex digits (with or without 0x) or dev:N".to_string())
 }
 
-fn random_bytes() -> Result<[u8; 32], String> {
+/// 32 bytes from the operating system's randomness.
+pub(crate) fn random_bytes() -> Result<[u8; 32], String> {
     use std::io::Read;
     let mut b = [0u8; 32];
     std::fs::File::open("/dev/urandom")

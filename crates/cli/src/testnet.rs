@@ -52,27 +52,7 @@ fn file_err(path: &Path, reason: impl std::fmt::Display) -> CliError {
 }
 
 fn random_seed() -> Result<[u8; 32], CliError> {
-    use std::io::Read;
-    let mut b = [0u8; 32];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut b))
-        .map_err(|e| CliError::Other(format!("no randomness: {e}")))?;
-    Ok(b)
-}
-
-fn write_private(path: &Path, text: &str) -> Result<(), CliError> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    use std::io::Write;
-    options
-        .open(path)
-        .and_then(|mut f| f.write_all(text.as_bytes()))
-        .map_err(|e| file_err(path, e))
+    crate::keys::random_bytes().map_err(CliError::Other)
 }
 
 fn port(base: u16, offset: usize) -> Result<u16, CliError> {
@@ -163,7 +143,9 @@ pub async fn run(a: TestnetArgs) -> Result<(), CliError> {
         };
         let text =
             serde_json::to_string_pretty(&node_key).map_err(|e| CliError::Other(e.to_string()))?;
-        write_private(&dir.join("node_key.json"), &format!("{text}\n"))?;
+        let path = dir.join("node_key.json");
+        restake_node::keyfile::write_private(&path, &format!("{text}\n"))
+            .map_err(|e| file_err(&path, e))?;
         let others = (0..total).filter(|j| *j != i);
         let config = NodeFile {
             data_dir: "data".into(),

@@ -52,6 +52,12 @@ pub fn write_consensus_key(path: &Path, key: &SecretKey) -> Result<(), NodeError
         address: key.public().address(),
     };
     let text = serde_json::to_string_pretty(&file).map_err(|e| corrupt(path, e))?;
+    write_private(path, &format!("{text}\n")).map_err(|e| corrupt(path, e))
+}
+
+/// Writes `text` to a new file at `path` (refusing to overwrite one), readable by its owner
+/// only: how every key file is written.
+pub fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -62,8 +68,7 @@ pub fn write_consensus_key(path: &Path, key: &SecretKey) -> Result<(), NodeError
     use std::io::Write;
     options
         .open(path)
-        .and_then(|mut f| f.write_all(format!("{text}\n").as_bytes()))
-        .map_err(|e| corrupt(path, e))
+        .and_then(|mut f| f.write_all(text.as_bytes()))
 }
 
 #[cfg(test)]
