@@ -591,3 +591,25 @@ fn the_hash_of_a_fixed_block_built_on_the_test_genesis_is_pinned() {
         b256!("0x26a7c2da86a0d4be4f06175597d06100b67d993bbb2cc02240b38c9a09304ea5")
     );
 }
+
+#[test]
+fn a_body_that_is_not_the_one_its_header_names_is_found_before_any_signature_work() {
+    let c = Chain::new();
+    let built = build(&c, &three_transactions(&c), parent_ms(&c) + 1_000)
+        .unwrap()
+        .seal(ROOT)
+        .unwrap();
+    assert_eq!(built.block.check_body(), Ok(()));
+    let mut swapped = built.block.clone();
+    swapped.transactions.swap(0, 1);
+    assert!(matches!(
+        swapped.check_body(),
+        Err(InvalidBlock::TransactionsRoot { .. })
+    ));
+    let mut dropped = built.block.clone();
+    dropped.transactions.pop();
+    assert!(matches!(
+        dropped.check_body(),
+        Err(InvalidBlock::TransactionsRoot { .. })
+    ));
+}

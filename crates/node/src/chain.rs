@@ -161,17 +161,7 @@ impl Chain {
         now_ms: Option<u64>,
         checked: impl Fn(&B256, &Transaction) -> bool + Sync,
     ) -> Result<Candidate, VerifyError> {
-        // First, whether these are the bytes the header names: a body that does not match is a
-        // corrupted copy (`TransactionsRoot`), which says nothing about the proposer's block,
-        // and is found before any signature work.
-        let root = encoding::transactions_root(&block.transactions);
-        if root != block.header.transactions_root {
-            return Err(InvalidBlock::TransactionsRoot {
-                got: block.header.transactions_root,
-                expected: root,
-            }
-            .into());
-        }
+        block.check_body()?;
         let txs = verify_signatures(&block.transactions, self.chain_id, &checked)?;
         self.execute(
             Mode::Verify {

@@ -3,6 +3,7 @@
 use super::apply::BlockError;
 use super::commit::Certificate;
 use super::encoding;
+use super::execute::InvalidBlock;
 use crate::context::BlockContext;
 use crate::tx::Transaction;
 use alloy_primitives::{Address, B256, keccak256};
@@ -112,6 +113,20 @@ impl Block {
     /// The block's canonical bytes (what travels between validators and what the store keeps).
     pub fn to_bytes(&self) -> Vec<u8> {
         encoding::to_bytes(self)
+    }
+
+    /// Whether the body is the one the header names (its transactions root). A body that is not
+    /// is a corrupted copy: it says nothing about the block the header describes, and is found
+    /// before any signature or execution work.
+    pub fn check_body(&self) -> Result<(), InvalidBlock> {
+        let root = encoding::transactions_root(&self.transactions);
+        if root != self.header.transactions_root {
+            return Err(InvalidBlock::TransactionsRoot {
+                got: self.header.transactions_root,
+                expected: root,
+            });
+        }
+        Ok(())
     }
 
     /// Decodes a block from at most `max_bytes` canonical bytes.
