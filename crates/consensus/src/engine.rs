@@ -298,6 +298,24 @@ async fn run(settings: ConsensusSettings, ctx: EngineContext) -> Result<(), Node
     result
 }
 
+/// A value as consensus hears of it: proposed in `round` (a first proposal: no valid round).
+fn proposed(
+    height: Height,
+    round: Round,
+    proposer: ConsensusAddress,
+    value: BlockHash,
+    validity: Validity,
+) -> ProposedValue<RestakeContext> {
+    ProposedValue {
+        height,
+        round,
+        valid_round: Round::Nil,
+        proposer,
+        value,
+        validity,
+    }
+}
+
 /// What this node records with a received block: the round it was first proposed in, its
 /// proposer and the proposer's `Fin` signature (to restream it exactly if this node must
 /// re-propose it).
@@ -517,14 +535,13 @@ impl Driver {
                             .metrics()
                             .consensus_synced_blocks
                             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        SyncedValueOutcome::Verdict(ProposedValue {
+                        SyncedValueOutcome::Verdict(proposed(
                             height,
                             round,
-                            valid_round: Round::Nil,
                             proposer,
-                            value: BlockHash(hash),
-                            validity: Validity::Valid,
-                        })
+                            BlockHash(hash),
+                            Validity::Valid,
+                        ))
                     }
                     Err(VerifyError::Invalid(InvalidBlock::Malformed(_))) => {
                         SyncedValueOutcome::PeerFault
@@ -533,14 +550,13 @@ impl Driver {
                         match Block::from_bytes(&value_bytes, usize::MAX) {
                             Ok(block) => {
                                 tracing::warn!(height = height.get(), %reason, "a synced block is invalid");
-                                SyncedValueOutcome::Verdict(ProposedValue {
+                                SyncedValueOutcome::Verdict(proposed(
                                     height,
                                     round,
-                                    valid_round: Round::Nil,
                                     proposer,
-                                    value: BlockHash(block.header.hash()),
-                                    validity: Validity::Invalid,
-                                })
+                                    BlockHash(block.header.hash()),
+                                    Validity::Invalid,
+                                ))
                             }
                             Err(_) => SyncedValueOutcome::PeerFault,
                         }
@@ -565,28 +581,26 @@ impl Driver {
         let store = self.node.store();
         let mut values = Vec::new();
         if let Ok(Some(own)) = store.own_proposal(height.get(), r) {
-            values.push(ProposedValue {
+            values.push(proposed(
                 height,
                 round,
-                valid_round: Round::Nil,
-                proposer: self.me,
-                value: BlockHash(own),
-                validity: Validity::Valid,
-            });
+                self.me,
+                BlockHash(own),
+                Validity::Valid,
+            ));
         }
         for kept in store.candidates(height.get()).unwrap_or_default() {
             let Ok(note) = Note::try_from_slice(&kept.note) else {
                 continue;
             };
             if note.round == r {
-                values.push(ProposedValue {
+                values.push(proposed(
                     height,
                     round,
-                    valid_round: Round::Nil,
-                    proposer: ConsensusAddress::new(note.proposer),
-                    value: BlockHash(kept.hash),
-                    validity: Validity::Valid,
-                });
+                    ConsensusAddress::new(note.proposer),
+                    BlockHash(kept.hash),
+                    Validity::Valid,
+                ));
             }
         }
         values
@@ -650,14 +664,13 @@ impl Driver {
                 return None;
             }
         };
-        Some(ProposedValue {
-            height: a.height,
-            round: a.round,
-            valid_round: Round::Nil,
-            proposer: a.proposer,
-            value: BlockHash(hash),
+        Some(proposed(
+            a.height,
+            a.round,
+            a.proposer,
+            BlockHash(hash),
             validity,
-        })
+        ))
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -70,6 +70,19 @@ fn hash_of(key: &[u8]) -> Result<B256, StoreError> {
         .ok_or_else(|| StoreError::Corrupt("candidate key is not 40 bytes".into()))
 }
 
+fn put_candidate(
+    txn: &WriteTransaction,
+    height: u64,
+    hash: &B256,
+    note: &[u8],
+    block: &[u8],
+) -> Result<(), StoreError> {
+    let value = encode(note, block)?;
+    txn.open_table(CANDIDATES)?
+        .insert(&candidate_key(height, hash)[..], value.as_slice())?;
+    Ok(())
+}
+
 /// Deletes the candidates and own proposals of `height` and below (inside a commit).
 pub(crate) fn prune_decided(txn: &WriteTransaction, height: u64) -> Result<(), StoreError> {
     let Some(bound) = height.checked_add(1).map(u64::to_be_bytes) else {
@@ -109,12 +122,7 @@ impl Store {
         note: &[u8],
         block: &[u8],
     ) -> Result<(), StoreError> {
-        let value = encode(note, block)?;
-        self.durable_write(|txn| {
-            txn.open_table(CANDIDATES)?
-                .insert(&candidate_key(height, hash)[..], value.as_slice())?;
-            Ok(())
-        })
+        self.durable_write(|txn| put_candidate(txn, height, hash, note, block))
     }
 
     /// Keeps the block this node proposes for (`height`, `round`) and records it as that round's
@@ -127,10 +135,8 @@ impl Store {
         note: &[u8],
         block: &[u8],
     ) -> Result<(), StoreError> {
-        let value = encode(note, block)?;
         self.durable_write(|txn| {
-            txn.open_table(CANDIDATES)?
-                .insert(&candidate_key(height, hash)[..], value.as_slice())?;
+            put_candidate(txn, height, hash, note, block)?;
             txn.open_table(OWN_PROPOSALS)?
                 .insert(&proposal_key(height, round)[..], hash.as_slice())?;
             Ok(())
