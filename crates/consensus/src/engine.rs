@@ -34,6 +34,7 @@ use restake_node::clock;
 use restake_node::engine::{AppClient, Engine, EngineContext};
 use restake_node::{NodeError, NodeHandle};
 use restake_primitives::ed25519::{SecretKey, Signature};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::time::Duration;
@@ -104,7 +105,9 @@ pub struct ConsensusSettings {
     pub wal_path: PathBuf,
     /// Round timeouts.
     pub timeouts: TimeoutSettings,
-    /// The time a height should take (Malachite's target time: an idle chain does not spin).
+    /// The block time: with nothing to include, the proposer makes its block this long after
+    /// the parent's (an idle chain does not spin); with transactions waiting, a height takes the
+    /// chain's minimum block interval (Malachite's target time).
     pub block_time: Duration,
     /// Most connections from one IP address (every node of a local testnet shares 127.0.0.1).
     pub max_connections_per_ip: usize,
@@ -267,19 +270,15 @@ async fn run(settings: ConsensusSettings, ctx: EngineContext) -> Result<(), Node
         .into(),
         validator: signer.as_ref().map(|s| s.address().to_address()),
     });
-    let mut driver = Driver {
+    let mut driver = Driver::new(
         app,
         node,
-        me: address,
+        address,
         signer,
         verifier,
-        timeouts: settings.timeouts.linear(),
-        block_time: settings.block_time,
-        streams: Streams::default(),
-        height: Height(0),
-        nonce: 0,
-        synced: None,
-    };
+        &settings.timeouts,
+        settings.block_time,
+    );
     let result = loop {
         tokio::select! {
             msg = channels.consensus.recv() => match msg {
@@ -339,13 +338,82 @@ struct Driver {
     nonce: u64,
     /// The last height whose block arrived through sync rather than a live round.
     synced: Option<u64>,
+    /// When this node first held each block proposed live at the current height (built or
+    /// received and verified), for the proposal-to-commit latency.
+    seen: BTreeMap<BlockHash, std::time::Instant>,
+    /// Complete blocks streamed for the next height before this node started it (its proposer
+    /// was quicker): checked and kept when that height starts, so the round need not time out.
+    early: Vec<parts::Assembled>,
 }
 
+/// Most blocks held for the next height before it starts.
+const EARLY_MAX: usize = 8;
+
 impl Driver {
+    fn new(
+        app: AppClient,
+        node: NodeHandle,
+        me: ConsensusAddress,
+        signer: Option<RestakeSigner>,
+        verifier: RestakeVerifier,
+        timeouts: &TimeoutSettings,
+        block_time: Duration,
+    ) -> Self {
+        Self {
+            app,
+            node,
+            me,
+            signer,
+            verifier,
+            timeouts: timeouts.linear(),
+            block_time,
+            streams: Streams::default(),
+            height: Height(0),
+            nonce: 0,
+            synced: None,
+            seen: BTreeMap::new(),
+            early: Vec::new(),
+        }
+    }
+
+    /// A height's validator set, timeouts and Malachite's target time. The target time is the
+    /// chain's minimum block interval: the shortest a height may take, so a loaded chain makes
+    /// blocks as fast as the protocol allows. The block time is kept by the proposer instead
+    /// ([`Driver::await_work`]): with nothing to include it proposes only when the block time
+    /// since the parent is up.
     fn params(&self, height: u64) -> Result<HeightParams<RestakeContext>, NodeError> {
-        let set = ValidatorSet::try_from(self.node.validators_at(height)?)
+        let state = self.node.store().state()?;
+        let set = ValidatorSet::try_from(restake_core::validators::set_at(&state, height)?)
             .map_err(|e| NodeError::Mismatch(format!("validator set of height {height}: {e}")))?;
-        Ok(HeightParams::new(set, self.timeouts, Some(self.block_time)))
+        let min_interval = {
+            use restake_core::config::ConfigRead;
+            Duration::from_millis(state.params()?.min_block_interval_ms)
+        };
+        Ok(HeightParams::new(
+            set,
+            self.timeouts,
+            Some(min_interval.min(self.block_time)),
+        ))
+    }
+
+    /// Before a first-round proposal, waits for something to propose: a transaction a block
+    /// could include, or the block time since the parent's timestamp, whichever comes first
+    /// (never more than half the propose timeout, so the other validators keep waiting for it).
+    /// Later rounds, and a (height, round) already proposed before a restart, do not wait.
+    async fn await_work(&self, height: Height, round: Round, timeout: Duration) {
+        if round != Round::new(0) {
+            return;
+        }
+        if let Ok(Some(_)) = self.node.store().own_proposal(height.get(), 0) {
+            return;
+        }
+        let block_time_ms = u64::try_from(self.block_time.as_millis()).unwrap_or(u64::MAX);
+        let due_ms = self.node.head().timestamp_ms.saturating_add(block_time_ms);
+        let idle = Duration::from_millis(due_ms.saturating_sub(clock::unix_millis()));
+        let limit = idle.min(timeout.checked_div(2).unwrap_or_default());
+        if !limit.is_zero() {
+            self.node.wait_for_ready(limit).await;
+        }
     }
 
     fn next(&self) -> Result<(Height, HeightParams<RestakeContext>), NodeError> {
@@ -376,8 +444,7 @@ impl Driver {
                     u64::from(round.as_u32().unwrap_or(0)),
                     std::sync::atomic::Ordering::Relaxed,
                 );
-                self.height = height;
-                self.streams.prune_below(height);
+                let values = self.start_round(height, round).await;
                 // Peers, from the network actor, off the message loop (it must never wait).
                 let requests = channels.net_requests.clone();
                 let metrics = self.node.metrics().clone();
@@ -390,14 +457,15 @@ impl Driver {
                         );
                     }
                 });
-                let _ = reply_value.send(self.kept_values(height, round));
+                let _ = reply_value.send(values);
             }
             AppMsg::GetValue {
                 height,
                 round,
-                timeout: _,
+                timeout,
                 reply,
             } => {
+                self.await_work(height, round, timeout).await;
                 let proposed = self
                     .app
                     .get_value(
@@ -408,6 +476,7 @@ impl Driver {
                     )
                     .await?;
                 let value = BlockHash(proposed.hash);
+                self.seen.entry(value).or_insert_with(clock::now);
                 let _ = reply.send(LocallyProposedValue::new(height, round, value));
                 let bytes = proposed.block.to_bytes();
                 self.publish(channels, height, round, self.me, &bytes, None, value)
@@ -451,10 +520,7 @@ impl Driver {
                 reply,
             } => {
                 let publisher = published_by.unwrap_or(from);
-                let value = match self.streams.insert(&publisher, part) {
-                    Some(block) => self.received(block).await,
-                    None => None,
-                };
+                let value = self.on_part(&publisher, part).await;
                 let _ = reply.send(value);
             }
             AppMsg::Decided {
@@ -467,6 +533,12 @@ impl Driver {
                 // A decision this node cannot commit is fatal: replying would let sync advertise
                 // a height this node does not hold.
                 let header = self.app.decided(height, hash, core).await?;
+                self.node.metrics().observe_decision(
+                    u64::from(certificate.round.as_u32().unwrap_or(0)).saturating_add(1),
+                    self.seen
+                        .get(&certificate.value_id)
+                        .map(|t| u64::try_from(t.elapsed().as_micros()).unwrap_or(u64::MAX)),
+                );
                 // Catching up: this height came through sync, and the head is well behind the
                 // clock (three block times).
                 let lag = u64::try_from(self.block_time.as_millis())
@@ -572,6 +644,45 @@ impl Driver {
         Ok(())
     }
 
+    /// A round starts: the blocks streamed before its height started are checked now, and the
+    /// blocks this node holds for the round are handed to consensus.
+    async fn start_round(
+        &mut self,
+        height: Height,
+        round: Round,
+    ) -> Vec<ProposedValue<RestakeContext>> {
+        if self.height != height {
+            self.seen.clear();
+        }
+        self.height = height;
+        self.streams.prune_below(height);
+        for a in std::mem::take(&mut self.early) {
+            if a.height == height {
+                let _ = self.received(a).await;
+            }
+        }
+        self.kept_values(height, round)
+    }
+
+    /// A proposal part arrives. A block completed for the next height is held until this node
+    /// starts it (its parent is not committed here yet); one for this height is checked now.
+    async fn on_part(
+        &mut self,
+        publisher: &malachitebft_app_channel::app::types::PeerId,
+        part: malachitebft_app_channel::app::types::streaming::StreamMessage<
+            crate::types::ProposalPart,
+        >,
+    ) -> Option<ProposedValue<RestakeContext>> {
+        let block = self.streams.insert(publisher, part)?;
+        if block.height.get() == self.height.get().saturating_add(1) {
+            if self.early.len() < EARLY_MAX {
+                self.early.push(block);
+            }
+            return None;
+        }
+        self.received(block).await
+    }
+
     /// Blocks kept for `height` that were proposed in `round` (after a restart, so consensus
     /// does not wait for parts it already has).
     fn kept_values(&self, height: Height, round: Round) -> Vec<ProposedValue<RestakeContext>> {
@@ -650,7 +761,10 @@ impl Driver {
             )
             .await;
         let validity = match verdict {
-            Ok(_) => Validity::Valid,
+            Ok(_) => {
+                self.seen.entry(BlockHash(hash)).or_insert_with(clock::now);
+                Validity::Valid
+            }
             // The body is not the one the header names: a corrupted copy, not the value.
             Err(VerifyError::Invalid(
                 InvalidBlock::Malformed(_) | InvalidBlock::TransactionsRoot { .. },
@@ -836,19 +950,17 @@ mod tests {
 
     fn driver(node: &NodeHandle, engine: &ManualEngine) -> Driver {
         let chain_id = node.config().chain_id;
-        Driver {
-            app: engine.app().clone(),
-            node: node.clone(),
-            me: ConsensusAddress::of(&keys()[0].public()),
-            signer: Some(RestakeSigner::new(chain_id, keys()[0].clone())),
-            verifier: RestakeVerifier::new(chain_id),
-            timeouts: TimeoutSettings::for_block_time(1000).linear(),
-            block_time: Duration::from_secs(1),
-            streams: Streams::default(),
-            height: Height(1),
-            nonce: 0,
-            synced: None,
-        }
+        let mut driver = Driver::new(
+            engine.app().clone(),
+            node.clone(),
+            ConsensusAddress::of(&keys()[0].public()),
+            Some(RestakeSigner::new(chain_id, keys()[0].clone())),
+            RestakeVerifier::new(chain_id),
+            &TimeoutSettings::for_block_time(1000),
+            Duration::from_secs(1),
+        );
+        driver.height = Height(1);
+        driver
     }
 
     fn envelope(key: &SecretKey, round: u32, hash: alloy_primitives::B256) -> Signature {
@@ -883,8 +995,8 @@ mod tests {
             block,
             signature,
         ) {
-            if let Some(a) = d.streams.insert(&peer, m) {
-                done = d.received(a).await;
+            if let Some(v) = d.on_part(&peer, m).await {
+                done = Some(v);
             }
         }
         done
@@ -1010,5 +1122,44 @@ mod tests {
             amount: alloy_primitives::U256::from(1u64),
         };
         wallet.sign(action, 0, devnet::CHAIN_ID)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_block_streamed_before_its_height_starts_is_offered_when_it_starts() {
+        let (builder, builder_engine) = node();
+        let (honest, honest_engine) = node();
+        let mut d = driver(&honest, &honest_engine);
+        let set = ValidatorSet::try_from(honest.validators_at(1).unwrap()).unwrap();
+        let proposer =
+            ConsensusAddress::from(set.proposer(Height(1), Round::new(0)).core().address);
+        let key = keys()
+            .into_iter()
+            .find(|k| ConsensusAddress::of(&k.public()) == proposer)
+            .unwrap();
+        builder.submit(devnet_transfer()).unwrap();
+        let built = builder_engine
+            .app()
+            .get_value(1, 0, clock::unix_millis(), proposer.to_address())
+            .await
+            .unwrap();
+        // This node is still at the height before: the block is held, not judged.
+        d.height = Height(0);
+        let held = offer(
+            &mut d,
+            proposer,
+            0,
+            &built.block.to_bytes(),
+            envelope(&key, 0, built.hash),
+        )
+        .await;
+        assert!(held.is_none());
+        // Its height starts: consensus gets it at once, checked and valid.
+        let values = d.start_round(Height(1), Round::new(0)).await;
+        assert_eq!(values.len(), 1);
+        assert_eq!(values[0].value, BlockHash(built.hash));
+        assert_eq!(values[0].proposer, proposer);
+        assert_eq!(values[0].validity, Validity::Valid);
+        // A later round of the same height does not offer it again as that round's.
+        assert!(d.start_round(Height(1), Round::new(1)).await.is_empty());
     }
 }

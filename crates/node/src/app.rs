@@ -327,6 +327,9 @@ impl App {
             .filter(|r| r.status == Status::Failed)
             .count() as u64;
         self.metrics.height.store(header.height, Relaxed);
+        self.metrics
+            .head_timestamp_ms
+            .store(header.timestamp_ms, Relaxed);
         self.metrics.blocks.fetch_add(1, Relaxed);
         self.metrics.txs.fetch_add(receipts.len() as u64, Relaxed);
         self.metrics.txs_failed.fetch_add(failed, Relaxed);

@@ -203,6 +203,14 @@ impl Mempool {
         self.by_hash.is_empty()
     }
 
+    /// True when some sender's next transaction (the one at its committed nonce) is pending:
+    /// a block built now would not be empty. Transactions held back by a nonce gap do not count.
+    pub fn has_ready(&self) -> bool {
+        self.by_sender
+            .values()
+            .any(|q| q.txs.contains_key(&q.committed))
+    }
+
     /// True when `hash` is pending.
     pub fn contains(&self, hash: &B256) -> bool {
         self.by_hash.contains_key(hash)
@@ -662,5 +670,21 @@ mod tests {
         assert_eq!(m.ready(10, |_| 2).len(), 1);
         m.prune_sender(&Address::repeat_byte(1), 3);
         assert!(m.is_empty());
+    }
+
+    #[test]
+    fn only_a_transaction_at_its_senders_committed_nonce_makes_the_pool_ready() {
+        let mut m = pool();
+        assert!(!m.has_ready());
+        // Behind a gap: pending, but no block could include it.
+        let (h, t) = tx(1, 1);
+        assert!(m.insert(h, t, 100, 0, 0, 1_000).is_ok());
+        assert!(!m.has_ready());
+        let (h, t) = tx(1, 0);
+        assert!(m.insert(h, t, 100, 0, 0, 1_000).is_ok());
+        assert!(m.has_ready());
+        // Both included: nothing is left to propose.
+        m.prune_sender(&Address::repeat_byte(1), 2);
+        assert!(!m.has_ready());
     }
 }

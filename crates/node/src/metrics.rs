@@ -5,9 +5,67 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Commit-latency histogram bucket bounds in microseconds.
-const BUCKETS_US: [u64; 10] = [
+const COMMIT_US: [u64; 10] = [
     500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 1_000_000,
 ];
+
+/// Proposal-to-commit histogram bucket bounds in microseconds.
+const PROPOSAL_TO_COMMIT_US: [u64; 10] = [
+    10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000, 10_000_000,
+];
+
+/// Rounds-per-height histogram bucket bounds.
+const ROUNDS: [u64; 10] = [1, 2, 3, 4, 5, 6, 8, 10, 15, 20];
+
+/// What a histogram's observations count.
+#[derive(Debug, Clone, Copy)]
+enum Unit {
+    /// Microseconds, shown in seconds.
+    Micros,
+    /// Plain numbers.
+    Count,
+}
+
+impl Unit {
+    fn show(self, v: u64) -> String {
+        match self {
+            Self::Micros => seconds(v),
+            Self::Count => v.to_string(),
+        }
+    }
+}
+
+/// A Prometheus histogram of ten buckets, whose bounds its owner passes in.
+#[derive(Debug, Default)]
+pub struct Histogram {
+    buckets: [AtomicU64; 10],
+    count: AtomicU64,
+    sum: AtomicU64,
+}
+
+impl Histogram {
+    fn observe(&self, bounds: &[u64; 10], v: u64) {
+        for (bound, b) in bounds.iter().zip(&self.buckets) {
+            if v <= *bound {
+                b.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.sum.fetch_add(v, Ordering::Relaxed);
+    }
+
+    fn render(&self, s: &mut String, name: &str, help: &str, bounds: &[u64; 10], unit: Unit) {
+        let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        let _ = writeln!(s, "# HELP {name} {help}\n# TYPE {name} histogram");
+        for (bound, b) in bounds.iter().zip(&self.buckets) {
+            let _ = writeln!(s, "{name}_bucket{{le=\"{}\"}} {}", unit.show(*bound), g(b));
+        }
+        let count = g(&self.count);
+        let _ = writeln!(s, "{name}_bucket{{le=\"+Inf\"}} {count}");
+        let _ = writeln!(s, "{name}_sum {}", unit.show(g(&self.sum)));
+        let _ = writeln!(s, "{name}_count {count}");
+    }
+}
 
 /// Node counters, updated lock-free.
 #[derive(Debug, Default)]
@@ -58,21 +116,26 @@ pub struct Metrics {
     pub consensus_peers: AtomicU64,
     /// 1 while the node is catching up by sync (its head is behind the network), else 0.
     pub consensus_catching_up: AtomicU64,
-    commit_buckets: [AtomicU64; 10],
-    commit_count: AtomicU64,
-    commit_sum_us: AtomicU64,
+    /// Timestamp (ms) of the last committed block, for its age.
+    pub head_timestamp_ms: AtomicU64,
+    commit: Histogram,
+    proposal_to_commit: Histogram,
+    rounds_per_height: Histogram,
 }
 
 impl Metrics {
     /// Records one block's build-and-commit latency.
     pub fn observe_commit(&self, micros: u64) {
-        for (bound, b) in BUCKETS_US.iter().zip(&self.commit_buckets) {
-            if micros <= *bound {
-                b.fetch_add(1, Ordering::Relaxed);
-            }
+        self.commit.observe(&COMMIT_US, micros);
+    }
+
+    /// Records a decided height: the rounds it took (the deciding round + 1) and, when this
+    /// node saw the decided block proposed live, the time from then to its commit.
+    pub fn observe_decision(&self, rounds: u64, proposal_to_commit_us: Option<u64>) {
+        self.rounds_per_height.observe(&ROUNDS, rounds);
+        if let Some(us) = proposal_to_commit_us {
+            self.proposal_to_commit.observe(&PROPOSAL_TO_COMMIT_US, us);
         }
-        self.commit_count.fetch_add(1, Ordering::Relaxed);
-        self.commit_sum_us.fetch_add(micros, Ordering::Relaxed);
     }
 
     /// The Prometheus text exposition.
@@ -216,30 +279,36 @@ impl Metrics {
             "Transactions received from gossip peers and admitted.",
             g(&self.txgossip_received),
         );
-        let _ = writeln!(
-            s,
-            "# HELP restake_commit_latency_seconds Time to build and durably commit a block."
+        line(
+            "restake_head_age_seconds",
+            "gauge",
+            "Time since the last committed block's timestamp: it grows while the node is behind.",
+            crate::clock::unix_millis()
+                .saturating_sub(g(&self.head_timestamp_ms))
+                .checked_div(1_000)
+                .unwrap_or(0),
         );
-        let _ = writeln!(s, "# TYPE restake_commit_latency_seconds histogram");
-        for (bound, b) in BUCKETS_US.iter().zip(&self.commit_buckets) {
-            let _ = writeln!(
-                s,
-                "restake_commit_latency_seconds_bucket{{le=\"{}\"}} {}",
-                seconds(*bound),
-                g(b)
-            );
-        }
-        let count = g(&self.commit_count);
-        let _ = writeln!(
-            s,
-            "restake_commit_latency_seconds_bucket{{le=\"+Inf\"}} {count}"
+        self.commit.render(
+            &mut s,
+            "restake_commit_latency_seconds",
+            "Time to build and durably commit a block.",
+            &COMMIT_US,
+            Unit::Micros,
         );
-        let _ = writeln!(
-            s,
-            "restake_commit_latency_seconds_sum {}",
-            seconds(g(&self.commit_sum_us))
+        self.proposal_to_commit.render(
+            &mut s,
+            "restake_consensus_proposal_to_commit_seconds",
+            "From the decided block's proposal reaching this node (or being built by it) to its commit.",
+            &PROPOSAL_TO_COMMIT_US,
+            Unit::Micros,
         );
-        let _ = writeln!(s, "restake_commit_latency_seconds_count {count}");
+        self.rounds_per_height.render(
+            &mut s,
+            "restake_consensus_rounds_per_height",
+            "Rounds a decided height took (1 when the first proposal was decided).",
+            &ROUNDS,
+            Unit::Count,
+        );
         s
     }
 }
@@ -263,5 +332,23 @@ mod tests {
         assert!(text.contains("restake_commit_latency_seconds_bucket{le=\"0.050000\"} 2"));
         assert!(text.contains("restake_commit_latency_seconds_count 2"));
         assert!(text.contains("restake_commit_latency_seconds_sum 0.030700"));
+    }
+
+    #[test]
+    fn a_decision_counts_its_rounds_and_its_latency_when_seen_live() {
+        let m = Metrics::default();
+        m.observe_decision(1, Some(120_000));
+        m.observe_decision(3, None);
+        let text = m.render();
+        assert!(text.contains("restake_consensus_rounds_per_height_bucket{le=\"1\"} 1"));
+        assert!(text.contains("restake_consensus_rounds_per_height_bucket{le=\"3\"} 2"));
+        assert!(text.contains("restake_consensus_rounds_per_height_sum 4"));
+        assert!(text.contains("restake_consensus_proposal_to_commit_seconds_count 1"));
+        assert!(
+            text.contains("restake_consensus_proposal_to_commit_seconds_bucket{le=\"0.100000\"} 0")
+        );
+        assert!(
+            text.contains("restake_consensus_proposal_to_commit_seconds_bucket{le=\"0.250000\"} 1")
+        );
     }
 }

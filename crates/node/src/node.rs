@@ -138,6 +138,8 @@ pub struct NodeHandle {
     sigcache: Arc<Mutex<SigCache>>,
     gossip: Option<Gossip>,
     engine_info: Arc<Mutex<EngineInfo>>,
+    /// Woken whenever a transaction is admitted, for a proposer waiting for work.
+    admitted: Arc<tokio::sync::Notify>,
 }
 
 /// What the running engine says of this node, for `restake_nodeInfo`.
@@ -223,6 +225,7 @@ impl NodeHandle {
         pool.insert(hash, tx, size, committed, height, remaining)?;
         let len = pool.len();
         drop(pool);
+        self.admitted.notify_waiters();
         self.metrics
             .mempool_size
             .store(len as u64, std::sync::atomic::Ordering::Relaxed);
@@ -296,6 +299,27 @@ impl NodeHandle {
     /// The node's counters.
     pub fn metrics(&self) -> &Arc<Metrics> {
         &self.metrics
+    }
+
+    /// Waits until the mempool holds a transaction a block could include now, or `limit`
+    /// passes; true when there is one. A proposer with nothing to propose waits here, so an idle
+    /// chain does not make blocks faster than its block time while a loaded one need not wait.
+    pub async fn wait_for_ready(&self, limit: Duration) -> bool {
+        let timer = tokio::time::sleep(limit);
+        tokio::pin!(timer);
+        loop {
+            // Registered before the check, so an admission between the two is not missed.
+            let admitted = self.admitted.notified();
+            tokio::pin!(admitted);
+            admitted.as_mut().enable();
+            if lock(&self.mempool).has_ready() {
+                return true;
+            }
+            tokio::select! {
+                _ = &mut timer => return false,
+                _ = &mut admitted => {}
+            }
+        }
     }
 
     /// How many transactions are pending.
@@ -379,6 +403,10 @@ fn start_app(
     metrics
         .height
         .store(chain.head().height, std::sync::atomic::Ordering::Relaxed);
+    metrics.head_timestamp_ms.store(
+        chain.head().timestamp_ms,
+        std::sync::atomic::Ordering::Relaxed,
+    );
     let mempool = Arc::new(Mutex::new(Mempool::new(config.mempool)));
     let sigcache = Arc::new(Mutex::new(SigCache::new(config.sig_cache_entries)));
     let gossip = Gossip::start(&config.gossip_peers, metrics.clone());
@@ -393,6 +421,7 @@ fn start_app(
         sigcache: sigcache.clone(),
         gossip,
         engine_info: Arc::new(Mutex::new(EngineInfo::default())),
+        admitted: Arc::new(tokio::sync::Notify::new()),
     };
     let app = App::new(
         chain, mempool, sigcache, config, head_tx, blocks_tx, metrics,

@@ -484,3 +484,36 @@ async fn a_block_from_another_proposer_than_expected_or_a_decision_without_quoru
         .unwrap();
     assert_eq!(b.head().height, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proposer_waiting_for_work_wakes_when_a_transaction_is_admitted_and_not_for_a_gapped_one()
+{
+    let (node, _engine) = node();
+    // Nothing pending: the wait runs out.
+    assert!(
+        !node
+            .wait_for_ready(std::time::Duration::from_millis(20))
+            .await
+    );
+    // A transaction behind a nonce gap cannot be included: still nothing to propose.
+    let first = transfer(&node, 0, 1);
+    let key = Wallet::from_hex(devnet::DEV_ACCOUNTS[0].1).unwrap();
+    let gapped = key.sign(first.action.clone(), first.nonce + 1, devnet::CHAIN_ID);
+    node.submit(gapped).unwrap();
+    assert!(
+        !node
+            .wait_for_ready(std::time::Duration::from_millis(20))
+            .await
+    );
+    // The next transaction is admitted while the proposer waits (however long it may wait).
+    let waiter = {
+        let node = node.clone();
+        tokio::spawn(async move {
+            node.wait_for_ready(std::time::Duration::from_secs(3_600))
+                .await
+        })
+    };
+    tokio::task::yield_now().await;
+    node.submit(first).unwrap();
+    assert!(waiter.await.unwrap());
+}

@@ -37,6 +37,11 @@ pub struct BenchArgs {
     /// Most nonces a sender may be ahead of its last included transaction (at most 256).
     #[arg(long, default_value_t = 250)]
     pub(super) window: usize,
+    /// Send at most this many transactions a second, evenly spaced (a steady load, for
+    /// measuring finality), one per request; without it, as fast as the window and concurrency
+    /// allow.
+    #[arg(long)]
+    pub(super) rate: Option<u32>,
     /// Give up waiting for inclusion after this many seconds.
     #[arg(long, default_value_t = 600)]
     pub(super) timeout_secs: u64,
@@ -67,6 +72,9 @@ impl BenchArgs {
         }
         if self.batch == 0 || self.batch > MAX_BATCH {
             return Err(format!("--batch must be 1 to {MAX_BATCH}"));
+        }
+        if self.rate == Some(0) {
+            return Err("--rate must be positive".into());
         }
         if self.window == 0 || self.window > 256 {
             return Err("--window must be 1 to 256".into());

@@ -51,7 +51,7 @@ use metrics::{counter_delta, cpu_ticks, node_counters, rss_kib};
 use receipts::{Blocks, included, watcher};
 use recovery::recover_all;
 use report::{Measured, per_sec_x100, percentile};
-use send::worker;
+use send::{Pace, worker};
 use senders::{fund_senders, sender_wallet, sign_transfers};
 
 /// Most calls in one JSON-RPC batch (the node's default limit).
@@ -81,6 +81,8 @@ struct Progress {
     last_accept: Option<Instant>,
     abort: Option<String>,
     next_sender: usize,
+    /// First sends so far, which `--rate` spaces evenly from the start.
+    first_sends: u64,
 }
 
 fn lock(m: &Mutex<Progress>) -> MutexGuard<'_, Progress> {
@@ -162,6 +164,7 @@ pub async fn run(a: BenchArgs) -> CliResult {
         last_accept: None,
         abort: None,
         next_sender: 0,
+        first_sends: 0,
     }));
     let wake = Arc::new(Notify::new());
     if !a.json {
@@ -192,8 +195,12 @@ pub async fn run(a: BenchArgs) -> CliResult {
                 txs.clone(),
                 progress.clone(),
                 wake.clone(),
-                a.window,
-                a.batch,
+                Pace {
+                    window: a.window,
+                    batch: a.batch,
+                    rate: a.rate,
+                    started,
+                },
             ))
         })
         .collect();

@@ -91,6 +91,7 @@ pub(super) fn print(a: &BenchArgs, m: Measured) -> CliResult {
         "concurrency": a.concurrency,
         "batch": a.batch,
         "window": a.window,
+        "rate": a.rate,
         "signingMs": sign_elapsed.as_millis().to_string(),
         "blocks": blocks.used,
         "firstBlock": blocks.first,
@@ -124,10 +125,16 @@ pub(super) fn print(a: &BenchArgs, m: Measured) -> CliResult {
         return Ok(());
     }
     let opt = |v: Option<u64>| v.map_or_else(|| "-".to_string(), |x| x.to_string());
-    println!(
-        "transactions       {} from {} senders, {} requests of {} in flight",
-        a.txs, a.senders, a.concurrency, a.batch
-    );
+    match a.rate {
+        Some(rate) => println!(
+            "transactions       {} from {} senders, {rate} a second, one per request, {} requests in flight at most",
+            a.txs, a.senders, a.concurrency
+        ),
+        None => println!(
+            "transactions       {} from {} senders, {} requests of {} in flight",
+            a.txs, a.senders, a.concurrency, a.batch
+        ),
+    }
     println!(
         "blocks             {} (heights {}..{}), at most {} of ours in one",
         blocks.used,

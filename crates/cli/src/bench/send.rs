@@ -42,35 +42,70 @@ const RETRY_CODES: [i64; 2] = [-32054, -32052];
 /// On a resend, these mean the first attempt got in.
 const ALREADY_IN: [i64; 2] = [-32053, -32051];
 
+/// How a worker paces its sends.
+pub(super) struct Pace {
+    /// Most nonces a sender may be ahead of its last included transaction.
+    pub(super) window: usize,
+    /// Transactions per request.
+    pub(super) batch: usize,
+    /// Most first sends a second, over all workers.
+    pub(super) rate: Option<u32>,
+    /// When the clock started: the k-th first send is due `k / rate` seconds after it.
+    pub(super) started: Instant,
+}
+
+impl Pace {
+    /// How long to wait before the next first send may go, when `sent` have gone.
+    fn wait(&self, sent: u64) -> Duration {
+        let Some(rate) = self.rate else {
+            return Duration::ZERO;
+        };
+        let due_us = sent.saturating_mul(1_000_000).checked_div(u64::from(rate));
+        let due = self
+            .started
+            .checked_add(Duration::from_micros(due_us.unwrap_or(0)))
+            .unwrap_or(self.started);
+        due.saturating_duration_since(clock::now())
+    }
+}
+
 pub(super) async fn worker(
     host: String,
     txs: Arc<Vec<Prepared>>,
     progress: Arc<Mutex<Progress>>,
     wake: Arc<Notify>,
-    window: usize,
-    batch: usize,
+    pace: Pace,
 ) {
     let mut http = Http::new(&host);
     loop {
-        let jobs = {
+        let (jobs, wait) = {
             let mut p = lock(&progress);
             if p.abort.is_some() || p.all_handed() {
                 return;
             }
-            let mut jobs = Vec::with_capacity(batch);
-            while jobs.len() < batch {
-                let Some((idx, attempt)) = p.next(window) else {
+            let wait = pace.wait(p.first_sends);
+            let mut jobs = Vec::with_capacity(pace.batch);
+            while wait.is_zero() && jobs.len() < pace.batch {
+                let Some((idx, attempt)) = p.next(pace.window) else {
                     break;
                 };
-                if attempt == 0
-                    && let Some(slot) = p.sent_at.get_mut(idx)
-                {
-                    *slot = Some(clock::now());
+                if attempt == 0 {
+                    p.first_sends = p.first_sends.saturating_add(1);
+                    if let Some(slot) = p.sent_at.get_mut(idx) {
+                        *slot = Some(clock::now());
+                    }
                 }
                 jobs.push((idx, attempt));
+                if pace.rate.is_some() {
+                    break;
+                }
             }
-            jobs
+            (jobs, wait)
         };
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+            continue;
+        }
         if jobs.is_empty() {
             // Every sender is at its window: wait for a block.
             let _ = tokio::time::timeout(Duration::from_millis(20), wake.notified()).await;
@@ -162,6 +197,7 @@ mod tests {
             last_accept: None,
             abort: None,
             next_sender: 0,
+            first_sends: 0,
         };
         // Window 2: two of each sender, in turn, then nothing until inclusions.
         let order: Vec<usize> = std::iter::from_fn(|| p.next(2).map(|(i, _)| i)).collect();
@@ -175,5 +211,21 @@ mod tests {
         p.included = vec![1, 1];
         assert_eq!(p.next(2), Some((5, 0)));
         assert!(p.all_handed());
+    }
+
+    #[test]
+    fn a_rate_spaces_first_sends_evenly_from_the_start() {
+        let started = clock::now();
+        let pace = |rate| Pace {
+            window: 1,
+            batch: 1,
+            rate,
+            started,
+        };
+        assert_eq!(pace(None).wait(1_000_000), Duration::ZERO);
+        assert_eq!(pace(Some(10)).wait(0), Duration::ZERO);
+        // The 50th send at 10 a second is due 5 s after the start.
+        let wait = pace(Some(10)).wait(50);
+        assert!(wait > Duration::from_secs(4) && wait <= Duration::from_secs(5));
     }
 }
