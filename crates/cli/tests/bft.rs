@@ -6,7 +6,10 @@
 //! and agrees on every height; with two of four down nothing is decided, and once they are back
 //! the chain resumes; governance removes a validator at a stated height, after which headers
 //! name the smaller set, certificates never carry the removed validator, and it no longer counts
-//! towards a quorum. Every process is stopped at the end, also on failure.
+//! towards a quorum. A second full node, started from genesis only once the chain is well past
+//! thirty heights and stalled, syncs every block from its peers, says it is catching up (503 on
+//! `/health`) until live blocks reach it, then serves the same blocks and state as everyone.
+//! Every process is stopped at the end, also on failure.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -28,8 +31,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-const NODES: usize = 5;
+const NODES: usize = 6;
 const VALIDATORS: usize = 4;
+/// The full node started late, from genesis.
+const LATE: usize = 5;
 
 /// A base port P with P..P+NODES and P+1000..P+1000+NODES free a moment ago.
 fn base_port() -> u16 {
@@ -98,19 +103,34 @@ impl Drop for Proc {
     }
 }
 
-/// A metric's value from a node's `/metrics` (0 when absent).
-fn metric(url: &str, name: &str) -> u64 {
+/// The whole HTTP response of `GET path` on a node.
+fn get(url: &str, path: &str) -> String {
     use std::io::{Read, Write};
     let addr = url.trim_start_matches("http://");
     let mut s = std::net::TcpStream::connect(addr).unwrap();
     write!(
         s,
-        "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
-    let mut body = String::new();
-    s.read_to_string(&mut body).unwrap();
-    body.lines()
+    let mut response = String::new();
+    s.read_to_string(&mut response).unwrap();
+    response
+}
+
+/// The status code of a node's `GET /health`.
+fn health(url: &str) -> u16 {
+    get(url, "/health")
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+/// A metric's value from a node's `/metrics` (0 when absent).
+fn metric(url: &str, name: &str) -> u64 {
+    get(url, "/metrics")
+        .lines()
         .find_map(|l| l.strip_prefix(&format!("{name} ")))
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(0)
@@ -226,7 +246,7 @@ fn four_validator_processes_and_a_full_node_agree_include_every_transaction_once
             if i < VALIDATORS { "validator" } else { "full" }
         );
     }
-    let mut procs: Vec<Proc> = (0..NODES)
+    let mut procs: Vec<Proc> = (0..LATE)
         .map(|i| {
             Proc::start(
                 &out.join(format!("node{i}")).join("config.json"),
@@ -237,6 +257,7 @@ fn four_validator_processes_and_a_full_node_agree_include_every_transaction_once
     let rt = runtime();
     rt.block_on(async {
         let clients: Vec<Client> = procs.iter().map(Proc::client).collect();
+        let late_url = format!("http://127.0.0.1:{}", base + LATE as u16);
         all_reach(&clients, 3, Duration::from_secs(60)).await;
         // Each node says what it is.
         for (i, c) in clients.iter().enumerate() {
@@ -250,7 +271,7 @@ fn four_validator_processes_and_a_full_node_agree_include_every_transaction_once
         // Eight transfers, sent round-robin to every node, the full node included.
         let mut sent = Vec::new();
         for k in 0..8 {
-            let c = &clients[k % NODES];
+            let c = &clients[k % LATE];
             let wallet = dev_wallet(k + 1);
             let nonce = c.nonce(wallet.address()).await.unwrap();
             let action = Action::Transfer {
@@ -389,10 +410,47 @@ fn four_validator_processes_and_a_full_node_agree_include_every_transaction_once
             after <= stalled + 1,
             "decided without a quorum: {stalled} -> {after}"
         );
+        // A new full node starts from genesis now, with the chain stalled well past thirty
+        // heights: it takes every block from its peers' sync, and since its head is behind the
+        // clock, it says it is catching up.
+        assert!(
+            after >= 30,
+            "only {after} heights before the late full node"
+        );
+        procs.push(Proc::start(
+            &out.join(format!("node{LATE}")).join("config.json"),
+            late_url.clone(),
+        ));
+        let late = procs[LATE].client();
+        all_reach(std::slice::from_ref(&late), after, Duration::from_secs(60)).await;
+        assert!(late.node_info().await.unwrap().catching_up);
+        assert_eq!(health(&late_url), 503);
+        assert!(metric(&late_url, "restake_consensus_synced_blocks_total") >= after - 1);
         procs[0].restart();
         procs[1].restart();
+        let everyone: Vec<Client> = procs.iter().map(Proc::client).collect();
         all_reach(&everyone, after + 3, Duration::from_secs(90)).await;
         agree(&everyone, after + 3).await;
+        // Live blocks reach it: it is ready, and serves the same state as a validator.
+        assert!(!late.node_info().await.unwrap().catching_up);
+        assert_eq!(health(&late_url), 200);
+        // Nothing changes that balance any more: the late node reads what a validator reads.
+        let balance = |c: &Client| {
+            let c = c.clone();
+            async move {
+                c.call(
+                    "restake_getTokenBalance",
+                    vec![
+                        serde_json::json!(restake_core::tokens::token_address("rETH")),
+                        serde_json::json!(Address::repeat_byte(0x77)),
+                    ],
+                )
+                .await
+                .unwrap()
+            }
+        };
+        assert_eq!(balance(&late).await, balance(&clients[0]).await);
+        assert_eq!(balance(&late).await, serde_json::json!("8000"));
     });
     for p in &mut procs {
         p.kill();
