@@ -195,6 +195,37 @@ async fn agree(clients: &[Client], top: u64) {
     }
 }
 
+/// Sends transfers from development account 9, one about every 100 ms, round-robin over
+/// `nodes`, until `stop`; returns the ids the nodes admitted.
+async fn stream_transfers(
+    nodes: Vec<Client>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> Vec<alloy_primitives::B256> {
+    let wallet = dev_wallet(9);
+    let mut ids = Vec::new();
+    let mut k = 0;
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        let c = &nodes[k % nodes.len()];
+        k += 1;
+        // The nonce counting what is pending on that node (gossip brings the others').
+        if let Ok(nonce) = c.nonce(wallet.address()).await {
+            let action = Action::Transfer {
+                token: restake_core::tokens::token_address("rETH"),
+                to: Address::repeat_byte(0x78),
+                amount: U256::from(1u64),
+            };
+            if let Ok(id) = c
+                .send(&wallet.sign(action, nonce, restake_node::devnet::CHAIN_ID))
+                .await
+            {
+                ids.push(id);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    ids
+}
+
 #[test]
 fn four_validator_processes_and_a_full_node_agree_include_every_transaction_once_and_survive_a_crash()
  {
@@ -309,19 +340,53 @@ fn four_validator_processes_and_a_full_node_agree_include_every_transaction_once
         };
         assert_eq!(included, 8, "each transaction exactly once");
 
-        // A validator crashes: the three others (three quarters of the power) go on.
-        procs[3].kill();
+        // Under load (a stream of transfers to the nodes that stay up), a validator crashes:
+        // the three others (three quarters of the power) go on.
         let live = [&clients[0], &clients[1], &clients[2], &clients[4]];
-        let now = clients[0].block_number().await.unwrap();
         let live: Vec<Client> = live.into_iter().cloned().collect();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let load = tokio::spawn(stream_transfers(live.clone(), stop.clone()));
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        procs[3].kill();
+        let now = clients[0].block_number().await.unwrap();
         all_reach(&live, now + 3, Duration::from_secs(60)).await;
         procs[3].restart();
         let back = procs[3].client();
-        let target = clients[0].block_number().await.unwrap();
+        let target = clients[0].block_number().await.unwrap() + 2;
         all_reach(std::slice::from_ref(&back), target, Duration::from_secs(60)).await;
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let streamed = load.await.unwrap();
+        assert!(streamed.len() >= 10, "only {} sent", streamed.len());
         let mut everyone = live.clone();
         everyone.push(back);
-        agree(&everyone, target).await;
+        // Every streamed transfer is committed, with the same receipt on the restarted
+        // validator (and, since all blocks agree, on every node), in exactly one block.
+        let restarted = everyone.last().unwrap();
+        for id in &streamed {
+            let first = clients[0].wait(*id, Duration::from_secs(30)).await.unwrap();
+            assert_eq!(
+                restarted.wait(*id, Duration::from_secs(30)).await.unwrap(),
+                first
+            );
+        }
+        let top = clients[0].block_number().await.unwrap();
+        all_reach(&everyone, top, Duration::from_secs(30)).await;
+        agree(&everyone, top).await;
+        let mut seen = std::collections::BTreeMap::new();
+        for h in 1..=top {
+            for tx in clients[3]
+                .get_block(BlockId::Number(h))
+                .await
+                .unwrap()
+                .unwrap()
+                .transactions
+            {
+                *seen
+                    .entry(tx.hash(restake_node::devnet::CHAIN_ID))
+                    .or_insert(0) += 1;
+            }
+        }
+        assert!(streamed.iter().all(|id| seen.get(id) == Some(&1)));
         // It caught up by consensus sync, and nobody saw a validator sign twice.
         assert!(metric(&procs[3].url, "restake_consensus_synced_blocks_total") > 0);
         for p in &procs {

@@ -439,7 +439,12 @@ impl Driver {
                 role,
                 reply_value,
             } => {
-                tracing::debug!(height = height.get(), %round, %proposer, ?role, "round");
+                if round.as_u32().unwrap_or(0) > 0 {
+                    // Worth a line: the round before did not decide (a slow or absent proposer).
+                    tracing::info!(height = height.get(), round = %round, %proposer, ?role, "round started after the previous one did not decide");
+                } else {
+                    tracing::debug!(height = height.get(), round = %round, %proposer, ?role, "round started");
+                }
                 self.node.metrics().consensus_round.store(
                     u64::from(round.as_u32().unwrap_or(0)),
                     std::sync::atomic::Ordering::Relaxed,
@@ -533,6 +538,7 @@ impl Driver {
                 // A decision this node cannot commit is fatal: replying would let sync advertise
                 // a height this node does not hold.
                 let header = self.app.decided(height, hash, core).await?;
+                tracing::debug!(height, round = %certificate.round, %hash, "decided");
                 self.node.metrics().observe_decision(
                     u64::from(certificate.round.as_u32().unwrap_or(0)).saturating_add(1),
                     self.seen
