@@ -309,6 +309,24 @@ pub fn read_receipt(store: &Store, hash: &B256) -> Result<Option<Receipt>, NodeE
     }
 }
 
+/// The receipts of the block at `height`, in block order (none above the head).
+pub fn read_receipts(store: &Store, height: u64, chain_id: u64) -> Result<Vec<Receipt>, NodeError> {
+    let Some(block) = read_block(store, height)? else {
+        return Ok(Vec::new());
+    };
+    block
+        .transactions
+        .iter()
+        .map(|tx| {
+            let hash = tx.hash(chain_id);
+            read_receipt(store, &hash)?.ok_or(NodeError::Corrupt {
+                what: "receipt",
+                reason: format!("the receipt of {hash} in block {height} is missing"),
+            })
+        })
+        .collect()
+}
+
 fn read_header(store: &Store, height: u64) -> Result<Header, NodeError> {
     read_block(store, height)?
         .map(|b| b.header)

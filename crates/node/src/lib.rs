@@ -28,6 +28,7 @@ pub mod devnet;
 pub mod engine;
 pub mod error;
 pub mod gossip;
+pub mod index;
 pub mod keyfile;
 pub mod mempool;
 pub mod metrics;

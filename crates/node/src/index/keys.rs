@@ -1,0 +1,78 @@
+//! The index's tables and their keys. Keys are big-endian so that redb's byte order is height
+//! order, and a page's cursor is simply the key of the last item it returned.
+
+use alloy_primitives::Address;
+use redb::TableDefinition;
+
+/// `"height"` → the last height indexed (8 bytes).
+pub(super) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+/// Event position → the stored event.
+pub(super) const EVENTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("events");
+/// Address ‖ event position → nothing: the events that name an address.
+pub(super) const EVENTS_BY_ADDRESS: TableDefinition<&[u8], ()> =
+    TableDefinition::new("events_by_address");
+/// Address ‖ transaction position → transaction id: transactions sent by, or whose events name,
+/// an address.
+pub(super) const TXS_BY_ADDRESS: TableDefinition<&[u8], &[u8]> =
+    TableDefinition::new("txs_by_address");
+
+pub(super) const META_HEIGHT: &str = "height";
+
+/// Where an event is: block height, transaction index, event index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EventPosition {
+    /// Block height.
+    pub height: u64,
+    /// Transaction index in the block.
+    pub tx: u32,
+    /// Event index in the transaction's receipt.
+    pub event: u32,
+}
+
+impl EventPosition {
+    pub(super) const LEN: usize = 16;
+
+    pub(super) fn to_bytes(self) -> Vec<u8> {
+        [
+            self.height.to_be_bytes().as_slice(),
+            &self.tx.to_be_bytes(),
+            &self.event.to_be_bytes(),
+        ]
+        .concat()
+    }
+
+    pub(super) fn from_bytes(b: &[u8]) -> Option<Self> {
+        Some(Self {
+            height: u64::from_be_bytes(b.get(..8)?.try_into().ok()?),
+            tx: u32::from_be_bytes(b.get(8..12)?.try_into().ok()?),
+            event: u32::from_be_bytes(b.get(12..16)?.try_into().ok()?),
+        })
+    }
+
+    /// The first position of `height`.
+    pub(super) fn start_of(height: u64) -> Self {
+        Self {
+            height,
+            tx: 0,
+            event: 0,
+        }
+    }
+}
+
+/// `address ‖ rest`.
+pub(super) fn under(address: &Address, rest: &[u8]) -> Vec<u8> {
+    [address.as_slice(), rest].concat()
+}
+
+/// `height ‖ tx`: a transaction's position.
+pub(super) fn tx_position(height: u64, tx: u32) -> Vec<u8> {
+    [height.to_be_bytes().as_slice(), &tx.to_be_bytes()].concat()
+}
+
+/// Reads `height ‖ tx`.
+pub(super) fn read_tx_position(b: &[u8]) -> Option<(u64, u32)> {
+    Some((
+        u64::from_be_bytes(b.get(..8)?.try_into().ok()?),
+        u32::from_be_bytes(b.get(8..12)?.try_into().ok()?),
+    ))
+}

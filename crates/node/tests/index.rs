@@ -1,0 +1,238 @@
+//! The index outside consensus: fed block by block it answers exactly as one rebuilt from the
+//! stored blocks; lists page without repeating or skipping an item while blocks arrive; bad
+//! cursors and out-of-order blocks are refused with their reason.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::panic,
+    missing_docs
+)]
+
+use alloy_primitives::{Address, U256};
+use restake_client::Wallet;
+use restake_core::Action;
+use restake_core::event::Event;
+use restake_node::engine::ManualEngine;
+use restake_node::index::{EventFilter, Index, IndexError, IndexedEvent, TxRef};
+use restake_node::node::NodeConfig;
+use restake_node::{NodeHandle, devnet};
+use restake_store::Store;
+
+const GENESIS_TIME: u64 = 1_700_000_000;
+
+fn node() -> (NodeHandle, ManualEngine) {
+    restake_node::start_manual(
+        Store::in_memory().unwrap(),
+        &devnet::genesis(),
+        GENESIS_TIME,
+        NodeConfig::default(),
+    )
+    .unwrap()
+}
+
+/// Development account `i` sends `amount` rETH to `to`.
+fn transfer(node: &NodeHandle, i: usize, to: Address, amount: u64) {
+    let key = Wallet::from_hex(devnet::DEV_ACCOUNTS[i].1).unwrap();
+    let nonce = node.next_nonce(&key.address()).unwrap();
+    let action = Action::Transfer {
+        token: restake_core::tokens::token_address("rETH"),
+        to,
+        amount: U256::from(amount),
+    };
+    node.submit(key.sign(action, nonce, devnet::CHAIN_ID))
+        .unwrap();
+}
+
+/// Makes one block and indexes it.
+async fn block(node: &NodeHandle, engine: &mut ManualEngine, index: &Index) {
+    engine.produce_block().await.unwrap();
+    index.catch_up(node.store(), devnet::CHAIN_ID).unwrap();
+}
+
+fn all_events(index: &Index, filter: &EventFilter, limit: usize) -> Vec<IndexedEvent> {
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = index.events(filter, cursor.as_deref(), limit).unwrap();
+        out.extend(page.items);
+        match page.next {
+            Some(c) => cursor = Some(c),
+            None => return out,
+        }
+    }
+}
+
+fn all_txs(index: &Index, address: &Address, limit: usize) -> Vec<TxRef> {
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = index
+            .transactions_by_address(address, cursor.as_deref(), limit)
+            .unwrap();
+        out.extend(page.items);
+        match page.next {
+            Some(c) => cursor = Some(c),
+            None => return out,
+        }
+    }
+}
+
+fn everything() -> EventFilter {
+    EventFilter {
+        from: 0,
+        to: u64::MAX,
+        ..EventFilter::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_index_rebuilt_from_the_stored_blocks_answers_exactly_as_the_live_one() {
+    let (node, mut engine) = node();
+    let live = Index::in_memory().unwrap();
+    let (alice, bob) = (Address::repeat_byte(0xa1), Address::repeat_byte(0xb0));
+    for round in 0..4u64 {
+        transfer(&node, 1, alice, 10 + round);
+        transfer(&node, 2, bob, 20 + round);
+        transfer(&node, 3, alice, 30 + round);
+        block(&node, &mut engine, &live).await;
+        block(&node, &mut engine, &live).await;
+    }
+    let rebuilt = Index::in_memory().unwrap();
+    let head = node.head().height;
+    assert_eq!(
+        rebuilt.rebuild(node.store(), devnet::CHAIN_ID).unwrap(),
+        head + 1
+    );
+    assert_eq!(rebuilt.next_height().unwrap(), live.next_height().unwrap());
+    for filter in [
+        everything(),
+        EventFilter {
+            address: Some(alice),
+            ..everything()
+        },
+        EventFilter {
+            kind: Some("Transfer".into()),
+            from: 3,
+            to: 6,
+            ..everything()
+        },
+    ] {
+        assert_eq!(
+            all_events(&rebuilt, &filter, 5),
+            all_events(&live, &filter, 7)
+        );
+    }
+    // Alice received eight transfers, each a Transfer event naming her; newest first by address.
+    let to_alice = all_events(
+        &live,
+        &EventFilter {
+            address: Some(alice),
+            kind: Some("Transfer".into()),
+            ..everything()
+        },
+        3,
+    );
+    assert_eq!(to_alice.len(), 8);
+    assert!(
+        to_alice
+            .iter()
+            .all(|e| matches!(e.event, Event::Transfer { to, .. } if to == alice))
+    );
+    let alice_txs = all_txs(&live, &alice, 3);
+    assert_eq!(alice_txs.len(), 8);
+    assert!(
+        alice_txs
+            .windows(2)
+            .all(|w| (w[0].height, w[0].index) > (w[1].height, w[1].index))
+    );
+    assert_eq!(alice_txs, all_txs(&rebuilt, &alice, 100));
+    // The sender's own transactions are listed under it too.
+    let sender = Wallet::from_hex(devnet::DEV_ACCOUNTS[2].1)
+        .unwrap()
+        .address();
+    assert_eq!(all_txs(&live, &sender, 2).len(), 4);
+    // A receipt's transaction is the one the index names.
+    let first = &to_alice[0];
+    let receipt = restake_node::chain::read_receipt(node.store(), &first.tx)
+        .unwrap()
+        .unwrap();
+    assert_eq!(receipt.block_number, first.position.height);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paging_while_blocks_arrive_never_repeats_or_skips_an_item() {
+    let (node, mut engine) = node();
+    let index = Index::in_memory().unwrap();
+    let carol = Address::repeat_byte(0xc0);
+    for (sender, amount) in [1, 2, 3, 1, 2, 3].into_iter().zip(1u64..) {
+        transfer(&node, sender, carol, amount);
+    }
+    block(&node, &mut engine, &index).await;
+    // Oldest first over all events, a block arriving between every two pages.
+    let mut events = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = index.events(&everything(), cursor.as_deref(), 2).unwrap();
+        events.extend(page.items);
+        transfer(&node, 4, carol, 100);
+        block(&node, &mut engine, &index).await;
+        match page.next {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    let positions: Vec<_> = events.iter().map(|e| e.position).collect();
+    let mut sorted = positions.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(positions, sorted, "in order, none twice");
+    let full = all_events(&index, &everything(), 100);
+    assert!(full.len() > events.len(), "blocks kept arriving");
+    assert_eq!(&full[..events.len()], &events[..], "nothing skipped");
+
+    // Newest first over carol's transactions: the pages hold exactly those there were when the
+    // first page was read, however many arrive meanwhile.
+    let before = all_txs(&index, &carol, 100);
+    let mut txs = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = index
+            .transactions_by_address(&carol, cursor.as_deref(), 2)
+            .unwrap();
+        txs.extend(page.items);
+        transfer(&node, 4, carol, 100);
+        block(&node, &mut engine, &index).await;
+        match page.next {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(txs, before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_cursor_and_a_block_out_of_order_are_refused() {
+    let (node, mut engine) = node();
+    let index = Index::in_memory().unwrap();
+    block(&node, &mut engine, &index).await;
+    for bad in ["zz", "00", "0102"] {
+        assert!(matches!(
+            index.events(&everything(), Some(bad), 10),
+            Err(IndexError::BadCursor)
+        ));
+        assert!(matches!(
+            index.transactions_by_address(&Address::ZERO, Some(bad), 10),
+            Err(IndexError::BadCursor)
+        ));
+    }
+    let next = index.next_height().unwrap();
+    assert!(matches!(
+        index.apply(next + 1, &[]),
+        Err(IndexError::Gap { next: n, got }) if n == next && got == next + 1
+    ));
+    // A replayed height changes nothing.
+    index.apply(next - 1, &[]).unwrap();
+    assert_eq!(index.next_height().unwrap(), next);
+}
