@@ -11,6 +11,7 @@ mod beacon;
 mod bench;
 mod conn;
 mod error;
+mod index;
 mod keys;
 mod query;
 mod risk;
@@ -45,6 +46,9 @@ enum Command {
     /// Create or inspect keys.
     #[command(subcommand)]
     Keys(keys::KeysCmd),
+    /// The node's index of history and lists (outside consensus): `restake index rebuild`.
+    #[command(subcommand)]
+    Index(index::IndexCmd),
     /// Sign and send a transaction: `restake tx <actionName> field=value field:=<json> ...`;
     /// `restake tx list` lists the actions, `restake tx <actionName> --help` their fields.
     #[command(disable_help_flag = true)]
@@ -81,6 +85,7 @@ fn main() -> ExitCode {
             Command::Testnet(a) => testnet::run(a).await.map_err(|e| e.to_string()),
             Command::Genesis => run::print_genesis(),
             Command::Keys(k) => keys::run(k),
+            Command::Index(c) => index::run(c),
             Command::Tx(a) => tx::run(a).await.map_err(|e| e.to_string()),
             Command::Query(q) => query::run(q).await.map_err(|e| e.to_string()),
             Command::Bench(a) => bench::run(a).await,

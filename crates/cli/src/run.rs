@@ -397,7 +397,7 @@ async fn run_node(
     dir: &Path,
     genesis: &Genesis,
     genesis_time: u64,
-    config: NodeConfig,
+    mut config: NodeConfig,
     engine: Box<dyn Engine>,
     rpc: SocketAddr,
 ) -> Result<(), CliError> {
@@ -405,6 +405,7 @@ async fn run_node(
         path: dir.display().to_string(),
         reason: format!("cannot open the store: {e}"),
     })?;
+    config.index_path = Some(dir.join(restake_node::index::FILE_NAME));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let (handle, task) =
         restake_node::node::start_with(store, genesis, genesis_time, config, engine, stop_rx)

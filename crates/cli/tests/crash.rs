@@ -293,6 +293,21 @@ fn acknowledged_transactions_survive_hard_kills_under_load_and_every_block_repla
     });
     node.kill();
 
+    // The index beside the store survived the kills; rebuilt from the stored blocks it covers
+    // every one of them.
+    let top = Store::open(&data).unwrap().height().unwrap().unwrap();
+    let out = std::process::Command::new(BIN)
+        .args(["index", "rebuild", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!("Indexed {} blocks", top + 1)),
+        "{}",
+        text(&out)
+    );
+
     // Every stored block replays to its state root, and holds what was acknowledged in it.
     let blocks = replay(&data);
     for r in &seen {

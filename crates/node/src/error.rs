@@ -33,6 +33,9 @@ pub enum NodeError {
     /// The chain is already at a different genesis or chain id.
     #[error("{0}")]
     Mismatch(String),
+    /// The index (outside consensus) could not be opened.
+    #[error("index: {0}")]
+    Index(String),
     /// The block producer has stopped.
     #[error("the block producer has stopped")]
     Stopped,

@@ -116,6 +116,8 @@ pub struct Metrics {
     pub consensus_peers: AtomicU64,
     /// 1 while the node is catching up by sync (its head is behind the network), else 0.
     pub consensus_catching_up: AtomicU64,
+    /// The last height the index (outside consensus) holds.
+    pub index_height: AtomicU64,
     /// Timestamp (ms) of the last committed block, for its age.
     pub head_timestamp_ms: AtomicU64,
     commit: Histogram,
@@ -278,6 +280,12 @@ impl Metrics {
             "counter",
             "Transactions received from gossip peers and admitted.",
             g(&self.txgossip_received),
+        );
+        line(
+            "restake_index_height",
+            "gauge",
+            "The last height the index of history and lists holds (outside consensus).",
+            g(&self.index_height),
         );
         line(
             "restake_head_age_seconds",

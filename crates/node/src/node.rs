@@ -6,6 +6,7 @@ use crate::chain::Chain;
 use crate::engine::{AppClient, Engine, EngineContext, ManualEngine, SoloEngine};
 use crate::error::NodeError;
 use crate::gossip::Gossip;
+use crate::index::Index;
 use crate::mempool::{Mempool, MempoolError, MempoolLimits};
 use crate::metrics::Metrics;
 use crate::sigcache::SigCache;
@@ -17,6 +18,7 @@ use restake_core::tx::{Transaction, TxError};
 use restake_core::validators::{self, ValidatorSet};
 use restake_primitives::ed25519::SecretKey;
 use restake_store::Store;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use thiserror::Error;
@@ -50,6 +52,8 @@ pub struct NodeConfig {
     pub gossip_peers: Vec<String>,
     /// Signatures remembered as checked, so a block's transactions are not recovered twice.
     pub sig_cache_entries: usize,
+    /// The index file (outside consensus, see [`crate::index`]); `None` keeps it in memory.
+    pub index_path: Option<PathBuf>,
 }
 
 /// Bounds on WebSocket subscriptions (all kinds) and on the risk analyses they cause.
@@ -90,6 +94,7 @@ impl Default for NodeConfig {
             subscriptions: SubscriptionLimits::default(),
             gossip_peers: Vec::new(),
             sig_cache_entries: 200_000,
+            index_path: None,
         }
     }
 }
@@ -140,6 +145,7 @@ pub struct NodeHandle {
     engine_info: Arc<Mutex<EngineInfo>>,
     /// Woken whenever a transaction is admitted, for a proposer waiting for work.
     admitted: Arc<tokio::sync::Notify>,
+    index: Arc<Index>,
 }
 
 /// What the running engine says of this node, for `restake_nodeInfo`.
@@ -322,6 +328,11 @@ impl NodeHandle {
         }
     }
 
+    /// The index of history and lists (outside consensus).
+    pub fn index(&self) -> &Arc<Index> {
+        &self.index
+    }
+
     /// How many transactions are pending.
     pub fn mempool_len(&self) -> usize {
         lock(&self.mempool).len()
@@ -410,6 +421,12 @@ fn start_app(
     let mempool = Arc::new(Mutex::new(Mempool::new(config.mempool)));
     let sigcache = Arc::new(Mutex::new(SigCache::new(config.sig_cache_entries)));
     let gossip = Gossip::start(&config.gossip_peers, metrics.clone());
+    let index = match &config.index_path {
+        Some(path) => Index::open(path),
+        None => Index::in_memory(),
+    }
+    .map(Arc::new)
+    .map_err(|e| NodeError::Index(e.to_string()))?;
     let config = Arc::new(config);
     let handle = NodeHandle {
         config: config.clone(),
@@ -422,10 +439,12 @@ fn start_app(
         gossip,
         engine_info: Arc::new(Mutex::new(EngineInfo::default())),
         admitted: Arc::new(tokio::sync::Notify::new()),
+        index: index.clone(),
     };
     let app = App::new(
         chain, mempool, sigcache, config, head_tx, blocks_tx, metrics,
     )?;
     let app_task = tokio::task::spawn_blocking(move || app.run(cons_rx));
+    crate::index::follow(index, handle.clone());
     Ok((handle, AppClient::new(cons_tx), app_task))
 }

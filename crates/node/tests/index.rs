@@ -236,3 +236,38 @@ async fn a_forged_cursor_and_a_block_out_of_order_are_refused() {
     index.apply(next - 1, &[]).unwrap();
     assert_eq!(index.next_height().unwrap(), next);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_node_keeps_its_own_index_and_an_index_of_another_chain_is_replaced() {
+    let (node, mut engine) = node();
+    let dave = Address::repeat_byte(0xd0);
+    transfer(&node, 1, dave, 7);
+    engine.produce_block().await.unwrap();
+    // The node's index follows committed blocks by itself, off the block path.
+    let head = node.head().height;
+    let deadline = std::time::Duration::from_secs(30);
+    tokio::time::timeout(deadline, async {
+        while node.index().next_height().unwrap() <= head {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the node's index reaches the head");
+    assert_eq!(all_txs(node.index(), &dave, 10).len(), 1);
+
+    // Another chain (another genesis time): the index is cleared, not mixed.
+    let other = restake_node::start_manual(
+        Store::in_memory().unwrap(),
+        &devnet::genesis(),
+        GENESIS_TIME + 1,
+        NodeConfig::default(),
+    )
+    .unwrap()
+    .0;
+    let index = Index::in_memory().unwrap();
+    index.catch_up(node.store(), devnet::CHAIN_ID).unwrap();
+    assert_eq!(all_txs(&index, &dave, 10).len(), 1);
+    index.catch_up(other.store(), devnet::CHAIN_ID).unwrap();
+    assert!(all_txs(&index, &dave, 10).is_empty());
+    assert_eq!(index.next_height().unwrap(), other.head().height + 1);
+}

@@ -17,6 +17,9 @@ pub(super) const TXS_BY_ADDRESS: TableDefinition<&[u8], &[u8]> =
     TableDefinition::new("txs_by_address");
 
 pub(super) const META_HEIGHT: &str = "height";
+/// `"genesis"` → keccak of the stored genesis block: which chain this index belongs to.
+pub(super) const CHAIN: TableDefinition<&str, &[u8]> = TableDefinition::new("chain");
+pub(super) const CHAIN_GENESIS: &str = "genesis";
 
 /// Where an event is: block height, transaction index, event index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -13,15 +13,17 @@
 //! returns a cursor to go on from.
 
 mod addresses;
+mod follow;
 mod keys;
 
+pub use follow::follow;
 pub use keys::EventPosition;
 
 use crate::chain;
 use crate::error::NodeError;
 use alloy_primitives::{Address, B256};
 use borsh::{BorshDeserialize, BorshSerialize};
-use keys::{EVENTS, EVENTS_BY_ADDRESS, META, META_HEIGHT, TXS_BY_ADDRESS};
+use keys::{CHAIN, CHAIN_GENESIS, EVENTS, EVENTS_BY_ADDRESS, META, META_HEIGHT, TXS_BY_ADDRESS};
 use redb::{Database, ReadableDatabase};
 use restake_core::block::Receipt;
 use restake_core::event::Event;
@@ -36,6 +38,8 @@ pub const FILE_NAME: &str = "index.redb";
 pub const MAX_LIMIT: usize = 100;
 /// Most entries one call looks at.
 pub const MAX_SCAN: usize = 10_000;
+/// Every this many heights an index write is made durable.
+const DURABLE_EVERY: u64 = 64;
 
 /// Why the index could not answer or be updated.
 #[derive(Debug, Error)]
@@ -163,7 +167,12 @@ impl Index {
         if height > next {
             return Err(IndexError::Gap { next, got: height });
         }
-        let txn = self.db.begin_write().map_err(db)?;
+        let mut txn = self.db.begin_write().map_err(db)?;
+        // Durable every DURABLE_EVERY heights only: whatever a crash loses is indexed again
+        // from the store at start-up, and the block path never waits for this file.
+        if height.checked_rem(DURABLE_EVERY) != Some(0) {
+            txn.set_durability(redb::Durability::None).map_err(db)?;
+        }
         {
             let mut events = txn.open_table(EVENTS).map_err(db)?;
             let mut by_address = txn.open_table(EVENTS_BY_ADDRESS).map_err(db)?;
@@ -213,11 +222,36 @@ impl Index {
         Ok(())
     }
 
-    /// Indexes every stored block the index does not have yet; returns how many.
+    /// Indexes every stored block the index does not have yet; returns how many. An index of
+    /// another chain (another genesis block, or ahead of the store) is cleared first.
     pub fn catch_up(&self, store: &Store, chain_id: u64) -> Result<u64, IndexError> {
         let Some(head) = store.height().map_err(NodeError::from)? else {
             return Ok(0);
         };
+        let genesis = store
+            .block(0)
+            .map_err(NodeError::from)?
+            .map(alloy_primitives::keccak256)
+            .unwrap_or_default();
+        let ours = {
+            let txn = self.db.begin_read().map_err(db)?;
+            let chain = txn.open_table(CHAIN).map_err(db)?;
+            chain
+                .get(CHAIN_GENESIS)
+                .map_err(db)?
+                .map(|v| v.value().to_vec())
+        };
+        if ours.as_deref() != Some(genesis.as_slice())
+            || self.next_height()? > head.saturating_add(1)
+        {
+            self.clear()?;
+            let txn = self.db.begin_write().map_err(db)?;
+            txn.open_table(CHAIN)
+                .map_err(db)?
+                .insert(CHAIN_GENESIS, genesis.as_slice())
+                .map_err(db)?;
+            txn.commit().map_err(db)?;
+        }
         let mut done = 0u64;
         for height in self.next_height()?..=head {
             let receipts = chain::read_receipts(store, height, chain_id)?;
@@ -229,14 +263,19 @@ impl Index {
 
     /// Forgets everything and indexes every stored block again; returns how many.
     pub fn rebuild(&self, store: &Store, chain_id: u64) -> Result<u64, IndexError> {
+        self.clear()?;
+        self.catch_up(store, chain_id)
+    }
+
+    fn clear(&self) -> Result<(), IndexError> {
         let txn = self.db.begin_write().map_err(db)?;
+        txn.delete_table(CHAIN).map_err(db)?;
         txn.delete_table(META).map_err(db)?;
         txn.delete_table(EVENTS).map_err(db)?;
         txn.delete_table(EVENTS_BY_ADDRESS).map_err(db)?;
         txn.delete_table(TXS_BY_ADDRESS).map_err(db)?;
         txn.commit().map_err(db)?;
-        create_tables(&self.db)?;
-        self.catch_up(store, chain_id)
+        create_tables(&self.db)
     }
 
     /// Events in a block range, oldest first, optionally naming an address or of one kind.
@@ -366,6 +405,7 @@ impl Index {
 
 fn create_tables(db: &Database) -> Result<(), IndexError> {
     let txn = db.begin_write().map_err(self::db)?;
+    txn.open_table(CHAIN).map_err(self::db)?;
     txn.open_table(META).map_err(self::db)?;
     txn.open_table(EVENTS).map_err(self::db)?;
     txn.open_table(EVENTS_BY_ADDRESS).map_err(self::db)?;

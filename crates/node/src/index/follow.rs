@@ -1,0 +1,61 @@
+//! Keeps the index up with the chain, off the block path: caught up from the store at start-up,
+//! then fed each committed block's receipts as subscribers hear of it. A block missed (a lagging
+//! subscription, a failed write) is read back from the store.
+
+use super::{Index, IndexError};
+use crate::node::NodeHandle;
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use tokio::sync::broadcast::error::RecvError;
+
+/// Starts following the node's committed blocks into `index`.
+pub fn follow(index: Arc<Index>, node: NodeHandle) {
+    // Subscribed before catching up, so no block falls between the two.
+    let mut blocks = node.subscribe_blocks();
+    tokio::spawn(async move {
+        catch_up(&index, &node).await;
+        loop {
+            match blocks.recv().await {
+                Ok(committed) => {
+                    let (i, receipts) = (index.clone(), committed.receipts.clone());
+                    let height = committed.header.height;
+                    match tokio::task::spawn_blocking(move || i.apply(height, &receipts)).await {
+                        Ok(Ok(())) => {
+                            node.metrics().index_height.store(height, Relaxed);
+                        }
+                        Ok(Err(e)) => {
+                            if !matches!(e, IndexError::Gap { .. }) {
+                                tracing::warn!(height, error = %e, "indexing a block failed");
+                            }
+                            catch_up(&index, &node).await;
+                        }
+                        Err(_) => return,
+                    }
+                }
+                Err(RecvError::Lagged(_)) => catch_up(&index, &node).await,
+                Err(RecvError::Closed) => return,
+            }
+        }
+    });
+}
+
+async fn catch_up(index: &Arc<Index>, node: &NodeHandle) {
+    let (i, n) = (index.clone(), node.clone());
+    let done = tokio::task::spawn_blocking(move || {
+        let indexed = i.catch_up(n.store(), n.config().chain_id);
+        (indexed, i.next_height())
+    })
+    .await;
+    match done {
+        Ok((Ok(count), Ok(next))) => {
+            if count > 0 {
+                tracing::info!(blocks = count, "index caught up");
+            }
+            node.metrics()
+                .index_height
+                .store(next.saturating_sub(1), Relaxed);
+        }
+        Ok((Err(e), _) | (_, Err(e))) => tracing::warn!(error = %e, "the index could not catch up"),
+        Err(_) => {}
+    }
+}
