@@ -445,6 +445,12 @@ fn start_app(
         chain, mempool, sigcache, config, head_tx, blocks_tx, metrics,
     )?;
     let app_task = tokio::task::spawn_blocking(move || app.run(cons_rx));
-    crate::index::follow(index, handle.clone());
+    crate::index::follow(
+        index,
+        handle.store.clone(),
+        handle.config.chain_id,
+        handle.metrics.clone(),
+        handle.subscribe_blocks(),
+    );
     Ok((handle, AppClient::new(cons_tx), app_task))
 }

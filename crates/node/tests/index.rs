@@ -10,6 +10,7 @@
     missing_docs
 )]
 
+mod common;
 use alloy_primitives::{Address, U256};
 use restake_client::Wallet;
 use restake_core::Action;
@@ -19,6 +20,7 @@ use restake_node::index::{EventFilter, Index, IndexError, IndexedEvent, TxRef};
 use restake_node::node::NodeConfig;
 use restake_node::{NodeHandle, devnet};
 use restake_store::Store;
+use serde_json::{Value, json};
 
 const GENESIS_TIME: u64 = 1_700_000_000;
 
@@ -270,4 +272,72 @@ async fn the_node_keeps_its_own_index_and_an_index_of_another_chain_is_replaced(
     index.catch_up(other.store(), devnet::CHAIN_ID).unwrap();
     assert!(all_txs(&index, &dave, 10).is_empty());
     assert_eq!(index.next_height().unwrap(), other.head().height + 1);
+}
+
+async fn call(addr: std::net::SocketAddr, method: &str, params: Value) -> Value {
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    let (_, reply) = common::post(addr, &body.to_string()).await;
+    serde_json::from_str(&reply).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lists_page_over_rpc_and_refuse_bad_pages_with_invalid_params() {
+    let mut served = common::serve_manual(Store::in_memory().unwrap(), NodeConfig::default()).await;
+    let node = served.handle.clone();
+    let erin = Address::repeat_byte(0xe1);
+    for (sender, amount) in [1, 2, 3].into_iter().zip(1u64..) {
+        transfer(&node, sender, erin, amount);
+    }
+    served.engine.produce_block().await.unwrap();
+    let head = node.head().height;
+    tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        while node.index().next_height().unwrap() <= head {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .unwrap();
+    let addr = served.addr;
+    // Two pages of erin's Transfer events: 2, then 1 and no next cursor.
+    let query = json!({"fromBlock": 1, "address": erin, "type": "Transfer"});
+    let first = call(addr, "restake_getEvents", json!([query, {"limit": 2}])).await;
+    let items = first["result"]["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{first}");
+    assert_eq!(items[0]["blockNumber"], head);
+    assert_eq!(items[0]["event"]["type"], "Transfer");
+    assert_eq!(items[0]["event"]["to"], json!(erin));
+    let next = first["result"]["next"].clone();
+    assert!(next.is_string());
+    let second = call(
+        addr,
+        "restake_getEvents",
+        json!([query, {"cursor": next, "limit": 2}]),
+    )
+    .await;
+    assert_eq!(second["result"]["items"].as_array().unwrap().len(), 1);
+    assert_eq!(second["result"]["next"], Value::Null);
+    // Newest first, three transactions.
+    let txs = call(addr, "restake_getTransactionsByAddress", json!([erin])).await;
+    let txs = txs["result"]["items"].as_array().unwrap().clone();
+    assert_eq!(txs.len(), 3);
+    assert!(txs[0]["transactionIndex"].as_u64() > txs[2]["transactionIndex"].as_u64());
+    // Bad pages: -32602 with words.
+    for (method, params) in [
+        ("restake_getEvents", json!([query, {"cursor": "nonsense"}])),
+        ("restake_getEvents", json!([query, {"limit": 0}])),
+        ("restake_getEvents", json!([query, {"limit": 101}])),
+        ("restake_getEvents", json!([{"fromBlock": head + 5}])),
+        (
+            "restake_getEvents",
+            json!([{"fromBlock": 0, "colour": "red"}]),
+        ),
+        (
+            "restake_getTransactionsByAddress",
+            json!([erin, {"cursor": "00"}]),
+        ),
+    ] {
+        let reply = call(addr, method, params.clone()).await;
+        assert_eq!(reply["error"]["code"], -32602, "{method} {params}: {reply}");
+    }
+    served.server.stop().unwrap();
 }

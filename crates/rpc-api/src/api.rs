@@ -3,11 +3,11 @@
 //! client: each method below becomes a typed call of `restake_<name>`.
 
 use crate::types::{
-    AllocationResponse, BeaconOracleResponse, BlockId, BlockResponse, Certificate, NodeInfo,
-    OperatorSetResponse, OperatorView, PodBalance, PodView, PrepareRequest, PrepareResponse,
-    ProofResponse, Receipt, RewardsResponse, RiskReport, SimulateRequest, SimulateResponse,
-    StakerView, StrategySummary, Submission, TokenSummary, Transaction, ValidatorsResponse,
-    VaultSummary, VaultView,
+    AllocationResponse, BeaconOracleResponse, BlockId, BlockResponse, Certificate, EventQuery,
+    EventsPage, NodeInfo, OperatorSetResponse, OperatorView, PageRequest, PodBalance, PodView,
+    PrepareRequest, PrepareResponse, ProofResponse, Receipt, RewardsResponse, RiskReport,
+    SimulateRequest, SimulateResponse, StakerView, StrategySummary, Submission, TokenSummary,
+    Transaction, TransactionsPage, ValidatorsResponse, VaultSummary, VaultView,
 };
 // Subscription items are typed on the client side only; the server sends what it serializes.
 #[cfg(feature = "client")]
@@ -58,6 +58,20 @@ pub trait RestakeApi {
     /// next block carries (the same on every node), for the head this node's own.
     #[method(name = "getCertificate")]
     fn get_certificate(&self, block: BlockId) -> RpcResult<Option<Certificate>>;
+
+    /// Events in a block range from the node's index, oldest first, optionally only those
+    /// naming an address or of one type; a page at a time (`docs/rpc.md`, "Lists").
+    #[method(name = "getEvents")]
+    fn get_events(&self, query: EventQuery, page: Option<PageRequest>) -> RpcResult<EventsPage>;
+
+    /// Transactions sent by an address or whose events name it, from the node's index, newest
+    /// first; a page at a time.
+    #[method(name = "getTransactionsByAddress")]
+    fn get_transactions_by_address(
+        &self,
+        address: Address,
+        page: Option<PageRequest>,
+    ) -> RpcResult<TransactionsPage>;
 
     /// The nonce for the account's next transaction (counting pending ones).
     #[method(name = "getNonce")]

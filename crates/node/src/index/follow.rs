@@ -1,17 +1,39 @@
 //! Keeps the index up with the chain, off the block path: caught up from the store at start-up,
 //! then fed each committed block's receipts as subscribers hear of it. A block missed (a lagging
 //! subscription, a failed write) is read back from the store.
+//!
+//! The task holds no handle of the node, only the store, so it ends (and lets go of the store's
+//! file) when the node's block notifications close.
 
 use super::{Index, IndexError};
-use crate::node::NodeHandle;
+use crate::metrics::Metrics;
+use crate::node::Committed;
+use restake_store::Store;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::{self, error::RecvError};
 
-/// Starts following the node's committed blocks into `index`.
-pub fn follow(index: Arc<Index>, node: NodeHandle) {
-    // Subscribed before catching up, so no block falls between the two.
-    let mut blocks = node.subscribe_blocks();
+/// What the follower needs of the node.
+struct Node {
+    store: Store,
+    chain_id: u64,
+    metrics: Arc<Metrics>,
+}
+
+/// Starts following committed blocks (`blocks`, subscribed before this call so that none falls
+/// between catching up and following) into `index`.
+pub fn follow(
+    index: Arc<Index>,
+    store: Store,
+    chain_id: u64,
+    metrics: Arc<Metrics>,
+    mut blocks: broadcast::Receiver<Committed>,
+) {
+    let node = Arc::new(Node {
+        store,
+        chain_id,
+        metrics,
+    });
     tokio::spawn(async move {
         catch_up(&index, &node).await;
         loop {
@@ -21,7 +43,7 @@ pub fn follow(index: Arc<Index>, node: NodeHandle) {
                     let height = committed.header.height;
                     match tokio::task::spawn_blocking(move || i.apply(height, &receipts)).await {
                         Ok(Ok(())) => {
-                            node.metrics().index_height.store(height, Relaxed);
+                            node.metrics.index_height.store(height, Relaxed);
                         }
                         Ok(Err(e)) => {
                             if !matches!(e, IndexError::Gap { .. }) {
@@ -39,10 +61,10 @@ pub fn follow(index: Arc<Index>, node: NodeHandle) {
     });
 }
 
-async fn catch_up(index: &Arc<Index>, node: &NodeHandle) {
+async fn catch_up(index: &Arc<Index>, node: &Arc<Node>) {
     let (i, n) = (index.clone(), node.clone());
     let done = tokio::task::spawn_blocking(move || {
-        let indexed = i.catch_up(n.store(), n.config().chain_id);
+        let indexed = i.catch_up(&n.store, n.chain_id);
         (indexed, i.next_height())
     })
     .await;
@@ -51,7 +73,7 @@ async fn catch_up(index: &Arc<Index>, node: &NodeHandle) {
             if count > 0 {
                 tracing::info!(blocks = count, "index caught up");
             }
-            node.metrics()
+            node.metrics
                 .index_height
                 .store(next.saturating_sub(1), Relaxed);
         }

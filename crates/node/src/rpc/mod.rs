@@ -9,6 +9,7 @@
 
 mod chain;
 mod error;
+mod index;
 mod native;
 pub mod params;
 mod restaking;
@@ -23,10 +24,11 @@ use alloy_primitives::{Address, B256, Bytes};
 use jsonrpsee::PendingSubscriptionSink;
 use jsonrpsee::core::{RpcResult, SubscriptionResult, async_trait};
 use restake_rpc_api::types::{
-    AllocationResponse, BeaconOracleResponse, BlockResponse, Certificate, NodeInfo,
-    OperatorSetResponse, OperatorView, PodBalance, PodView, ProofResponse, Receipt,
-    RewardsResponse, RiskReport, SimulateResponse, StakerView, StrategySummary, Submission,
-    TokenSummary, Transaction, ValidatorsResponse, VaultSummary, VaultView,
+    AllocationResponse, BeaconOracleResponse, BlockResponse, Certificate, EventQuery, EventsPage,
+    NodeInfo, OperatorSetResponse, OperatorView, PageRequest, PodBalance, PodView, ProofResponse,
+    Receipt, RewardsResponse, RiskReport, SimulateResponse, StakerView, StrategySummary,
+    Submission, TokenSummary, Transaction, TransactionsPage, ValidatorsResponse, VaultSummary,
+    VaultView,
 };
 use std::collections::BTreeMap;
 
@@ -80,6 +82,18 @@ impl RestakeApiServer for Api {
 
     fn get_validators(&self, block: Option<BlockId>) -> RpcResult<Option<ValidatorsResponse>> {
         chain::validators(self, block)
+    }
+
+    fn get_events(&self, query: EventQuery, page: Option<PageRequest>) -> RpcResult<EventsPage> {
+        index::events(self, query, page)
+    }
+
+    fn get_transactions_by_address(
+        &self,
+        address: Address,
+        page: Option<PageRequest>,
+    ) -> RpcResult<TransactionsPage> {
+        index::transactions_by_address(self, address, page)
     }
 
     fn get_certificate(&self, block: BlockId) -> RpcResult<Option<Certificate>> {

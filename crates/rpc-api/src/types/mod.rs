@@ -8,6 +8,7 @@
 //! `restake-core` unchanged.
 
 mod chain;
+mod index;
 mod native;
 mod restaking;
 mod rewards;
@@ -17,6 +18,9 @@ mod transactions;
 mod vault;
 
 pub use chain::{BlockId, BlockResponse, NodeInfo, ProofResponse, ValidatorsResponse};
+pub use index::{
+    EventQuery, EventsPage, IndexedEventItem, PageRequest, TransactionRef, TransactionsPage,
+};
 pub use native::{BeaconOracleResponse, LatestBeaconRoot};
 pub use restake_core::block::Certificate;
 pub use restaking::{

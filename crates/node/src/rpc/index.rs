@@ -1,0 +1,106 @@
+//! `restake_getEvents`, `restake_getTransactionsByAddress`: lists from the node's index.
+
+use super::Api;
+use super::codes;
+use super::error::{err, internal};
+use crate::index::{EventFilter, IndexError, MAX_LIMIT};
+use alloy_primitives::Address;
+use jsonrpsee::core::RpcResult;
+use jsonrpsee::types::ErrorObjectOwned;
+use restake_rpc_api::types::{
+    EventQuery, EventsPage, IndexedEventItem, PageRequest, TransactionRef, TransactionsPage,
+};
+
+/// Items in a page when the request names no limit.
+const DEFAULT_LIMIT: usize = 50;
+
+fn limit(page: &PageRequest) -> RpcResult<usize> {
+    match page.limit {
+        None => Ok(DEFAULT_LIMIT),
+        Some(n) => usize::try_from(n)
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| {
+                err(
+                    codes::INVALID_PARAMS,
+                    format!("limit must be 1 to {MAX_LIMIT}"),
+                )
+            }),
+    }
+}
+
+fn index_error(e: IndexError) -> ErrorObjectOwned {
+    match e {
+        IndexError::BadCursor => err(
+            codes::INVALID_PARAMS,
+            "invalid cursor: pass the `next` of the page before",
+        ),
+        other => internal(other),
+    }
+}
+
+pub(super) fn events(
+    api: &Api,
+    query: EventQuery,
+    page: Option<PageRequest>,
+) -> RpcResult<EventsPage> {
+    let page = page.unwrap_or_default();
+    let head = api.height();
+    let to = query.to_block.unwrap_or(head).min(head);
+    if query.from_block > to {
+        return Err(err(
+            codes::INVALID_PARAMS,
+            format!("fromBlock {} is after toBlock {to}", query.from_block),
+        ));
+    }
+    let filter = EventFilter {
+        from: query.from_block,
+        to,
+        address: query.address,
+        kind: query.kind,
+    };
+    let found = api
+        .node
+        .index()
+        .events(&filter, page.cursor.as_deref(), limit(&page)?)
+        .map_err(index_error)?;
+    Ok(EventsPage {
+        items: found
+            .items
+            .into_iter()
+            .map(|e| IndexedEventItem {
+                block_number: e.position.height,
+                event: e.event,
+                event_index: e.position.event,
+                transaction_hash: e.tx,
+                transaction_index: e.position.tx,
+            })
+            .collect(),
+        next: found.next,
+    })
+}
+
+pub(super) fn transactions_by_address(
+    api: &Api,
+    address: Address,
+    page: Option<PageRequest>,
+) -> RpcResult<TransactionsPage> {
+    let page = page.unwrap_or_default();
+    let found = api
+        .node
+        .index()
+        .transactions_by_address(&address, page.cursor.as_deref(), limit(&page)?)
+        .map_err(index_error)?;
+    Ok(TransactionsPage {
+        items: found
+            .items
+            .into_iter()
+            .map(|t| TransactionRef {
+                block_number: t.height,
+                transaction_hash: t.hash,
+                transaction_index: t.index,
+            })
+            .collect(),
+        next: found.next,
+    })
+}

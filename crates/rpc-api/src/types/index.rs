@@ -1,0 +1,85 @@
+//! Lists read from the node's index of history (outside consensus): pages with a cursor. Keys
+//! are declared in sorted order, like every response.
+
+use alloy_primitives::{Address, B256};
+use restake_core::event::Event;
+use serde::{Deserialize, Serialize};
+
+/// Which page of a list: `cursor` is the `next` of the page before (absent for the first page);
+/// `limit` the most items (1 to 100, default 50).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PageRequest {
+    /// Where the page starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    /// Most items.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// Which events `restake_getEvents` lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EventQuery {
+    /// First block, inclusive.
+    pub from_block: u64,
+    /// Last block, inclusive (default: the head).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_block: Option<u64>,
+    /// Only events naming this address (in any field).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<Address>,
+    /// Only events of this type (`"Transfer"`, `"OperatorSlashed"`, ...).
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+}
+
+/// One event with where it happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IndexedEventItem {
+    /// The block.
+    pub block_number: u64,
+    /// The event.
+    #[serde(serialize_with = "crate::sorted::serialize")]
+    pub event: Event,
+    /// The event's index in the transaction's receipt.
+    pub event_index: u32,
+    /// The transaction that emitted it.
+    pub transaction_hash: B256,
+    /// The transaction's index in the block.
+    pub transaction_index: u32,
+}
+
+/// A page of `restake_getEvents`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventsPage {
+    /// Oldest first.
+    pub items: Vec<IndexedEventItem>,
+    /// The cursor of the next page; `null` at the end.
+    pub next: Option<String>,
+}
+
+/// A transaction by its place in the chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransactionRef {
+    /// The block.
+    pub block_number: u64,
+    /// Transaction id.
+    pub transaction_hash: B256,
+    /// Its index in the block.
+    pub transaction_index: u32,
+}
+
+/// A page of `restake_getTransactionsByAddress`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransactionsPage {
+    /// Newest first.
+    pub items: Vec<TransactionRef>,
+    /// The cursor of the next page; `null` at the end.
+    pub next: Option<String>,
+}
