@@ -341,3 +341,28 @@ async fn the_lists_page_over_rpc_and_refuse_bad_pages_with_invalid_params() {
     }
     served.server.stop().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_of_another_index_layout_is_replaced_by_an_empty_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(restake_node::index::FILE_NAME);
+    {
+        // A file whose table of the same name holds other types, as an older index would.
+        let db = redb::Database::create(&path).unwrap();
+        let txn = db.begin_write().unwrap();
+        let old: redb::TableDefinition<&[u8], ()> = redb::TableDefinition::new("events_by_address");
+        txn.open_table(old).unwrap().insert(&[1u8][..], ()).unwrap();
+        txn.commit().unwrap();
+    }
+    let (node, mut engine) = node();
+    transfer(&node, 1, Address::repeat_byte(0xf0), 1);
+    engine.produce_block().await.unwrap();
+    let index = Index::open(&path).unwrap();
+    assert_eq!(index.next_height().unwrap(), 0);
+    index.catch_up(node.store(), devnet::CHAIN_ID).unwrap();
+    assert_eq!(all_txs(&index, &Address::repeat_byte(0xf0), 10).len(), 1);
+    // Opened again, the file keeps what it holds.
+    drop(index);
+    let again = Index::open(&path).unwrap();
+    assert_eq!(again.next_height().unwrap(), node.head().height + 1);
+}

@@ -4,19 +4,27 @@
 use alloy_primitives::Address;
 use redb::TableDefinition;
 
-/// `"height"` → the last height indexed (8 bytes).
+/// `"height"` → the last height indexed; `"layout"` → the layout version.
 pub(super) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 /// Event position → the stored event.
 pub(super) const EVENTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("events");
-/// Address ‖ event position → nothing: the events that name an address.
-pub(super) const EVENTS_BY_ADDRESS: TableDefinition<&[u8], ()> =
+/// Address ‖ height → the positions `(tx, event)` in that block of the events that name the
+/// address, each 8 bytes, in order. One entry per address and block (not per event): a block of
+/// thousands of transfers of one token writes one entry for the token.
+pub(super) const EVENTS_BY_ADDRESS: TableDefinition<&[u8], &[u8]> =
     TableDefinition::new("events_by_address");
-/// Address ‖ transaction position → transaction id: transactions sent by, or whose events name,
-/// an address.
+/// Address ‖ height → `(tx index, transaction id)` (36 bytes each), in order: the block's
+/// transactions sent by, or whose events name, the address.
 pub(super) const TXS_BY_ADDRESS: TableDefinition<&[u8], &[u8]> =
     TableDefinition::new("txs_by_address");
+/// Bytes of one `(tx, event)` posting.
+pub(super) const EVENT_POSTING: usize = 8;
+/// Bytes of one `(tx, id)` posting.
+pub(super) const TX_POSTING: usize = 36;
 
 pub(super) const META_HEIGHT: &str = "height";
+/// `"layout"` → the index's layout version.
+pub(super) const META_LAYOUT: &str = "layout";
 /// `"genesis"` → keccak of the stored genesis block: which chain this index belongs to.
 pub(super) const CHAIN: TableDefinition<&str, &[u8]> = TableDefinition::new("chain");
 pub(super) const CHAIN_GENESIS: &str = "genesis";
@@ -77,5 +85,13 @@ pub(super) fn read_tx_position(b: &[u8]) -> Option<(u64, u32)> {
     Some((
         u64::from_be_bytes(b.get(..8)?.try_into().ok()?),
         u32::from_be_bytes(b.get(8..12)?.try_into().ok()?),
+    ))
+}
+
+/// Reads a `(tx index, transaction id)` posting.
+pub(super) fn read_tx_posting(b: &[u8]) -> Option<(u32, alloy_primitives::B256)> {
+    Some((
+        u32::from_be_bytes(b.get(..4)?.try_into().ok()?),
+        alloy_primitives::B256::try_from(b.get(4..36)?).ok()?,
     ))
 }

@@ -23,11 +23,14 @@ use crate::chain;
 use crate::error::NodeError;
 use alloy_primitives::{Address, B256};
 use borsh::{BorshDeserialize, BorshSerialize};
-use keys::{CHAIN, CHAIN_GENESIS, EVENTS, EVENTS_BY_ADDRESS, META, META_HEIGHT, TXS_BY_ADDRESS};
+use keys::{
+    CHAIN, CHAIN_GENESIS, EVENTS, EVENTS_BY_ADDRESS, META, META_HEIGHT, META_LAYOUT, TXS_BY_ADDRESS,
+};
 use redb::{Database, ReadableDatabase};
 use restake_core::block::Receipt;
 use restake_core::event::Event;
 use restake_store::Store;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
 use std::path::Path;
 use thiserror::Error;
@@ -38,6 +41,8 @@ pub const FILE_NAME: &str = "index.redb";
 pub const MAX_LIMIT: usize = 100;
 /// Most entries one call looks at.
 pub const MAX_SCAN: usize = 10_000;
+/// The layout of the index's tables; a file of another layout is rebuilt.
+const LAYOUT: u64 = 1;
 /// Every this many heights an index write is made durable.
 const DURABLE_EVERY: u64 = 64;
 
@@ -55,6 +60,9 @@ pub enum IndexError {
         /// The height offered.
         got: u64,
     },
+    /// The file holds an older layout of the index (replaced on open).
+    #[error("the index file has another layout")]
+    Stale,
     /// A cursor that no page of this list gave.
     #[error("invalid cursor")]
     BadCursor,
@@ -129,9 +137,17 @@ pub struct Index {
 
 impl Index {
     /// Opens (or creates) the index file at `path`.
+    /// A file of another layout (an older version of the index) is replaced by an empty one:
+    /// the index is rebuilt from the stored blocks, never migrated.
     pub fn open(path: &Path) -> Result<Self, IndexError> {
         let db = Database::create(path).map_err(db)?;
-        Self::init(db)
+        match Self::init(db) {
+            Err(IndexError::Stale) => {
+                std::fs::remove_file(path).map_err(|e| IndexError::Storage(redb::Error::Io(e)))?;
+                Self::init(Database::create(path).map_err(self::db)?)
+            }
+            other => other,
+        }
     }
 
     /// An index in memory (tests, and nodes without a data directory).
@@ -143,6 +159,20 @@ impl Index {
     }
 
     fn init(db: Database) -> Result<Self, IndexError> {
+        let layout = {
+            let txn = db.begin_read().map_err(self::db)?;
+            match txn.open_table(META) {
+                Ok(meta) => meta.get(META_LAYOUT).map_err(self::db)?.map(|v| v.value()),
+                Err(redb::TableError::TableDoesNotExist(_)) => None,
+                Err(e) => return Err(self::db(e)),
+            }
+        };
+        match layout {
+            Some(LAYOUT) => {}
+            // A new file: this layout.
+            None if !has_tables(&db)? => {}
+            _ => return Err(IndexError::Stale),
+        }
         create_tables(&db)?;
         Ok(Self { db })
     }
@@ -174,13 +204,14 @@ impl Index {
             txn.set_durability(redb::Durability::None).map_err(db)?;
         }
         {
+            // Postings per address for this block, written once each below.
+            let mut event_postings: BTreeMap<Address, Vec<u8>> = BTreeMap::new();
+            let mut tx_postings: BTreeMap<Address, Vec<u8>> = BTreeMap::new();
             let mut events = txn.open_table(EVENTS).map_err(db)?;
-            let mut by_address = txn.open_table(EVENTS_BY_ADDRESS).map_err(db)?;
-            let mut txs = txn.open_table(TXS_BY_ADDRESS).map_err(db)?;
             for (i, r) in receipts.iter().enumerate() {
                 let tx =
                     u32::try_from(i).map_err(|_| IndexError::Corrupt("block too long".into()))?;
-                let mut touched = std::collections::BTreeSet::from([r.from]);
+                let mut touched = BTreeSet::from([r.from]);
                 for (j, event) in r.events.iter().enumerate() {
                     let position = EventPosition {
                         height,
@@ -188,30 +219,38 @@ impl Index {
                         event: u32::try_from(j)
                             .map_err(|_| IndexError::Corrupt("receipt too long".into()))?,
                     };
-                    let key = position.to_bytes();
                     let stored = borsh::to_vec(&StoredEvent {
                         tx: r.transaction_hash.0,
                         event: event.clone(),
                     })
                     .map_err(|e| IndexError::Corrupt(e.to_string()))?;
                     events
-                        .insert(key.as_slice(), stored.as_slice())
+                        .insert(position.to_bytes().as_slice(), stored.as_slice())
                         .map_err(db)?;
                     for a in addresses::named(event) {
-                        by_address
-                            .insert(keys::under(&a, &key).as_slice(), ())
-                            .map_err(db)?;
+                        let list = event_postings.entry(a).or_default();
+                        list.extend_from_slice(&position.tx.to_be_bytes());
+                        list.extend_from_slice(&position.event.to_be_bytes());
                         touched.insert(a);
                     }
                 }
-                let at = keys::tx_position(height, tx);
                 for a in touched {
-                    txs.insert(
-                        keys::under(&a, &at).as_slice(),
-                        r.transaction_hash.as_slice(),
-                    )
-                    .map_err(db)?;
+                    let list = tx_postings.entry(a).or_default();
+                    list.extend_from_slice(&tx.to_be_bytes());
+                    list.extend_from_slice(r.transaction_hash.as_slice());
                 }
+            }
+            let at = height.to_be_bytes();
+            let mut by_address = txn.open_table(EVENTS_BY_ADDRESS).map_err(db)?;
+            for (a, list) in &event_postings {
+                by_address
+                    .insert(keys::under(a, &at).as_slice(), list.as_slice())
+                    .map_err(db)?;
+            }
+            let mut txs = txn.open_table(TXS_BY_ADDRESS).map_err(db)?;
+            for (a, list) in &tx_postings {
+                txs.insert(keys::under(a, &at).as_slice(), list.as_slice())
+                    .map_err(db)?;
             }
             txn.open_table(META)
                 .map_err(db)?
@@ -287,47 +326,66 @@ impl Index {
     ) -> Result<Page<IndexedEvent>, IndexError> {
         let limit = limit.clamp(1, MAX_LIMIT);
         let after = cursor.map(read_cursor).transpose()?;
-        let start = EventPosition::start_of(filter.from).to_bytes();
-        let end = EventPosition::start_of(filter.to.saturating_add(1)).to_bytes();
-        // With an address, walk its entries (address ‖ position); else the events themselves.
-        let prefix = filter.address.map_or_else(Vec::new, |a| a.to_vec());
-        let at = |position: &[u8]| [prefix.as_slice(), position].concat();
-        let lower = match &after {
-            Some(p) => Bound::Excluded(at(p)),
-            None => Bound::Included(at(&start)),
-        };
-        let upper = Bound::Excluded(at(&end));
         let txn = self.db.begin_read().map_err(db)?;
         let events = txn.open_table(EVENTS).map_err(db)?;
         let by_address = txn.open_table(EVENTS_BY_ADDRESS).map_err(db)?;
-        let range = (bound_ref(&lower), bound_ref(&upper));
-        let keys: Box<dyn Iterator<Item = Result<Vec<u8>, IndexError>>> = if prefix.is_empty() {
-            Box::new(
-                events
-                    .range::<&[u8]>(range)
-                    .map_err(db)?
-                    .map(|e| e.map(|(k, _)| k.value().to_vec()).map_err(db)),
-            )
-        } else {
-            Box::new(
-                by_address
-                    .range::<&[u8]>(range)
-                    .map_err(db)?
-                    .map(|e| e.map(|(k, _)| k.value().to_vec()).map_err(db)),
-            )
-        };
+        // The positions to look at, in order and lazily: the address's postings block by block,
+        // or every event.
+        let positions: Box<dyn Iterator<Item = Result<EventPosition, IndexError>>> =
+            match filter.address {
+                Some(a) => {
+                    let from = after.map_or(filter.from, |p| p.height);
+                    let lower = keys::under(&a, &from.to_be_bytes());
+                    let upper = keys::under(&a, &filter.to.saturating_add(1).to_be_bytes());
+                    Box::new(
+                        by_address
+                            .range::<&[u8]>(lower.as_slice()..upper.as_slice())
+                            .map_err(db)?
+                            .flat_map(|e| {
+                                match e
+                                    .map_err(db)
+                                    .and_then(|(k, v)| postings(k.value(), v.value()))
+                                {
+                                    Ok(list) => list,
+                                    Err(e) => vec![Err(e)],
+                                }
+                            }),
+                    )
+                }
+                None => {
+                    let lower = after.map_or_else(
+                        || Bound::Included(EventPosition::start_of(filter.from).to_bytes()),
+                        |p| Bound::Excluded(p.to_bytes()),
+                    );
+                    let upper = Bound::Excluded(
+                        EventPosition::start_of(filter.to.saturating_add(1)).to_bytes(),
+                    );
+                    Box::new(
+                        events
+                            .range::<&[u8]>((bound_ref(&lower), bound_ref(&upper)))
+                            .map_err(db)?
+                            .map(|e| {
+                                let (k, _) = e.map_err(db)?;
+                                EventPosition::from_bytes(k.value())
+                                    .ok_or_else(|| IndexError::Corrupt("event key".into()))
+                            }),
+                    )
+                }
+            };
         let mut items = Vec::new();
         let mut last = None;
         let mut more = false;
-        for (scanned, key) in keys.enumerate() {
+        let mut scanned = 0usize;
+        for position in positions {
+            let position = position?;
+            if after.is_some_and(|c| position <= c) {
+                continue;
+            }
             if items.len() >= limit || scanned >= MAX_SCAN {
                 more = true;
                 break;
             }
-            let position = key?
-                .get(prefix.len()..)
-                .and_then(EventPosition::from_bytes)
-                .ok_or_else(|| IndexError::Corrupt("event key".into()))?;
+            scanned = scanned.saturating_add(1);
             last = Some(position);
             let bytes = events
                 .get(position.to_bytes().as_slice())
@@ -361,37 +419,41 @@ impl Index {
         limit: usize,
     ) -> Result<Page<TxRef>, IndexError> {
         let limit = limit.clamp(1, MAX_LIMIT);
+        let before = cursor.map(read_tx_cursor).transpose()?;
         let txn = self.db.begin_read().map_err(db)?;
         let table = txn.open_table(TXS_BY_ADDRESS).map_err(db)?;
-        let lower = Bound::Included(keys::under(address, &[]));
-        let upper = match cursor {
-            Some(c) => Bound::Excluded(keys::under(address, &read_tx_cursor(c)?)),
-            None => Bound::Included(keys::under(address, &[0xff; 12])),
-        };
+        let lower = keys::under(address, &0u64.to_be_bytes());
+        let upper = keys::under(address, &before.map_or(u64::MAX, |(h, _)| h).to_be_bytes());
         let mut items = Vec::new();
         let mut more = false;
-        for entry in table
-            .range::<&[u8]>((bound_ref(&lower), bound_ref(&upper)))
+        'blocks: for entry in table
+            .range::<&[u8]>(lower.as_slice()..=upper.as_slice())
             .map_err(db)?
             .rev()
         {
             let (k, v) = entry.map_err(db)?;
-            if items.len() >= limit {
-                more = true;
-                break;
-            }
-            let (height, index) = k
+            let height = k
                 .value()
-                .get(20..)
-                .and_then(keys::read_tx_position)
-                .ok_or_else(|| IndexError::Corrupt("transaction key".into()))?;
-            let hash = B256::try_from(v.value())
-                .map_err(|_| IndexError::Corrupt("transaction id".into()))?;
-            items.push(TxRef {
-                hash,
-                height,
-                index,
-            });
+                .get(20..28)
+                .and_then(|h| h.try_into().ok())
+                .map(u64::from_be_bytes)
+                .ok_or_else(|| IndexError::Corrupt("posting key".into()))?;
+            for posting in v.value().chunks(keys::TX_POSTING).rev() {
+                let (index, hash) = keys::read_tx_posting(posting)
+                    .ok_or_else(|| IndexError::Corrupt("transaction posting".into()))?;
+                if before.is_some_and(|c| (height, index) >= c) {
+                    continue;
+                }
+                if items.len() >= limit {
+                    more = true;
+                    break 'blocks;
+                }
+                items.push(TxRef {
+                    hash,
+                    height,
+                    index,
+                });
+            }
         }
         let next = match (more, items.last()) {
             (true, Some(t)) => Some(alloy_primitives::hex::encode(keys::tx_position(
@@ -403,8 +465,18 @@ impl Index {
     }
 }
 
+/// Whether the file holds any table (an index of some layout).
+fn has_tables(db: &Database) -> Result<bool, IndexError> {
+    let txn = db.begin_read().map_err(self::db)?;
+    Ok(txn.list_tables().map_err(self::db)?.next().is_some())
+}
+
 fn create_tables(db: &Database) -> Result<(), IndexError> {
     let txn = db.begin_write().map_err(self::db)?;
+    txn.open_table(META)
+        .map_err(self::db)?
+        .insert(META_LAYOUT, LAYOUT)
+        .map_err(self::db)?;
     txn.open_table(CHAIN).map_err(self::db)?;
     txn.open_table(META).map_err(self::db)?;
     txn.open_table(EVENTS).map_err(self::db)?;
@@ -426,18 +498,32 @@ fn write_cursor(p: EventPosition) -> String {
     alloy_primitives::hex::encode(p.to_bytes())
 }
 
-fn read_cursor(c: &str) -> Result<Vec<u8>, IndexError> {
+/// The event positions of one `address ‖ height` postings entry.
+fn postings(key: &[u8], list: &[u8]) -> Result<Vec<Result<EventPosition, IndexError>>, IndexError> {
+    let height = key
+        .get(20..28)
+        .and_then(|h| h.try_into().ok())
+        .map(u64::from_be_bytes)
+        .ok_or_else(|| IndexError::Corrupt("posting key".into()))?;
+    Ok(list
+        .chunks(keys::EVENT_POSTING)
+        .map(|c| {
+            EventPosition::from_bytes(&[height.to_be_bytes().as_slice(), c].concat())
+                .ok_or_else(|| IndexError::Corrupt("posting".into()))
+        })
+        .collect())
+}
+
+fn read_cursor(c: &str) -> Result<EventPosition, IndexError> {
     let bytes = alloy_primitives::hex::decode(c).map_err(|_| IndexError::BadCursor)?;
     EventPosition::from_bytes(&bytes)
         .filter(|_| bytes.len() == EventPosition::LEN)
-        .map(EventPosition::to_bytes)
         .ok_or(IndexError::BadCursor)
 }
 
-fn read_tx_cursor(c: &str) -> Result<Vec<u8>, IndexError> {
+fn read_tx_cursor(c: &str) -> Result<(u64, u32), IndexError> {
     let bytes = alloy_primitives::hex::decode(c).map_err(|_| IndexError::BadCursor)?;
     keys::read_tx_position(&bytes)
         .filter(|_| bytes.len() == 12)
-        .map(|(h, i)| keys::tx_position(h, i))
         .ok_or(IndexError::BadCursor)
 }
