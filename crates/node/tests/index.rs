@@ -366,3 +366,142 @@ async fn a_file_of_another_index_layout_is_replaced_by_an_empty_index() {
     let again = Index::open(&path).unwrap();
     assert_eq!(again.next_height().unwrap(), node.head().height + 1);
 }
+
+/// Development account `i` signs and submits `action` (JSON) with its next nonce.
+fn act(node: &NodeHandle, i: usize, action: Value) {
+    let key = Wallet::from_hex(devnet::DEV_ACCOUNTS[i].1).unwrap();
+    let nonce = node.next_nonce(&key.address()).unwrap();
+    let action: Action = serde_json::from_value(action).unwrap();
+    node.submit(key.sign(action, nonce, devnet::CHAIN_ID))
+        .unwrap();
+}
+
+fn dev(i: usize) -> Address {
+    Wallet::from_hex(devnet::DEV_ACCOUNTS[i].1)
+        .unwrap()
+        .address()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operators_and_their_stakers_follow_registrations_delegations_and_undelegations() {
+    let (node, mut engine) = node();
+    let index = Index::in_memory().unwrap();
+    let register = json!({"type": "registerAsOperator", "delegationApprover": Address::ZERO,
+        "allocationDelay": 0, "metadataUri": ""});
+    act(&node, 1, register.clone());
+    act(&node, 2, register);
+    block(&node, &mut engine, &index).await;
+    let registered = node.head().height;
+    for staker in [3, 4, 5] {
+        act(
+            &node,
+            staker,
+            json!({"type": "delegateTo", "operator": dev(1)}),
+        );
+    }
+    act(&node, 6, json!({"type": "delegateTo", "operator": dev(2)}));
+    block(&node, &mut engine, &index).await;
+    let delegated = node.head().height;
+    // The operator undelegates staker 4.
+    act(&node, 1, json!({"type": "undelegate", "staker": dev(4)}));
+    block(&node, &mut engine, &index).await;
+
+    let first = index.operators(None, 1).unwrap();
+    assert_eq!(first.items.len(), 1);
+    let rest = index.operators(first.next.as_deref(), 10).unwrap();
+    assert_eq!(rest.next, None);
+    let mut all: Vec<_> = first.items.into_iter().chain(rest.items).collect();
+    all.sort_by_key(|o| o.operator);
+    // An operator is delegated to itself from its registration (as in EigenLayer): it counts.
+    let mut expected = vec![(dev(1), registered, 3), (dev(2), registered, 2)];
+    expected.sort();
+    assert_eq!(
+        all.iter()
+            .map(|o| (o.operator, o.registered_at, o.stakers))
+            .collect::<Vec<_>>(),
+        expected
+    );
+    let stakers = index.operator_stakers(&dev(1), None, 10).unwrap();
+    let mut want = vec![
+        (dev(1), registered),
+        (dev(3), delegated),
+        (dev(5), delegated),
+    ];
+    want.sort();
+    assert_eq!(
+        stakers
+            .items
+            .iter()
+            .map(|s| (s.staker, s.delegated_at))
+            .collect::<Vec<_>>(),
+        want
+    );
+    // The same from a rebuild.
+    let rebuilt = Index::in_memory().unwrap();
+    rebuilt.rebuild(node.store(), devnet::CHAIN_ID).unwrap();
+    assert_eq!(rebuilt.operators(None, 10).unwrap().items.len(), 2);
+    assert_eq!(
+        rebuilt.operator_stakers(&dev(1), None, 10).unwrap(),
+        index.operator_stakers(&dev(1), None, 10).unwrap()
+    );
+    assert!(matches!(
+        index.operators(Some("not an address"), 10),
+        Err(IndexError::BadCursor)
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operators_and_their_stakers_are_listed_over_rpc_with_the_operators_view() {
+    let mut served = common::serve_manual(Store::in_memory().unwrap(), NodeConfig::default()).await;
+    let node = served.handle.clone();
+    act(
+        &node,
+        1,
+        json!({"type": "registerAsOperator", "delegationApprover": Address::ZERO,
+            "allocationDelay": 0, "metadataUri": "https://op.example"}),
+    );
+    act(&node, 3, json!({"type": "delegateTo", "operator": dev(1)}));
+    served.engine.produce_block().await.unwrap();
+    let head = node.head().height;
+    tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        while node.index().next_height().unwrap() <= head {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .unwrap();
+    let ops = call(served.addr, "restake_getOperators", json!([])).await;
+    let items = ops["result"]["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{ops}");
+    assert_eq!(items[0]["operator"]["operator"], json!(dev(1)));
+    assert_eq!(
+        items[0]["operator"]["details"]["metadataUri"],
+        "https://op.example"
+    );
+    assert_eq!(items[0]["registeredAt"], head);
+    assert_eq!(items[0]["stakers"], 2);
+    let stakers = call(
+        served.addr,
+        "restake_getOperatorStakers",
+        json!([dev(1), {"limit": 1}]),
+    )
+    .await;
+    assert_eq!(stakers["result"]["items"].as_array().unwrap().len(), 1);
+    let next = stakers["result"]["next"].clone();
+    let rest = call(
+        served.addr,
+        "restake_getOperatorStakers",
+        json!([dev(1), {"cursor": next}]),
+    )
+    .await;
+    assert_eq!(rest["result"]["items"].as_array().unwrap().len(), 1);
+    assert_eq!(rest["result"]["next"], Value::Null);
+    let bad = call(
+        served.addr,
+        "restake_getOperators",
+        json!([{"cursor": "0x12"}]),
+    )
+    .await;
+    assert_eq!(bad["error"]["code"], -32602);
+    served.server.stop().unwrap();
+}

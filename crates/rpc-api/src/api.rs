@@ -4,10 +4,11 @@
 
 use crate::types::{
     AllocationResponse, BeaconOracleResponse, BlockId, BlockResponse, Certificate, EventQuery,
-    EventsPage, NodeInfo, OperatorSetResponse, OperatorView, PageRequest, PodBalance, PodView,
-    PrepareRequest, PrepareResponse, ProofResponse, Receipt, RewardsResponse, RiskReport,
-    SimulateRequest, SimulateResponse, StakerView, StrategySummary, Submission, TokenSummary,
-    Transaction, TransactionsPage, ValidatorsResponse, VaultSummary, VaultView,
+    EventsPage, NodeInfo, OperatorSetResponse, OperatorView, OperatorsPage, PageRequest,
+    PodBalance, PodView, PrepareRequest, PrepareResponse, ProofResponse, Receipt, RewardsResponse,
+    RiskReport, SimulateRequest, SimulateResponse, StakerView, StakersPage, StrategySummary,
+    Submission, TokenSummary, Transaction, TransactionsPage, ValidatorsResponse, VaultSummary,
+    VaultView,
 };
 // Subscription items are typed on the client side only; the server sends what it serializes.
 #[cfg(feature = "client")]
@@ -72,6 +73,19 @@ pub trait RestakeApi {
         address: Address,
         page: Option<PageRequest>,
     ) -> RpcResult<TransactionsPage>;
+
+    /// Registered operators in address order, each with its view now, when it registered and
+    /// its stakers count (from the node's index); a page at a time.
+    #[method(name = "getOperators")]
+    fn get_operators(&self, page: Option<PageRequest>) -> RpcResult<OperatorsPage>;
+
+    /// The stakers delegated to an operator now, in address order (from the node's index).
+    #[method(name = "getOperatorStakers")]
+    fn get_operator_stakers(
+        &self,
+        operator: Address,
+        page: Option<PageRequest>,
+    ) -> RpcResult<StakersPage>;
 
     /// The nonce for the account's next transaction (counting pending ones).
     #[method(name = "getNonce")]

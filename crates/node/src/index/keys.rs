@@ -17,6 +17,10 @@ pub(super) const EVENTS_BY_ADDRESS: TableDefinition<&[u8], &[u8]> =
 /// transactions sent by, or whose events name, the address.
 pub(super) const TXS_BY_ADDRESS: TableDefinition<&[u8], &[u8]> =
     TableDefinition::new("txs_by_address");
+/// Operator → registered-at height ‖ stakers delegated now (8 + 8 bytes).
+pub(super) const OPERATORS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("operators");
+/// Operator ‖ staker → the height the staker delegated at.
+pub(super) const DELEGATORS: TableDefinition<&[u8], u64> = TableDefinition::new("delegators");
 /// Bytes of one `(tx, event)` posting.
 pub(super) const EVENT_POSTING: usize = 8;
 /// Bytes of one `(tx, id)` posting.

@@ -13,9 +13,11 @@
 //! returns a cursor to go on from.
 
 mod addresses;
+mod delegation;
 mod follow;
 mod keys;
 
+pub use delegation::{OperatorEntry, StakerEntry};
 pub use follow::follow;
 pub use keys::EventPosition;
 
@@ -42,7 +44,7 @@ pub const MAX_LIMIT: usize = 100;
 /// Most entries one call looks at.
 pub const MAX_SCAN: usize = 10_000;
 /// The layout of the index's tables; a file of another layout is rebuilt.
-const LAYOUT: u64 = 1;
+const LAYOUT: u64 = 2;
 /// Every this many heights an index write is made durable.
 const DURABLE_EVERY: u64 = 64;
 
@@ -74,7 +76,7 @@ pub enum IndexError {
     Node(#[from] NodeError),
 }
 
-fn db(e: impl Into<redb::Error>) -> IndexError {
+pub(super) fn db(e: impl Into<redb::Error>) -> IndexError {
     IndexError::Storage(e.into())
 }
 
@@ -132,7 +134,7 @@ pub struct EventFilter {
 /// The index over one redb database.
 #[derive(Debug)]
 pub struct Index {
-    db: Database,
+    pub(super) db: Database,
 }
 
 impl Index {
@@ -208,6 +210,10 @@ impl Index {
             let mut event_postings: BTreeMap<Address, Vec<u8>> = BTreeMap::new();
             let mut tx_postings: BTreeMap<Address, Vec<u8>> = BTreeMap::new();
             let mut events = txn.open_table(EVENTS).map_err(db)?;
+            let mut delegation = delegation::Writer {
+                operators: txn.open_table(keys::OPERATORS).map_err(db)?,
+                delegators: txn.open_table(keys::DELEGATORS).map_err(db)?,
+            };
             for (i, r) in receipts.iter().enumerate() {
                 let tx =
                     u32::try_from(i).map_err(|_| IndexError::Corrupt("block too long".into()))?;
@@ -227,6 +233,7 @@ impl Index {
                     events
                         .insert(position.to_bytes().as_slice(), stored.as_slice())
                         .map_err(db)?;
+                    delegation.apply(height, event)?;
                     for a in addresses::named(event) {
                         let list = event_postings.entry(a).or_default();
                         list.extend_from_slice(&position.tx.to_be_bytes());
@@ -313,6 +320,8 @@ impl Index {
         txn.delete_table(EVENTS).map_err(db)?;
         txn.delete_table(EVENTS_BY_ADDRESS).map_err(db)?;
         txn.delete_table(TXS_BY_ADDRESS).map_err(db)?;
+        txn.delete_table(keys::OPERATORS).map_err(db)?;
+        txn.delete_table(keys::DELEGATORS).map_err(db)?;
         txn.commit().map_err(db)?;
         create_tables(&self.db)
     }
@@ -482,11 +491,13 @@ fn create_tables(db: &Database) -> Result<(), IndexError> {
     txn.open_table(EVENTS).map_err(self::db)?;
     txn.open_table(EVENTS_BY_ADDRESS).map_err(self::db)?;
     txn.open_table(TXS_BY_ADDRESS).map_err(self::db)?;
+    txn.open_table(keys::OPERATORS).map_err(self::db)?;
+    txn.open_table(keys::DELEGATORS).map_err(self::db)?;
     txn.commit().map_err(self::db)?;
     Ok(())
 }
 
-fn bound_ref(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
+pub(super) fn bound_ref(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
     match b {
         Bound::Included(v) => Bound::Included(v.as_slice()),
         Bound::Excluded(v) => Bound::Excluded(v.as_slice()),

@@ -1,4 +1,5 @@
-//! `restake_getEvents`, `restake_getTransactionsByAddress`: lists from the node's index.
+//! `restake_getEvents`, `restake_getTransactionsByAddress`, `restake_getOperators`,
+//! `restake_getOperatorStakers`: lists from the node's index.
 
 use super::Api;
 use super::codes;
@@ -8,7 +9,8 @@ use alloy_primitives::Address;
 use jsonrpsee::core::RpcResult;
 use jsonrpsee::types::ErrorObjectOwned;
 use restake_rpc_api::types::{
-    EventQuery, EventsPage, IndexedEventItem, PageRequest, TransactionRef, TransactionsPage,
+    DelegatedStaker, EventQuery, EventsPage, IndexedEventItem, OperatorListItem, OperatorsPage,
+    PageRequest, StakersPage, TransactionRef, TransactionsPage,
 };
 
 /// Items in a page when the request names no limit.
@@ -99,6 +101,57 @@ pub(super) fn transactions_by_address(
                 block_number: t.height,
                 transaction_hash: t.hash,
                 transaction_index: t.index,
+            })
+            .collect(),
+        next: found.next,
+    })
+}
+
+pub(super) fn operators(api: &Api, page: Option<PageRequest>) -> RpcResult<OperatorsPage> {
+    let page = page.unwrap_or_default();
+    let found = api
+        .node
+        .index()
+        .operators(page.cursor.as_deref(), limit(&page)?)
+        .map_err(index_error)?;
+    let view = api.view()?;
+    let mut items = Vec::with_capacity(found.items.len());
+    for o in found.items {
+        // The index follows the state by at most a block: an operator it lists is one.
+        if let Some(operator) =
+            restake_core::views::operator(&view, &o.operator, api.now()).map_err(internal)?
+        {
+            items.push(OperatorListItem {
+                operator,
+                registered_at: o.registered_at,
+                stakers: o.stakers,
+            });
+        }
+    }
+    Ok(OperatorsPage {
+        items,
+        next: found.next,
+    })
+}
+
+pub(super) fn operator_stakers(
+    api: &Api,
+    operator: Address,
+    page: Option<PageRequest>,
+) -> RpcResult<StakersPage> {
+    let page = page.unwrap_or_default();
+    let found = api
+        .node
+        .index()
+        .operator_stakers(&operator, page.cursor.as_deref(), limit(&page)?)
+        .map_err(index_error)?;
+    Ok(StakersPage {
+        items: found
+            .items
+            .into_iter()
+            .map(|s| DelegatedStaker {
+                delegated_at: s.delegated_at,
+                staker: s.staker,
             })
             .collect(),
         next: found.next,

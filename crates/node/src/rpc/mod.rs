@@ -25,10 +25,10 @@ use jsonrpsee::PendingSubscriptionSink;
 use jsonrpsee::core::{RpcResult, SubscriptionResult, async_trait};
 use restake_rpc_api::types::{
     AllocationResponse, BeaconOracleResponse, BlockResponse, Certificate, EventQuery, EventsPage,
-    NodeInfo, OperatorSetResponse, OperatorView, PageRequest, PodBalance, PodView, ProofResponse,
-    Receipt, RewardsResponse, RiskReport, SimulateResponse, StakerView, StrategySummary,
-    Submission, TokenSummary, Transaction, TransactionsPage, ValidatorsResponse, VaultSummary,
-    VaultView,
+    NodeInfo, OperatorSetResponse, OperatorView, OperatorsPage, PageRequest, PodBalance, PodView,
+    ProofResponse, Receipt, RewardsResponse, RiskReport, SimulateResponse, StakerView, StakersPage,
+    StrategySummary, Submission, TokenSummary, Transaction, TransactionsPage, ValidatorsResponse,
+    VaultSummary, VaultView,
 };
 use std::collections::BTreeMap;
 
@@ -94,6 +94,18 @@ impl RestakeApiServer for Api {
         page: Option<PageRequest>,
     ) -> RpcResult<TransactionsPage> {
         index::transactions_by_address(self, address, page)
+    }
+
+    fn get_operators(&self, page: Option<PageRequest>) -> RpcResult<OperatorsPage> {
+        index::operators(self, page)
+    }
+
+    fn get_operator_stakers(
+        &self,
+        operator: Address,
+        page: Option<PageRequest>,
+    ) -> RpcResult<StakersPage> {
+        index::operator_stakers(self, operator, page)
     }
 
     fn get_certificate(&self, block: BlockId) -> RpcResult<Option<Certificate>> {

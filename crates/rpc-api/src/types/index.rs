@@ -3,6 +3,7 @@
 
 use alloy_primitives::{Address, B256};
 use restake_core::event::Event;
+use restake_core::views::OperatorView;
 use serde::{Deserialize, Serialize};
 
 /// Which page of a list: `cursor` is the `next` of the page before (absent for the first page);
@@ -80,6 +81,49 @@ pub struct TransactionRef {
 pub struct TransactionsPage {
     /// Newest first.
     pub items: Vec<TransactionRef>,
+    /// The cursor of the next page; `null` at the end.
+    pub next: Option<String>,
+}
+
+/// An operator in `restake_getOperators`: its view now, when it registered, and how many stakers
+/// are delegated to it (itself included: an operator is delegated to itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OperatorListItem {
+    /// What `restake_getOperator` returns for it.
+    pub operator: OperatorView,
+    /// The height it registered at.
+    pub registered_at: u64,
+    /// Stakers delegated to it now.
+    pub stakers: u64,
+}
+
+/// A page of `restake_getOperators`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OperatorsPage {
+    /// In address order.
+    pub items: Vec<OperatorListItem>,
+    /// The cursor of the next page; `null` at the end.
+    pub next: Option<String>,
+}
+
+/// A staker delegated to an operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DelegatedStaker {
+    /// The height it delegated at.
+    pub delegated_at: u64,
+    /// The staker.
+    pub staker: Address,
+}
+
+/// A page of `restake_getOperatorStakers`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StakersPage {
+    /// In address order.
+    pub items: Vec<DelegatedStaker>,
     /// The cursor of the next page; `null` at the end.
     pub next: Option<String>,
 }

@@ -19,7 +19,8 @@ mod vault;
 
 pub use chain::{BlockId, BlockResponse, NodeInfo, ProofResponse, ValidatorsResponse};
 pub use index::{
-    EventQuery, EventsPage, IndexedEventItem, PageRequest, TransactionRef, TransactionsPage,
+    DelegatedStaker, EventQuery, EventsPage, IndexedEventItem, OperatorListItem, OperatorsPage,
+    PageRequest, StakersPage, TransactionRef, TransactionsPage,
 };
 pub use native::{BeaconOracleResponse, LatestBeaconRoot};
 pub use restake_core::block::Certificate;
