@@ -141,7 +141,7 @@ impl super::Index {
             });
         }
         let next = more
-            .then(|| items.last().map(|o| o.operator.to_string()))
+            .then(|| items.last().map(|o| format!("{:#x}", o.operator)))
             .flatten();
         Ok(Page { items, next })
     }
@@ -184,7 +184,7 @@ impl super::Index {
             });
         }
         let next = more
-            .then(|| items.last().map(|s| s.staker.to_string()))
+            .then(|| items.last().map(|s| format!("{:#x}", s.staker)))
             .flatten();
         Ok(Page { items, next })
     }
