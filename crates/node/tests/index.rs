@@ -505,3 +505,106 @@ async fn operators_and_their_stakers_are_listed_over_rpc_with_the_operators_view
     assert_eq!(bad["error"]["code"], -32602);
     served.server.stop().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn avss_and_their_operator_sets_are_listed_over_rpc_and_from_a_rebuild() {
+    let mut served = common::serve_manual(Store::in_memory().unwrap(), NodeConfig::default()).await;
+    let node = served.handle.clone();
+    act(
+        &node,
+        3,
+        json!({"type": "updateAvsMetadataUri", "metadataUri": "https://avs.example"}),
+    );
+    served.engine.produce_block().await.unwrap();
+    let seen = node.head().height;
+    act(
+        &node,
+        3,
+        json!({"type": "createOperatorSets", "params": [
+            {"operatorSetId": 1, "strategies": []},
+            {"operatorSetId": 7, "strategies": []},
+            {"operatorSetId": 2, "strategies": []}]}),
+    );
+    // An AVS is one from its metadata on (as in EigenLayer): account 4 becomes one in this block.
+    act(
+        &node,
+        4,
+        json!({"type": "updateAvsMetadataUri", "metadataUri": "https://b.example"}),
+    );
+    act(
+        &node,
+        4,
+        json!({"type": "createOperatorSets", "params": [{"operatorSetId": 1, "strategies": []}]}),
+    );
+    served.engine.produce_block().await.unwrap();
+    let created = node.head().height;
+    tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        while node.index().next_height().unwrap() <= created {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .unwrap();
+    let list = call(served.addr, "restake_getAvsList", json!([])).await;
+    let mut avss: Vec<(Value, Value, Value)> = list["result"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["avs"].clone(),
+                a["firstSeenAt"].clone(),
+                a["operatorSets"].clone(),
+            )
+        })
+        .collect();
+    avss.sort_by_key(|a| a.0.to_string());
+    let mut want = vec![
+        (json!(dev(3)), json!(seen), json!(3)),
+        (json!(dev(4)), json!(created), json!(1)),
+    ];
+    want.sort_by_key(|a| a.0.to_string());
+    assert_eq!(avss, want);
+    // Sets by id, two pages.
+    let first = call(
+        served.addr,
+        "restake_getOperatorSets",
+        json!([dev(3), {"limit": 2}]),
+    )
+    .await;
+    let ids: Vec<Value> = first["result"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].clone())
+        .collect();
+    assert_eq!(ids, vec![json!(1), json!(2)]);
+    assert_eq!(first["result"]["items"][0]["createdAt"], created);
+    let rest = call(
+        served.addr,
+        "restake_getOperatorSets",
+        json!([dev(3), {"cursor": first["result"]["next"]}]),
+    )
+    .await;
+    assert_eq!(rest["result"]["items"][0]["id"], 7);
+    assert_eq!(rest["result"]["next"], Value::Null);
+    // A rebuild answers the same.
+    let rebuilt = Index::in_memory().unwrap();
+    rebuilt.rebuild(node.store(), devnet::CHAIN_ID).unwrap();
+    assert_eq!(
+        rebuilt.avss(None, 10).unwrap(),
+        node.index().avss(None, 10).unwrap()
+    );
+    assert_eq!(
+        rebuilt.operator_sets(&dev(3), None, 10).unwrap(),
+        node.index().operator_sets(&dev(3), None, 10).unwrap()
+    );
+    let bad = call(
+        served.addr,
+        "restake_getOperatorSets",
+        json!([dev(3), {"cursor": "x"}]),
+    )
+    .await;
+    assert_eq!(bad["error"]["code"], -32602);
+    served.server.stop().unwrap();
+}

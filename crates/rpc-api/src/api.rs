@@ -3,12 +3,12 @@
 //! client: each method below becomes a typed call of `restake_<name>`.
 
 use crate::types::{
-    AllocationResponse, BeaconOracleResponse, BlockId, BlockResponse, Certificate, EventQuery,
-    EventsPage, NodeInfo, OperatorSetResponse, OperatorView, OperatorsPage, PageRequest,
-    PodBalance, PodView, PrepareRequest, PrepareResponse, ProofResponse, Receipt, RewardsResponse,
-    RiskReport, SimulateRequest, SimulateResponse, StakerView, StakersPage, StrategySummary,
-    Submission, TokenSummary, Transaction, TransactionsPage, ValidatorsResponse, VaultSummary,
-    VaultView,
+    AllocationResponse, AvsPage, BeaconOracleResponse, BlockId, BlockResponse, Certificate,
+    EventQuery, EventsPage, NodeInfo, OperatorSetResponse, OperatorSetsPage, OperatorView,
+    OperatorsPage, PageRequest, PodBalance, PodView, PrepareRequest, PrepareResponse,
+    ProofResponse, Receipt, RewardsResponse, RiskReport, SimulateRequest, SimulateResponse,
+    StakerView, StakersPage, StrategySummary, Submission, TokenSummary, Transaction,
+    TransactionsPage, ValidatorsResponse, VaultSummary, VaultView,
 };
 // Subscription items are typed on the client side only; the server sends what it serializes.
 #[cfg(feature = "client")]
@@ -86,6 +86,20 @@ pub trait RestakeApi {
         operator: Address,
         page: Option<PageRequest>,
     ) -> RpcResult<StakersPage>;
+
+    /// AVSs in address order, with how many operator sets each created (from the node's
+    /// index); a page at a time.
+    #[method(name = "getAvsList")]
+    fn get_avs_list(&self, page: Option<PageRequest>) -> RpcResult<AvsPage>;
+
+    /// The operator sets an AVS created, by id, with their creation heights (from the node's
+    /// index); each set's details are `restake_getOperatorSet`.
+    #[method(name = "getOperatorSets")]
+    fn get_operator_sets(
+        &self,
+        avs: Address,
+        page: Option<PageRequest>,
+    ) -> RpcResult<OperatorSetsPage>;
 
     /// The nonce for the account's next transaction (counting pending ones).
     #[method(name = "getNonce")]

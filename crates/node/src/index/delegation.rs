@@ -77,7 +77,7 @@ impl Writer<'_> {
     fn get(&self, operator: &Address) -> Result<Option<(u64, u64)>, IndexError> {
         match self.operators.get(operator.as_slice()).map_err(db)? {
             None => Ok(None),
-            Some(v) => read_operator(v.value()).map(Some),
+            Some(v) => read_pair(v.value()).map(Some),
         }
     }
 
@@ -90,7 +90,8 @@ impl Writer<'_> {
     }
 }
 
-fn read_operator(v: &[u8]) -> Result<(u64, u64), IndexError> {
+/// Reads two big-endian `u64`s (an operator's or an AVS's entry).
+pub(super) fn read_pair(v: &[u8]) -> Result<(u64, u64), IndexError> {
     let at = v
         .get(..8)
         .and_then(|b| b.try_into().ok())
@@ -100,10 +101,10 @@ fn read_operator(v: &[u8]) -> Result<(u64, u64), IndexError> {
         .and_then(|b| b.try_into().ok())
         .map(u64::from_be_bytes);
     at.zip(n)
-        .ok_or_else(|| IndexError::Corrupt("operator entry".into()))
+        .ok_or_else(|| IndexError::Corrupt("index entry".into()))
 }
 
-fn read_address_cursor(c: Option<&str>) -> Result<Option<Address>, IndexError> {
+pub(super) fn read_address_cursor(c: Option<&str>) -> Result<Option<Address>, IndexError> {
     c.map(|c| c.parse::<Address>().map_err(|_| IndexError::BadCursor))
         .transpose()
 }
@@ -133,7 +134,7 @@ impl super::Index {
             }
             let operator = Address::try_from(k.value())
                 .map_err(|_| IndexError::Corrupt("operator key".into()))?;
-            let (registered_at, stakers) = read_operator(v.value())?;
+            let (registered_at, stakers) = read_pair(v.value())?;
             items.push(OperatorEntry {
                 operator,
                 registered_at,

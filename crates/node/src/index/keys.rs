@@ -21,6 +21,10 @@ pub(super) const TXS_BY_ADDRESS: TableDefinition<&[u8], &[u8]> =
 pub(super) const OPERATORS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("operators");
 /// Operator ‖ staker → the height the staker delegated at.
 pub(super) const DELEGATORS: TableDefinition<&[u8], u64> = TableDefinition::new("delegators");
+/// AVS → first seen at height ‖ operator sets created (8 + 8 bytes).
+pub(super) const AVSS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("avss");
+/// AVS ‖ set id → the height the set was created at.
+pub(super) const OPERATOR_SETS: TableDefinition<&[u8], u64> = TableDefinition::new("operator_sets");
 /// Bytes of one `(tx, event)` posting.
 pub(super) const EVENT_POSTING: usize = 8;
 /// Bytes of one `(tx, id)` posting.

@@ -16,10 +16,12 @@ mod addresses;
 mod delegation;
 mod follow;
 mod keys;
+mod services;
 
 pub use delegation::{OperatorEntry, StakerEntry};
 pub use follow::follow;
 pub use keys::EventPosition;
+pub use services::{AvsEntry, OperatorSetEntry};
 
 use crate::chain;
 use crate::error::NodeError;
@@ -44,7 +46,7 @@ pub const MAX_LIMIT: usize = 100;
 /// Most entries one call looks at.
 pub const MAX_SCAN: usize = 10_000;
 /// The layout of the index's tables; a file of another layout is rebuilt.
-const LAYOUT: u64 = 2;
+const LAYOUT: u64 = 3;
 /// Every this many heights an index write is made durable.
 const DURABLE_EVERY: u64 = 64;
 
@@ -214,6 +216,10 @@ impl Index {
                 operators: txn.open_table(keys::OPERATORS).map_err(db)?,
                 delegators: txn.open_table(keys::DELEGATORS).map_err(db)?,
             };
+            let mut services = services::Writer {
+                avss: txn.open_table(keys::AVSS).map_err(db)?,
+                sets: txn.open_table(keys::OPERATOR_SETS).map_err(db)?,
+            };
             for (i, r) in receipts.iter().enumerate() {
                 let tx =
                     u32::try_from(i).map_err(|_| IndexError::Corrupt("block too long".into()))?;
@@ -234,6 +240,7 @@ impl Index {
                         .insert(position.to_bytes().as_slice(), stored.as_slice())
                         .map_err(db)?;
                     delegation.apply(height, event)?;
+                    services.apply(height, event)?;
                     for a in addresses::named(event) {
                         let list = event_postings.entry(a).or_default();
                         list.extend_from_slice(&position.tx.to_be_bytes());
@@ -322,6 +329,8 @@ impl Index {
         txn.delete_table(TXS_BY_ADDRESS).map_err(db)?;
         txn.delete_table(keys::OPERATORS).map_err(db)?;
         txn.delete_table(keys::DELEGATORS).map_err(db)?;
+        txn.delete_table(keys::AVSS).map_err(db)?;
+        txn.delete_table(keys::OPERATOR_SETS).map_err(db)?;
         txn.commit().map_err(db)?;
         create_tables(&self.db)
     }
@@ -493,6 +502,8 @@ fn create_tables(db: &Database) -> Result<(), IndexError> {
     txn.open_table(TXS_BY_ADDRESS).map_err(self::db)?;
     txn.open_table(keys::OPERATORS).map_err(self::db)?;
     txn.open_table(keys::DELEGATORS).map_err(self::db)?;
+    txn.open_table(keys::AVSS).map_err(self::db)?;
+    txn.open_table(keys::OPERATOR_SETS).map_err(self::db)?;
     txn.commit().map_err(self::db)?;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! `restake_getEvents`, `restake_getTransactionsByAddress`, `restake_getOperators`,
-//! `restake_getOperatorStakers`: lists from the node's index.
+//! `restake_getOperatorStakers`, `restake_getAvsList`, `restake_getOperatorSets`: lists from the
+//! node's index.
 
 use super::Api;
 use super::codes;
@@ -9,8 +10,9 @@ use alloy_primitives::Address;
 use jsonrpsee::core::RpcResult;
 use jsonrpsee::types::ErrorObjectOwned;
 use restake_rpc_api::types::{
-    DelegatedStaker, EventQuery, EventsPage, IndexedEventItem, OperatorListItem, OperatorsPage,
-    PageRequest, StakersPage, TransactionRef, TransactionsPage,
+    AvsListItem, AvsPage, DelegatedStaker, EventQuery, EventsPage, IndexedEventItem,
+    OperatorListItem, OperatorSetListItem, OperatorSetsPage, OperatorsPage, PageRequest,
+    StakersPage, TransactionRef, TransactionsPage,
 };
 
 /// Items in a page when the request names no limit.
@@ -152,6 +154,51 @@ pub(super) fn operator_stakers(
             .map(|s| DelegatedStaker {
                 delegated_at: s.delegated_at,
                 staker: s.staker,
+            })
+            .collect(),
+        next: found.next,
+    })
+}
+
+pub(super) fn avs_list(api: &Api, page: Option<PageRequest>) -> RpcResult<AvsPage> {
+    let page = page.unwrap_or_default();
+    let found = api
+        .node
+        .index()
+        .avss(page.cursor.as_deref(), limit(&page)?)
+        .map_err(index_error)?;
+    Ok(AvsPage {
+        items: found
+            .items
+            .into_iter()
+            .map(|a| AvsListItem {
+                avs: a.avs,
+                first_seen_at: a.first_seen_at,
+                operator_sets: a.operator_sets,
+            })
+            .collect(),
+        next: found.next,
+    })
+}
+
+pub(super) fn operator_sets(
+    api: &Api,
+    avs: Address,
+    page: Option<PageRequest>,
+) -> RpcResult<OperatorSetsPage> {
+    let page = page.unwrap_or_default();
+    let found = api
+        .node
+        .index()
+        .operator_sets(&avs, page.cursor.as_deref(), limit(&page)?)
+        .map_err(index_error)?;
+    Ok(OperatorSetsPage {
+        items: found
+            .items
+            .into_iter()
+            .map(|s| OperatorSetListItem {
+                created_at: s.created_at,
+                id: s.id,
             })
             .collect(),
         next: found.next,

@@ -24,11 +24,11 @@ use alloy_primitives::{Address, B256, Bytes};
 use jsonrpsee::PendingSubscriptionSink;
 use jsonrpsee::core::{RpcResult, SubscriptionResult, async_trait};
 use restake_rpc_api::types::{
-    AllocationResponse, BeaconOracleResponse, BlockResponse, Certificate, EventQuery, EventsPage,
-    NodeInfo, OperatorSetResponse, OperatorView, OperatorsPage, PageRequest, PodBalance, PodView,
-    ProofResponse, Receipt, RewardsResponse, RiskReport, SimulateResponse, StakerView, StakersPage,
-    StrategySummary, Submission, TokenSummary, Transaction, TransactionsPage, ValidatorsResponse,
-    VaultSummary, VaultView,
+    AllocationResponse, AvsPage, BeaconOracleResponse, BlockResponse, Certificate, EventQuery,
+    EventsPage, NodeInfo, OperatorSetResponse, OperatorSetsPage, OperatorView, OperatorsPage,
+    PageRequest, PodBalance, PodView, ProofResponse, Receipt, RewardsResponse, RiskReport,
+    SimulateResponse, StakerView, StakersPage, StrategySummary, Submission, TokenSummary,
+    Transaction, TransactionsPage, ValidatorsResponse, VaultSummary, VaultView,
 };
 use std::collections::BTreeMap;
 
@@ -106,6 +106,18 @@ impl RestakeApiServer for Api {
         page: Option<PageRequest>,
     ) -> RpcResult<StakersPage> {
         index::operator_stakers(self, operator, page)
+    }
+
+    fn get_avs_list(&self, page: Option<PageRequest>) -> RpcResult<AvsPage> {
+        index::avs_list(self, page)
+    }
+
+    fn get_operator_sets(
+        &self,
+        avs: Address,
+        page: Option<PageRequest>,
+    ) -> RpcResult<OperatorSetsPage> {
+        index::operator_sets(self, avs, page)
     }
 
     fn get_certificate(&self, block: BlockId) -> RpcResult<Option<Certificate>> {

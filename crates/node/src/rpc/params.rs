@@ -23,6 +23,8 @@ pub const PARAMETERS: &[(&str, usize)] = &[
     ("restake_getTransactionsByAddress", 2),
     ("restake_getOperators", 1),
     ("restake_getOperatorStakers", 2),
+    ("restake_getAvsList", 1),
+    ("restake_getOperatorSets", 2),
     ("restake_getNonce", 1),
     ("restake_prepareTransaction", 1),
     ("restake_sendTransaction", 1),

@@ -127,3 +127,45 @@ pub struct StakersPage {
     /// The cursor of the next page; `null` at the end.
     pub next: Option<String>,
 }
+
+/// An AVS in `restake_getAvsList`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AvsListItem {
+    /// The AVS.
+    pub avs: Address,
+    /// The height it was first seen at (its first metadata update or operator set).
+    pub first_seen_at: u64,
+    /// Operator sets it has created.
+    pub operator_sets: u64,
+}
+
+/// A page of `restake_getAvsList`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AvsPage {
+    /// In address order.
+    pub items: Vec<AvsListItem>,
+    /// The cursor of the next page; `null` at the end.
+    pub next: Option<String>,
+}
+
+/// An operator set in `restake_getOperatorSets` (its details: `restake_getOperatorSet`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OperatorSetListItem {
+    /// The height it was created at.
+    pub created_at: u64,
+    /// Its id.
+    pub id: u32,
+}
+
+/// A page of `restake_getOperatorSets`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OperatorSetsPage {
+    /// By id.
+    pub items: Vec<OperatorSetListItem>,
+    /// The cursor of the next page; `null` at the end.
+    pub next: Option<String>,
+}

@@ -19,8 +19,9 @@ mod vault;
 
 pub use chain::{BlockId, BlockResponse, NodeInfo, ProofResponse, ValidatorsResponse};
 pub use index::{
-    DelegatedStaker, EventQuery, EventsPage, IndexedEventItem, OperatorListItem, OperatorsPage,
-    PageRequest, StakersPage, TransactionRef, TransactionsPage,
+    AvsListItem, AvsPage, DelegatedStaker, EventQuery, EventsPage, IndexedEventItem,
+    OperatorListItem, OperatorSetListItem, OperatorSetsPage, OperatorsPage, PageRequest,
+    StakersPage, TransactionRef, TransactionsPage,
 };
 pub use native::{BeaconOracleResponse, LatestBeaconRoot};
 pub use restake_core::block::Certificate;
