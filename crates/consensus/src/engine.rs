@@ -914,7 +914,8 @@ impl Driver {
 mod tests {
     //! A byzantine proposer, seen from an honest validator: a block streamed by someone whose
     //! round it is not, signed by the wrong key, corrupted on the way, or breaking a rule is never
-    //! accepted as the proposer's valid block.
+    //! accepted as the proposer's valid block; and an honest block that arrives before its height
+    //! starts is kept for it.
     #![allow(
         clippy::unwrap_used,
         clippy::indexing_slicing,
@@ -1008,26 +1009,38 @@ mod tests {
         done
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn an_honest_validator_accepts_only_the_round_proposers_authentic_valid_block() {
+    /// The round-0 proposer of height 1 (as `honest` sees the set), its key, and the block it
+    /// builds (on a node of its own) with one transfer in it.
+    async fn first_block(
+        honest: &NodeHandle,
+    ) -> (
+        ConsensusAddress,
+        SecretKey,
+        restake_node::engine::ProposedBlock,
+    ) {
         let (builder, builder_engine) = node();
-        let (honest, honest_engine) = node();
-        let mut d = driver(&honest, &honest_engine);
         let set = ValidatorSet::try_from(honest.validators_at(1).unwrap()).unwrap();
-        let round = 0u32;
         let proposer =
-            ConsensusAddress::from(set.proposer(Height(1), Round::new(round)).core().address);
+            ConsensusAddress::from(set.proposer(Height(1), Round::new(0)).core().address);
         let key = keys()
             .into_iter()
             .find(|k| ConsensusAddress::of(&k.public()) == proposer)
             .unwrap();
-        let wallet = devnet_transfer();
-        builder.submit(wallet).unwrap();
+        builder.submit(devnet_transfer()).unwrap();
         let built = builder_engine
             .app()
-            .get_value(1, round, clock::unix_millis(), proposer.to_address())
+            .get_value(1, 0, clock::unix_millis(), proposer.to_address())
             .await
             .unwrap();
+        (proposer, key, built)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_honest_validator_accepts_only_the_round_proposers_authentic_valid_block() {
+        let (honest, honest_engine) = node();
+        let mut d = driver(&honest, &honest_engine);
+        let round = 0u32;
+        let (proposer, key, built) = first_block(&honest).await;
         let bytes = built.block.to_bytes();
         assert_eq!(built.block.transactions.len(), 1);
 
@@ -1132,22 +1145,9 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_block_streamed_before_its_height_starts_is_offered_when_it_starts() {
-        let (builder, builder_engine) = node();
         let (honest, honest_engine) = node();
         let mut d = driver(&honest, &honest_engine);
-        let set = ValidatorSet::try_from(honest.validators_at(1).unwrap()).unwrap();
-        let proposer =
-            ConsensusAddress::from(set.proposer(Height(1), Round::new(0)).core().address);
-        let key = keys()
-            .into_iter()
-            .find(|k| ConsensusAddress::of(&k.public()) == proposer)
-            .unwrap();
-        builder.submit(devnet_transfer()).unwrap();
-        let built = builder_engine
-            .app()
-            .get_value(1, 0, clock::unix_millis(), proposer.to_address())
-            .await
-            .unwrap();
+        let (proposer, key, built) = first_block(&honest).await;
         // This node is still at the height before: the block is held, not judged.
         d.height = Height(0);
         let held = offer(

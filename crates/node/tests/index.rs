@@ -47,6 +47,17 @@ fn transfer(node: &NodeHandle, i: usize, to: Address, amount: u64) {
         .unwrap();
 }
 
+/// Waits (bounded) until the node's own index holds `height`.
+async fn indexed(node: &NodeHandle, height: u64) {
+    tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        while node.index().next_height().unwrap() <= height {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the node's index reaches the height");
+}
+
 /// Makes one block and indexes it.
 async fn block(node: &NodeHandle, engine: &mut ManualEngine, index: &Index) {
     engine.produce_block().await.unwrap();
@@ -247,14 +258,7 @@ async fn the_node_keeps_its_own_index_and_an_index_of_another_chain_is_replaced(
     engine.produce_block().await.unwrap();
     // The node's index follows committed blocks by itself, off the block path.
     let head = node.head().height;
-    let deadline = std::time::Duration::from_secs(30);
-    tokio::time::timeout(deadline, async {
-        while node.index().next_height().unwrap() <= head {
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
-    })
-    .await
-    .expect("the node's index reaches the head");
+    indexed(&node, head).await;
     assert_eq!(all_txs(node.index(), &dave, 10).len(), 1);
 
     // Another chain (another genesis time): the index is cleared, not mixed.
@@ -290,13 +294,7 @@ async fn the_lists_page_over_rpc_and_refuse_bad_pages_with_invalid_params() {
     }
     served.engine.produce_block().await.unwrap();
     let head = node.head().height;
-    tokio::time::timeout(std::time::Duration::from_secs(30), async {
-        while node.index().next_height().unwrap() <= head {
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
-    })
-    .await
-    .unwrap();
+    indexed(&node, head).await;
     let addr = served.addr;
     // Two pages of erin's Transfer events: 2, then 1 and no next cursor.
     let query = json!({"fromBlock": 1, "address": erin, "type": "Transfer"});
@@ -463,13 +461,7 @@ async fn operators_and_their_stakers_are_listed_over_rpc_with_the_operators_view
     act(&node, 3, json!({"type": "delegateTo", "operator": dev(1)}));
     served.engine.produce_block().await.unwrap();
     let head = node.head().height;
-    tokio::time::timeout(std::time::Duration::from_secs(30), async {
-        while node.index().next_height().unwrap() <= head {
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
-    })
-    .await
-    .unwrap();
+    indexed(&node, head).await;
     let ops = call(served.addr, "restake_getOperators", json!([])).await;
     let items = ops["result"]["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{ops}");
@@ -538,13 +530,7 @@ async fn avss_and_their_operator_sets_are_listed_over_rpc_and_from_a_rebuild() {
     );
     served.engine.produce_block().await.unwrap();
     let created = node.head().height;
-    tokio::time::timeout(std::time::Duration::from_secs(30), async {
-        while node.index().next_height().unwrap() <= created {
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
-    })
-    .await
-    .unwrap();
+    indexed(&node, created).await;
     let list = call(served.addr, "restake_getAvsList", json!([])).await;
     let mut avss: Vec<(Value, Value, Value)> = list["result"]["items"]
         .as_array()

@@ -116,10 +116,33 @@ impl super::Index {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<OperatorEntry>, IndexError> {
+        let page = self.pairs_by_address(OPERATORS, cursor, limit)?;
+        Ok(Page {
+            items: page
+                .items
+                .into_iter()
+                .map(|(operator, registered_at, stakers)| OperatorEntry {
+                    operator,
+                    registered_at,
+                    stakers,
+                })
+                .collect(),
+            next: page.next,
+        })
+    }
+
+    /// A page of a table from an address to two numbers (operators, AVSs), in address order;
+    /// the cursor is the last address given.
+    pub(super) fn pairs_by_address(
+        &self,
+        table: redb::TableDefinition<&[u8], &[u8]>,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<(Address, u64, u64)>, IndexError> {
         let limit = limit.clamp(1, MAX_LIMIT);
         let after = read_address_cursor(cursor)?;
         let txn = self.db.begin_read().map_err(db)?;
-        let table = txn.open_table(OPERATORS).map_err(db)?;
+        let table = txn.open_table(table).map_err(db)?;
         let lower = after.map_or(Bound::Unbounded, |a| Bound::Excluded(a.to_vec()));
         let mut items = Vec::new();
         let mut more = false;
@@ -132,17 +155,13 @@ impl super::Index {
                 more = true;
                 break;
             }
-            let operator = Address::try_from(k.value())
-                .map_err(|_| IndexError::Corrupt("operator key".into()))?;
-            let (registered_at, stakers) = read_pair(v.value())?;
-            items.push(OperatorEntry {
-                operator,
-                registered_at,
-                stakers,
-            });
+            let address = Address::try_from(k.value())
+                .map_err(|_| IndexError::Corrupt("address key".into()))?;
+            let (a, b) = read_pair(v.value())?;
+            items.push((address, a, b));
         }
         let next = more
-            .then(|| items.last().map(|o| format!("{:#x}", o.operator)))
+            .then(|| items.last().map(|(a, ..)| format!("{a:#x}")))
             .flatten();
         Ok(Page { items, next })
     }

@@ -82,35 +82,19 @@ impl Writer<'_> {
 impl super::Index {
     /// AVSs in address order, with how many operator sets each created.
     pub fn avss(&self, cursor: Option<&str>, limit: usize) -> Result<Page<AvsEntry>, IndexError> {
-        let limit = limit.clamp(1, MAX_LIMIT);
-        let after = super::delegation::read_address_cursor(cursor)?;
-        let txn = self.db.begin_read().map_err(db)?;
-        let table = txn.open_table(AVSS).map_err(db)?;
-        let lower = after.map_or(Bound::Unbounded, |a| Bound::Excluded(a.to_vec()));
-        let mut items = Vec::new();
-        let mut more = false;
-        for entry in table
-            .range::<&[u8]>((super::bound_ref(&lower), Bound::Unbounded))
-            .map_err(db)?
-        {
-            let (k, v) = entry.map_err(db)?;
-            if items.len() >= limit {
-                more = true;
-                break;
-            }
-            let avs =
-                Address::try_from(k.value()).map_err(|_| IndexError::Corrupt("AVS key".into()))?;
-            let (first_seen_at, operator_sets) = super::delegation::read_pair(v.value())?;
-            items.push(AvsEntry {
-                avs,
-                first_seen_at,
-                operator_sets,
-            });
-        }
-        let next = more
-            .then(|| items.last().map(|a| format!("{:#x}", a.avs)))
-            .flatten();
-        Ok(Page { items, next })
+        let page = self.pairs_by_address(AVSS, cursor, limit)?;
+        Ok(Page {
+            items: page
+                .items
+                .into_iter()
+                .map(|(avs, first_seen_at, operator_sets)| AvsEntry {
+                    avs,
+                    first_seen_at,
+                    operator_sets,
+                })
+                .collect(),
+            next: page.next,
+        })
     }
 
     /// The operator sets `avs` created, by id.
