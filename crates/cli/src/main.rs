@@ -16,6 +16,7 @@ mod keys;
 mod query;
 mod risk;
 mod run;
+mod seed;
 mod testnet;
 mod tx;
 mod units;
@@ -56,6 +57,9 @@ enum Command {
     /// Read state over JSON-RPC.
     #[command(subcommand)]
     Query(query::QueryCmd),
+    /// Fill a running devnet with activity through signed transactions: AVSs and operator
+    /// sets, operators and allocations, stakers, withdrawals, slashes, a vault, rewards.
+    Seed(seed::SeedArgs),
     /// Load-test a running node and compare with this machine's signature-recovery rate.
     Bench(bench::BenchArgs),
     /// Native restaking on a devnet: simulate a beacon state for a pod and write proof files.
@@ -88,6 +92,7 @@ fn main() -> ExitCode {
             Command::Index(c) => index::run(c),
             Command::Tx(a) => tx::run(a).await.map_err(|e| e.to_string()),
             Command::Query(q) => query::run(q).await.map_err(|e| e.to_string()),
+            Command::Seed(a) => seed::run(a).await.map_err(|e| e.to_string()),
             Command::Bench(a) => bench::run(a).await,
             Command::Beacon(b) => beacon::run(b).await,
             Command::Risk(r) => risk::run(r).await,

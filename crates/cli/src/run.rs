@@ -37,6 +37,10 @@ pub struct DevArgs {
     /// Log filter (e.g. `info`, `restake_node=debug`).
     #[arg(long, default_value = "info")]
     log: String,
+    /// Serve the web app from this folder (`crates/web/app`) instead of the copy built in, so a
+    /// page changed there shows on reload.
+    #[arg(long)]
+    web_dir: Option<PathBuf>,
 }
 
 /// The default log filter of `restake node`: this node's lines, and only the consensus
@@ -71,6 +75,9 @@ pub(crate) struct NodeFile {
     pub(crate) block_time_ms: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) max_block_txs: Option<usize>,
+    /// Serve the web app from this folder instead of the copy built in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) web_dir: Option<PathBuf>,
     /// `validator` (signs with `consensusKeyFile`) or `full` (follows, never votes).
     #[serde(default)]
     pub(crate) role: Role,
@@ -217,7 +224,11 @@ pub async fn dev(a: DevArgs) -> Result<(), CliError> {
         genesis_time,
         config,
         engine,
-        a.rpc_addr,
+        ApiConfig {
+            addr: a.rpc_addr,
+            web_dir: a.web_dir.clone(),
+            ..ApiConfig::default()
+        },
     )
     .await
 }
@@ -307,7 +318,11 @@ pub async fn node(a: NodeArgs) -> Result<(), CliError> {
         file.genesis_time,
         config,
         engine,
-        file.rpc_addr,
+        ApiConfig {
+            addr: file.rpc_addr,
+            web_dir: file.web_dir.as_ref().map(|d| beside(base, d)),
+            ..ApiConfig::default()
+        },
     )
     .await
 }
@@ -399,7 +414,7 @@ async fn run_node(
     genesis_time: u64,
     mut config: NodeConfig,
     engine: Box<dyn Engine>,
-    rpc: SocketAddr,
+    api: ApiConfig,
 ) -> Result<(), CliError> {
     let store = Store::open(dir).map_err(|e| CliError::File {
         path: dir.display().to_string(),
@@ -428,10 +443,7 @@ async fn run_node(
             }
         }
     });
-    let api = ApiConfig {
-        addr: rpc,
-        ..ApiConfig::default()
-    };
+    let rpc = api.addr;
     let (addr, server) = match serve(handle, &api).await {
         Ok(s) => s,
         Err(e) => {

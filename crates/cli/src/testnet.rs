@@ -155,6 +155,7 @@ pub async fn run(a: TestnetArgs) -> Result<(), CliError> {
             genesis_time,
             block_time_ms: a.block_time_ms,
             max_block_txs: None,
+            web_dir: None,
             role: if validator.is_some() {
                 Role::Validator
             } else {

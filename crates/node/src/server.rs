@@ -1,5 +1,6 @@
-//! The HTTP + WebSocket server on one port: JSON-RPC, plus `GET /health` and `GET /metrics`
-//! (Prometheus) answered before the JSON-RPC layer.
+//! The HTTP + WebSocket server on one port: JSON-RPC, plus `GET /health`, `GET /metrics`
+//! (Prometheus) and the web app's files (`GET /`, `restake-web`) answered before the JSON-RPC
+//! layer.
 
 use crate::metrics::Metrics;
 use crate::node::NodeHandle;
@@ -14,6 +15,7 @@ use serde::de::IgnoredAny;
 use std::borrow::Cow;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -32,6 +34,8 @@ pub struct ApiConfig {
     pub max_connections: u32,
     /// Most calls in one batch.
     pub max_batch: u32,
+    /// Serve the web app from this folder instead of the files built in (developing pages).
+    pub web_dir: Option<PathBuf>,
 }
 
 impl Default for ApiConfig {
@@ -42,6 +46,7 @@ impl Default for ApiConfig {
             max_response_bytes: 16 * 1024 * 1024,
             max_connections: 1024,
             max_batch: 100,
+            web_dir: None,
         }
     }
 }
@@ -66,6 +71,7 @@ pub async fn serve(
         metrics: node.metrics().clone(),
         head: node.watch_head(),
         max_request_bytes: usize::try_from(cfg.max_request_bytes).unwrap_or(usize::MAX),
+        web_dir: cfg.web_dir.clone().map(Arc::new),
     };
     let server = Server::builder()
         .set_config(server_cfg)
@@ -78,12 +84,14 @@ pub async fn serve(
     Ok((addr, handle))
 }
 
-/// Answers `GET /health` and `GET /metrics`; everything else goes to JSON-RPC.
+/// Answers `GET /health`, `GET /metrics` and the web app's files; everything else goes to
+/// JSON-RPC (a WebSocket upgrade too).
 #[derive(Clone)]
 struct OpsLayer {
     metrics: Arc<Metrics>,
     head: watch::Receiver<restake_core::block::Header>,
     max_request_bytes: usize,
+    web_dir: Option<Arc<PathBuf>>,
 }
 
 impl<S> tower::Layer<S> for OpsLayer {
@@ -154,6 +162,10 @@ where
             if let Some((ctype, body)) = reply {
                 return Box::pin(async move { Ok(response(http::StatusCode::OK, ctype, body)) });
             }
+            if !req.headers().contains_key(http::header::UPGRADE) {
+                let web = web_file(&req, self.layer.web_dir.as_deref());
+                return Box::pin(async move { Ok(web) });
+            }
         }
         let limit = self.layer.max_request_bytes;
         let declared = req
@@ -204,6 +216,74 @@ where
             }
         })
     }
+}
+
+/// A file of the web app, `304 Not Modified` when the client has it, or 404.
+fn web_file<B>(req: &HttpRequest<B>, dir: Option<&PathBuf>) -> HttpResponse {
+    let path = req.uri().path();
+    let file = match dir {
+        None => Ok(restake_web::embedded(path)),
+        Some(dir) => restake_web::from_dir(dir, path),
+    };
+    let file = match file {
+        Ok(Some(file)) => file,
+        Ok(None) => {
+            return response(
+                http::StatusCode::NOT_FOUND,
+                "text/plain; charset=utf-8",
+                "not found".into(),
+            );
+        }
+        Err(e) => {
+            tracing::warn!(path, error = %e, "reading a web file failed");
+            return response(
+                http::StatusCode::INTERNAL_SERVER_ERROR,
+                "text/plain; charset=utf-8",
+                "cannot read the file".into(),
+            );
+        }
+    };
+    let fresh = file.etag.is_some_and(|tag| {
+        req.headers()
+            .get(http::header::IF_NONE_MATCH)
+            .is_some_and(|v| v.as_bytes() == tag.as_bytes())
+    });
+    let mut resp = if fresh {
+        let mut r = HttpResponse::new(HttpBody::default());
+        *r.status_mut() = http::StatusCode::NOT_MODIFIED;
+        r
+    } else {
+        let mut r = HttpResponse::new(HttpBody::from(file.bytes.into_owned()));
+        if let Ok(v) = http::HeaderValue::from_str(file.content_type) {
+            r.headers_mut().insert(http::header::CONTENT_TYPE, v);
+        }
+        r
+    };
+    let headers = resp.headers_mut();
+    if let Some(v) = file.etag.and_then(|t| http::HeaderValue::from_str(t).ok()) {
+        headers.insert(http::header::ETAG, v);
+    }
+    // Always revalidate: a node upgraded in place serves its new app at once.
+    headers.insert(
+        http::header::CACHE_CONTROL,
+        http::HeaderValue::from_static("no-cache"),
+    );
+    headers.insert(
+        http::header::X_CONTENT_TYPE_OPTIONS,
+        http::HeaderValue::from_static("nosniff"),
+    );
+    // Nothing from elsewhere: the app talks to this node only.
+    headers.insert(
+        http::header::CONTENT_SECURITY_POLICY,
+        http::HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    headers.insert(
+        http::header::REFERRER_POLICY,
+        http::HeaderValue::from_static("no-referrer"),
+    );
+    resp
 }
 
 /// The members of a request object that decide whether it is one.

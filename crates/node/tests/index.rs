@@ -11,6 +11,7 @@
 )]
 
 mod common;
+use common::{act, call, dev, indexed};
 use alloy_primitives::{Address, U256};
 use restake_client::Wallet;
 use restake_core::Action;
@@ -45,17 +46,6 @@ fn transfer(node: &NodeHandle, i: usize, to: Address, amount: u64) {
     };
     node.submit(key.sign(action, nonce, devnet::CHAIN_ID))
         .unwrap();
-}
-
-/// Waits (bounded) until the node's own index holds `height`.
-async fn indexed(node: &NodeHandle, height: u64) {
-    tokio::time::timeout(std::time::Duration::from_secs(30), async {
-        while node.index().next_height().unwrap() <= height {
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
-    })
-    .await
-    .expect("the node's index reaches the height");
 }
 
 /// Makes one block and indexes it.
@@ -278,12 +268,6 @@ async fn the_node_keeps_its_own_index_and_an_index_of_another_chain_is_replaced(
     assert_eq!(index.next_height().unwrap(), other.head().height + 1);
 }
 
-async fn call(addr: std::net::SocketAddr, method: &str, params: Value) -> Value {
-    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-    let (_, reply) = common::post(addr, &body.to_string()).await;
-    serde_json::from_str(&reply).unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_lists_page_over_rpc_and_refuse_bad_pages_with_invalid_params() {
     let mut served = common::serve_manual(Store::in_memory().unwrap(), NodeConfig::default()).await;
@@ -363,21 +347,6 @@ async fn a_file_of_another_index_layout_is_replaced_by_an_empty_index() {
     drop(index);
     let again = Index::open(&path).unwrap();
     assert_eq!(again.next_height().unwrap(), node.head().height + 1);
-}
-
-/// Development account `i` signs and submits `action` (JSON) with its next nonce.
-fn act(node: &NodeHandle, i: usize, action: Value) {
-    let key = Wallet::from_hex(devnet::DEV_ACCOUNTS[i].1).unwrap();
-    let nonce = node.next_nonce(&key.address()).unwrap();
-    let action: Action = serde_json::from_value(action).unwrap();
-    node.submit(key.sign(action, nonce, devnet::CHAIN_ID))
-        .unwrap();
-}
-
-fn dev(i: usize) -> Address {
-    Wallet::from_hex(devnet::DEV_ACCOUNTS[i].1)
-        .unwrap()
-        .address()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

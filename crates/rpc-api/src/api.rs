@@ -6,9 +6,10 @@ use crate::types::{
     AllocationResponse, AvsPage, BeaconOracleResponse, BlockId, BlockResponse, Certificate,
     EventQuery, EventsPage, NodeInfo, OperatorSetResponse, OperatorSetsPage, OperatorView,
     OperatorsPage, PageRequest, PodBalance, PodView, PrepareRequest, PrepareResponse,
-    ProofResponse, Receipt, RewardsResponse, RiskReport, SimulateRequest, SimulateResponse,
-    StakerView, StakersPage, StrategySummary, Submission, TokenSummary, Transaction,
-    TransactionsPage, ValidatorsResponse, VaultSummary, VaultView,
+    ProofResponse, Receipt, RewardsResponse, RiskReport, SeriesRange, SimulateRequest,
+    SimulateResponse, SlashQuery, SlashesPage, StakerView, StakersPage, StrategySummary,
+    Submission, TokenSummary, Transaction, TransactionsPage, TvlHistory, ValidatorsResponse,
+    VaultRateHistory, VaultSummary, VaultView, WithdrawalQuery, WithdrawalsPage,
 };
 // Subscription items are typed on the client side only; the server sends what it serializes.
 #[cfg(feature = "client")]
@@ -100,6 +101,41 @@ pub trait RestakeApi {
         avs: Address,
         page: Option<PageRequest>,
     ) -> RpcResult<OperatorSetsPage>;
+
+    /// Slashes, newest first, of an operator, by an AVS or one of its sets, or that reached a
+    /// staker, each with the shares it took (from the node's index); a page at a time.
+    #[method(name = "getSlashes")]
+    fn get_slashes(
+        &self,
+        query: Option<SlashQuery>,
+        page: Option<PageRequest>,
+    ) -> RpcResult<SlashesPage>;
+
+    /// The withdrawal queue, newest first, everyone's or a staker's, with each withdrawal's
+    /// completion height and what it pays now after slashes (from the node's index and the
+    /// state); a page at a time.
+    #[method(name = "getWithdrawals")]
+    fn get_withdrawals(
+        &self,
+        query: Option<WithdrawalQuery>,
+        page: Option<PageRequest>,
+    ) -> RpcResult<WithdrawalsPage>;
+
+    /// The token amount a strategy holds over a range of heights (from the node's index).
+    #[method(name = "getTvlHistory")]
+    fn get_tvl_history(
+        &self,
+        strategy: Address,
+        range: Option<SeriesRange>,
+    ) -> RpcResult<TvlHistory>;
+
+    /// A vault's rate over a range of heights, where events state it (from the node's index).
+    #[method(name = "getVaultRateHistory")]
+    fn get_vault_rate_history(
+        &self,
+        vault: Address,
+        range: Option<SeriesRange>,
+    ) -> RpcResult<VaultRateHistory>;
 
     /// The nonce for the account's next transaction (counting pending ones).
     #[method(name = "getNonce")]

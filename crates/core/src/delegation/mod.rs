@@ -47,7 +47,7 @@ pub(crate) use withdrawals::complete_queued_withdrawal_to;
 use withdrawals::remove_shares_and_queue_withdrawal;
 pub use withdrawals::{
     QueuedWithdrawalParams, QueuedWithdrawalView, Withdrawal, complete_queued_withdrawal,
-    complete_queued_withdrawals, queue_withdrawals, queued_withdrawals,
+    complete_queued_withdrawals, queue_withdrawals, queued_withdrawal, queued_withdrawals,
 };
 
 /// Pause bit: new delegations (and operator registration).

@@ -321,38 +321,50 @@ pub fn queued_withdrawals<R: StateRead>(
     staker: &Address,
     now: u32,
 ) -> Result<Vec<QueuedWithdrawalView>, Error> {
-    let d = s.params()?.min_withdrawal_delay_blocks;
     let mut out = Vec::new();
     for root in s.queued_withdrawal_roots(staker)? {
-        let Some(w) = s.queued_withdrawal(&root)? else {
-            continue;
-        };
-        let slashable_until = math::add_block(w.start_block, d)?;
-        let at = if now > slashable_until {
-            slashable_until
-        } else {
-            now
-        };
-        let mut payout = Vec::with_capacity(w.strategies.len());
-        for (strategy, q) in w.strategies.iter().zip(&w.scaled_shares) {
-            let m = if w.delegated_to.is_zero() {
-                WAD
-            } else {
-                U256::from(s.max_magnitude_at(&w.delegated_to, strategy, at)?)
-            };
-            let sf = if *strategy == BEACON_CHAIN_ETH_STRATEGY {
-                mul_wad(m, pods::bcsf(s, &w.staker)?)?
-            } else {
-                m
-            };
-            payout.push(shares::scale_for_complete_withdrawal(*q, sf)?);
+        if let Some(view) = queued_withdrawal(s, root, now)? {
+            out.push(view);
         }
-        out.push(QueuedWithdrawalView {
-            withdrawal_root: root,
-            completable_at_block: math::add_block(slashable_until, 1)?,
-            withdrawal: w,
-            shares: payout,
-        });
     }
     Ok(out)
+}
+
+/// One pending withdrawal by its root, with its completion block and current payout; `None`
+/// once completed (or never queued).
+pub fn queued_withdrawal<R: StateRead>(
+    s: &R,
+    root: B256,
+    now: u32,
+) -> Result<Option<QueuedWithdrawalView>, Error> {
+    let Some(w) = s.queued_withdrawal(&root)? else {
+        return Ok(None);
+    };
+    let d = s.params()?.min_withdrawal_delay_blocks;
+    let slashable_until = math::add_block(w.start_block, d)?;
+    let at = if now > slashable_until {
+        slashable_until
+    } else {
+        now
+    };
+    let mut payout = Vec::with_capacity(w.strategies.len());
+    for (strategy, q) in w.strategies.iter().zip(&w.scaled_shares) {
+        let m = if w.delegated_to.is_zero() {
+            WAD
+        } else {
+            U256::from(s.max_magnitude_at(&w.delegated_to, strategy, at)?)
+        };
+        let sf = if *strategy == BEACON_CHAIN_ETH_STRATEGY {
+            mul_wad(m, pods::bcsf(s, &w.staker)?)?
+        } else {
+            m
+        };
+        payout.push(shares::scale_for_complete_withdrawal(*q, sf)?);
+    }
+    Ok(Some(QueuedWithdrawalView {
+        withdrawal_root: root,
+        completable_at_block: math::add_block(slashable_until, 1)?,
+        withdrawal: w,
+        shares: payout,
+    }))
 }

@@ -74,6 +74,27 @@ impl Writer<'_> {
         }
     }
 
+    /// The stakers delegated to `operator` now.
+    pub(super) fn delegators(&self, operator: &Address) -> Result<Vec<Address>, IndexError> {
+        let lower = keys::under(operator, &[0u8; 20]);
+        let upper = keys::under(operator, &[0xffu8; 20]);
+        let mut out = Vec::new();
+        for entry in self
+            .delegators
+            .range::<&[u8]>(lower.as_slice()..=upper.as_slice())
+            .map_err(db)?
+        {
+            let (k, _) = entry.map_err(db)?;
+            let staker = k
+                .value()
+                .get(20..40)
+                .map(Address::from_slice)
+                .ok_or_else(|| IndexError::Corrupt("delegator key".into()))?;
+            out.push(staker);
+        }
+        Ok(out)
+    }
+
     fn get(&self, operator: &Address) -> Result<Option<(u64, u64)>, IndexError> {
         match self.operators.get(operator.as_slice()).map_err(db)? {
             None => Ok(None),

@@ -103,3 +103,24 @@ pub(super) fn read_tx_posting(b: &[u8]) -> Option<(u32, alloy_primitives::B256)>
         alloy_primitives::B256::try_from(b.get(4..36)?).ok()?,
     ))
 }
+
+/// `OperatorSlashed` event position → nothing: every slash, in chain order.
+pub(super) const SLASHES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("slashes");
+/// Address ‖ slash position → nothing: the slashes of an operator, of an AVS, and of each staker
+/// delegated to the operator when it was slashed.
+pub(super) const SLASHES_BY_ADDRESS: TableDefinition<&[u8], &[u8]> =
+    TableDefinition::new("slashes_by_address");
+/// Queued-withdrawal event position → withdrawal root: the queue in chain order.
+pub(super) const WITHDRAWAL_QUEUE: TableDefinition<&[u8], &[u8]> =
+    TableDefinition::new("withdrawal_queue");
+/// Staker ‖ queued position → withdrawal root.
+pub(super) const WITHDRAWALS_BY_STAKER: TableDefinition<&[u8], &[u8]> =
+    TableDefinition::new("withdrawals_by_staker");
+/// Withdrawal root → the height it was completed at.
+pub(super) const WITHDRAWALS_DONE: TableDefinition<&[u8], u64> =
+    TableDefinition::new("withdrawals_done");
+/// Strategy → the token amount it holds (32 bytes, big-endian).
+pub(super) const STRATEGIES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("strategies");
+/// Series kind ‖ address ‖ height → the value at the end of that block (32 bytes,
+/// big-endian): a step function, written at the heights it changes.
+pub(super) const SERIES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("series");

@@ -15,11 +15,16 @@
 mod addresses;
 mod delegation;
 mod follow;
+mod history;
 mod keys;
 mod services;
 
 pub use delegation::{OperatorEntry, StakerEntry};
 pub use follow::follow;
+pub use history::{
+    MAX_POINTS, Series, SlashEntry, SlashFilter, SlashedAmounts, WithdrawalEntry,
+    WithdrawalStatus,
+};
 pub use keys::EventPosition;
 pub use services::{AvsEntry, OperatorSetEntry};
 
@@ -46,7 +51,7 @@ pub const MAX_LIMIT: usize = 100;
 /// Most entries one call looks at.
 pub const MAX_SCAN: usize = 10_000;
 /// The layout of the index's tables; a file of another layout is rebuilt.
-const LAYOUT: u64 = 3;
+const LAYOUT: u64 = 4;
 /// Every this many heights an index write is made durable.
 const DURABLE_EVERY: u64 = 64;
 
@@ -84,9 +89,9 @@ pub(super) fn db(e: impl Into<redb::Error>) -> IndexError {
 
 /// An event as the index keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
-struct StoredEvent {
-    tx: [u8; 32],
-    event: Event,
+pub(super) struct StoredEvent {
+    pub(super) tx: [u8; 32],
+    pub(super) event: Event,
 }
 
 /// An event with where it happened.
@@ -220,6 +225,16 @@ impl Index {
                 avss: txn.open_table(keys::AVSS).map_err(db)?,
                 sets: txn.open_table(keys::OPERATOR_SETS).map_err(db)?,
             };
+            let mut history = history::Writer {
+                slashes: txn.open_table(keys::SLASHES).map_err(db)?,
+                slashes_by_address: txn.open_table(keys::SLASHES_BY_ADDRESS).map_err(db)?,
+                queue: txn.open_table(keys::WITHDRAWAL_QUEUE).map_err(db)?,
+                by_staker: txn.open_table(keys::WITHDRAWALS_BY_STAKER).map_err(db)?,
+                done: txn.open_table(keys::WITHDRAWALS_DONE).map_err(db)?,
+                strategies: txn.open_table(keys::STRATEGIES).map_err(db)?,
+                series: txn.open_table(keys::SERIES).map_err(db)?,
+                changed: BTreeMap::new(),
+            };
             for (i, r) in receipts.iter().enumerate() {
                 let tx =
                     u32::try_from(i).map_err(|_| IndexError::Corrupt("block too long".into()))?;
@@ -239,6 +254,9 @@ impl Index {
                     events
                         .insert(position.to_bytes().as_slice(), stored.as_slice())
                         .map_err(db)?;
+                    // Before the delegation tables move: a slash reaches the stakers delegated
+                    // when it happens.
+                    history.apply(position, event, |o| delegation.delegators(o))?;
                     delegation.apply(height, event)?;
                     services.apply(height, event)?;
                     for a in addresses::named(event) {
@@ -254,6 +272,7 @@ impl Index {
                     list.extend_from_slice(r.transaction_hash.as_slice());
                 }
             }
+            history.finish(height)?;
             let at = height.to_be_bytes();
             let mut by_address = txn.open_table(EVENTS_BY_ADDRESS).map_err(db)?;
             for (a, list) in &event_postings {
@@ -322,15 +341,10 @@ impl Index {
 
     fn clear(&self) -> Result<(), IndexError> {
         let txn = self.db.begin_write().map_err(db)?;
-        txn.delete_table(CHAIN).map_err(db)?;
-        txn.delete_table(META).map_err(db)?;
-        txn.delete_table(EVENTS).map_err(db)?;
-        txn.delete_table(EVENTS_BY_ADDRESS).map_err(db)?;
-        txn.delete_table(TXS_BY_ADDRESS).map_err(db)?;
-        txn.delete_table(keys::OPERATORS).map_err(db)?;
-        txn.delete_table(keys::DELEGATORS).map_err(db)?;
-        txn.delete_table(keys::AVSS).map_err(db)?;
-        txn.delete_table(keys::OPERATOR_SETS).map_err(db)?;
+        let tables: Vec<_> = txn.list_tables().map_err(db)?.collect();
+        for table in tables {
+            txn.delete_table(table).map_err(db)?;
+        }
         txn.commit().map_err(db)?;
         create_tables(&self.db)
     }
@@ -504,6 +518,17 @@ fn create_tables(db: &Database) -> Result<(), IndexError> {
     txn.open_table(keys::DELEGATORS).map_err(self::db)?;
     txn.open_table(keys::AVSS).map_err(self::db)?;
     txn.open_table(keys::OPERATOR_SETS).map_err(self::db)?;
+    for table in [
+        keys::SLASHES,
+        keys::SLASHES_BY_ADDRESS,
+        keys::WITHDRAWAL_QUEUE,
+        keys::WITHDRAWALS_BY_STAKER,
+        keys::STRATEGIES,
+        keys::SERIES,
+    ] {
+        txn.open_table(table).map_err(self::db)?;
+    }
+    txn.open_table(keys::WITHDRAWALS_DONE).map_err(self::db)?;
     txn.commit().map_err(self::db)?;
     Ok(())
 }

@@ -18,7 +18,7 @@ use restake_rpc_api::types::{
 /// Items in a page when the request names no limit.
 const DEFAULT_LIMIT: usize = 50;
 
-fn limit(page: &PageRequest) -> RpcResult<usize> {
+pub(super) fn limit(page: &PageRequest) -> RpcResult<usize> {
     match page.limit {
         None => Ok(DEFAULT_LIMIT),
         Some(n) => usize::try_from(n)
@@ -33,7 +33,7 @@ fn limit(page: &PageRequest) -> RpcResult<usize> {
     }
 }
 
-fn index_error(e: IndexError) -> ErrorObjectOwned {
+pub(super) fn index_error(e: IndexError) -> ErrorObjectOwned {
     match e {
         IndexError::BadCursor => err(
             codes::INVALID_PARAMS,

@@ -9,6 +9,7 @@
 
 mod chain;
 mod error;
+mod history;
 mod index;
 mod native;
 pub mod params;
@@ -27,8 +28,10 @@ use restake_rpc_api::types::{
     AllocationResponse, AvsPage, BeaconOracleResponse, BlockResponse, Certificate, EventQuery,
     EventsPage, NodeInfo, OperatorSetResponse, OperatorSetsPage, OperatorView, OperatorsPage,
     PageRequest, PodBalance, PodView, ProofResponse, Receipt, RewardsResponse, RiskReport,
-    SimulateResponse, StakerView, StakersPage, StrategySummary, Submission, TokenSummary,
-    Transaction, TransactionsPage, ValidatorsResponse, VaultSummary, VaultView,
+    SeriesRange, SimulateResponse, SlashQuery, SlashesPage, StakerView, StakersPage,
+    StrategySummary, Submission, TokenSummary, Transaction, TransactionsPage, TvlHistory,
+    ValidatorsResponse, VaultRateHistory, VaultSummary, VaultView, WithdrawalQuery,
+    WithdrawalsPage,
 };
 use std::collections::BTreeMap;
 
@@ -118,6 +121,38 @@ impl RestakeApiServer for Api {
         page: Option<PageRequest>,
     ) -> RpcResult<OperatorSetsPage> {
         index::operator_sets(self, avs, page)
+    }
+
+    fn get_slashes(
+        &self,
+        query: Option<SlashQuery>,
+        page: Option<PageRequest>,
+    ) -> RpcResult<SlashesPage> {
+        history::slashes(self, query.unwrap_or_default(), page)
+    }
+
+    fn get_withdrawals(
+        &self,
+        query: Option<WithdrawalQuery>,
+        page: Option<PageRequest>,
+    ) -> RpcResult<WithdrawalsPage> {
+        history::withdrawals(self, query.unwrap_or_default(), page)
+    }
+
+    fn get_tvl_history(
+        &self,
+        strategy: Address,
+        range: Option<SeriesRange>,
+    ) -> RpcResult<TvlHistory> {
+        history::tvl(self, strategy, range.unwrap_or_default())
+    }
+
+    fn get_vault_rate_history(
+        &self,
+        vault: Address,
+        range: Option<SeriesRange>,
+    ) -> RpcResult<VaultRateHistory> {
+        history::vault_rate(self, vault, range.unwrap_or_default())
     }
 
     fn get_certificate(&self, block: BlockId) -> RpcResult<Option<Certificate>> {

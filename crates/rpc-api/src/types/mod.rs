@@ -8,6 +8,7 @@
 //! `restake-core` unchanged.
 
 mod chain;
+mod history;
 mod index;
 mod native;
 mod restaking;
@@ -18,6 +19,11 @@ mod transactions;
 mod vault;
 
 pub use chain::{BlockId, BlockResponse, NodeInfo, ProofResponse, ValidatorsResponse};
+pub use history::{
+    RatePoint, SeriesRange, SlashItem, SlashQuery, SlashedStrategy, SlashesPage, TvlHistory,
+    TvlPoint, VaultRateHistory, WithdrawalItem, WithdrawalQuery, WithdrawalStatus,
+    WithdrawalStrategy, WithdrawalsPage,
+};
 pub use index::{
     AvsListItem, AvsPage, DelegatedStaker, EventQuery, EventsPage, IndexedEventItem,
     OperatorListItem, OperatorSetListItem, OperatorSetsPage, OperatorsPage, PageRequest,
