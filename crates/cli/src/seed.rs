@@ -67,6 +67,15 @@ fn action(v: Value) -> Result<Action, CliError> {
     serde_json::from_value(v).map_err(|e| CliError::Other(format!("internal: bad action: {e}")))
 }
 
+/// Tokens of its LST an operator receives (it deposits all but one, kept for its quota).
+const OPERATOR_FUNDS: u128 = 20;
+
+/// Tokens staker `i` receives of each LST it holds: 2 to 9, so that 10,000 stakers fit in what
+/// the development accounts hold.
+fn staker_funds(i: u64) -> u128 {
+    u128::from(i.checked_rem(8).unwrap_or(0)).saturating_add(2)
+}
+
 fn tokens(n: u128) -> String {
     n.saturating_mul(TOKEN).to_string()
 }
@@ -120,9 +129,9 @@ impl Seeder {
             set.spawn(async move {
                 let mut hashes = Vec::with_capacity(lane.len());
                 for (i, tx, kind) in lane {
-                    let hash = client.send(&tx).await.map_err(|e| {
-                        CliError::Other(format!("{kind} from {}: {e}", tx.from))
-                    })?;
+                    let hash = send_when_room(&client, &tx)
+                        .await
+                        .map_err(|e| CliError::Other(format!("{kind} from {}: {e}", tx.from)))?;
                     hashes.push((i, hash, kind, tx.from));
                 }
                 let mut out = Vec::with_capacity(hashes.len());
@@ -156,6 +165,30 @@ impl Seeder {
         let took = clock::now().saturating_duration_since(start);
         println!("{name}: {count} transactions in {:.1} s", took.as_secs_f64());
         Ok(events)
+    }
+}
+
+/// Sends `tx`, waiting while the node has no room for it yet: the sender has as many pending
+/// transactions as one may, the mempool is full, or the sender's quota for this window is used
+/// (it refills with the next window). Gives up after two minutes.
+async fn send_when_room(
+    client: &Client,
+    tx: &restake_core::tx::Transaction,
+) -> Result<alloy_primitives::B256, restake_client::ClientError> {
+    use restake_node::rpc::codes::{FUTURE_NONCE, MEMPOOL_FULL, QUOTA_EXCEEDED};
+    let until = clock::now().checked_add(Duration::from_secs(120));
+    loop {
+        match client.send(tx).await {
+            Err(e)
+                if e
+                    .rpc_error()
+                    .is_some_and(|(code, _, _)| [FUTURE_NONCE, MEMPOOL_FULL, QUOTA_EXCEEDED].contains(&code))
+                    && until.is_some_and(|u| clock::now() < u) =>
+            {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            other => return other,
+        }
     }
 }
 
@@ -208,12 +241,15 @@ pub async fn run(a: SeedArgs) -> Result<(), CliError> {
         }
         k = k.saturating_add(1);
     };
-    for w in avss.iter().chain(&operators) {
+    for w in &avss {
         fund(w.address(), token_address("stETH"), 200, &mut txs);
+    }
+    for (i, w) in (0u64..).zip(&operators) {
+        fund(w.address(), lst(i), OPERATOR_FUNDS, &mut txs);
     }
     for (i, w) in (0u64..).zip(&stakers) {
         for j in 0..=(i.checked_rem(3).unwrap_or(0)) {
-            let amount = u128::from(i.checked_rem(40).unwrap_or(0)).saturating_add(10);
+            let amount = staker_funds(i);
             fund(w.address(), lst(i.saturating_add(j)), amount, &mut txs);
         }
     }
@@ -253,10 +289,10 @@ pub async fn run(a: SeedArgs) -> Result<(), CliError> {
             action(json!({"type": "registerAsOperator", "delegationApprover": Address::ZERO, "allocationDelay": 0, "metadataUri": format!("https://operator{i}.example/meta.json")}))?,
         ));
         // The operator's own stake.
-        let steth = token_address("stETH");
+        let token = lst(i);
         txs.push((
             w.clone(),
-            action(json!({"type": "depositIntoStrategy", "strategy": strategy_address(&steth), "token": steth, "amount": tokens(100)}))?,
+            action(json!({"type": "depositIntoStrategy", "strategy": strategy_address(&token), "token": token, "amount": tokens(OPERATOR_FUNDS.saturating_sub(1))}))?,
         ));
         let Some(avs) = avs_of(i) else { continue };
         txs.push((
@@ -292,7 +328,7 @@ pub async fn run(a: SeedArgs) -> Result<(), CliError> {
     for (i, w) in (0u64..).zip(&stakers) {
         for j in 0..=(i.checked_rem(3).unwrap_or(0)) {
             let token = lst(i.saturating_add(j));
-            let amount = u128::from(i.checked_rem(40).unwrap_or(0)).saturating_add(10);
+            let amount = staker_funds(i);
             // Keep one token for the transaction quota.
             txs.push((
                 w.clone(),
@@ -316,7 +352,7 @@ pub async fn run(a: SeedArgs) -> Result<(), CliError> {
             if i.checked_rem(a.queue_every) != Some(0) {
                 continue;
             }
-            let amount = u128::from(i.checked_rem(40).unwrap_or(0)).saturating_add(10);
+            let amount = staker_funds(i);
             let half = amount.saturating_sub(1).saturating_mul(TOKEN).checked_div(2).unwrap_or(0);
             txs.push((
                 w.clone(),

@@ -142,7 +142,7 @@ class App:
             {"source": PROVIDER % {"address": json.dumps(self.account.address)}},
         )
         self.size("desktop")
-        self.tokens = {t["address"].lower(): t for t in rpc(self.base, "restake_getTokens", [])}
+        self.tokens = {t["token"].lower(): t for t in rpc(self.base, "restake_getTokens", [])}
         self.strategies = {
             s["strategy"].lower(): s for s in rpc(self.base, "restake_getStrategies", [])
         }
@@ -382,7 +382,7 @@ def run(app):
     # A wallet action end to end: connect, deposit 2.5 stETH, see the receipt and the position.
     me = app.account.address
     steth = next(t for t in app.tokens.values() if t["symbol"] == "stETH")
-    strategy = next(s for s, v in app.strategies.items() if v["token"].lower() == steth["address"].lower())
+    strategy = next(s for s, v in app.strategies.items() if v["token"].lower() == steth["token"].lower())
     before = app.call("restake_getStaker", me)
     had = next((int(p["depositShares"]) for p in before["positions"] if p["strategy"].lower() == strategy), 0)
     route = f"/staker/{me}"

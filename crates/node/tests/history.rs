@@ -157,6 +157,15 @@ async fn a_slash_is_listed_by_operator_avs_set_and_the_stakers_it_reached() {
         let r = call(served.addr, "restake_getSlashes", json!([query])).await;
         assert_eq!(r["result"]["items"], json!([]), "{query}");
     }
+    // The operators list counts it.
+    let operators = call(served.addr, "restake_getOperators", json!([])).await;
+    let slashed = operators["result"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["operator"]["operator"] == json!(dev(2)))
+        .unwrap();
+    assert_eq!(slashed["slashes"], 1);
     let bad = call(
         served.addr,
         "restake_getSlashes",

@@ -4,7 +4,7 @@ import { h } from "./lib/dom.js";
 import { batch, onStatus } from "./lib/rpc.js";
 import { chain, start, onHead, meta } from "./lib/chain.js";
 import { shortAddr } from "./lib/format.js";
-import { wallet, onAccount, connect, restore } from "./lib/wallet.js";
+import { wallet, onAccount, connect, disconnect, restore } from "./lib/wallet.js";
 
 import overview from "./pages/overview.js";
 import staker from "./pages/staker.js";
@@ -42,12 +42,8 @@ const notFound = {
     return null;
   },
   view() {
-    return h(
-      "div",
-      { class: "card" },
-      h("p", null, "There is no page at ", h("code", null, location.hash || "/"), "."),
-      h("p", null, "Pages: ", h("a", { href: "#/" }, "Overview"), ", ", h("a", { href: "#/operators" }, "Operators"), ", ", h("a", { href: "#/slashes" }, "Slashes"), ", ", h("a", { href: "#/withdrawals" }, "Withdrawals"), ", ", h("a", { href: "#/validators" }, "Validators"), ", or search for an address, a transaction or a block."),
-    );
+    const links = [["#/", "Overview"], ["#/operators", "Operators"], ["#/slashes", "Slashes"], ["#/withdrawals", "Withdrawals"], ["#/validators", "Validators"]];
+    return h("div", { class: "card" }, h("p", null, "There is no page at ", h("code", null, location.hash || "/"), "."), h("p", null, "Try ", links.map(([href, t]) => [h("a", { href }, t), ", "]), "or search for an address, a transaction or a block."));
   },
 };
 
@@ -91,7 +87,9 @@ const toast = h("div", { class: "toast", role: "status", hidden: true });
 function renderWallet() {
   const msg = h("span", { class: "wallet-msg error" });
   if (wallet.account) {
-    walletArea.replaceChildren(h("span", { class: "muted" }, "Connected "), h("a", { href: `#/staker/${wallet.account}`, class: "addr", title: wallet.account, "data-wallet": wallet.account }, shortAddr(wallet.account)));
+    const off = h("button", { type: "button", class: "link", title: "Forget the wallet in this page" }, "Disconnect");
+    off.addEventListener("click", disconnect);
+    walletArea.replaceChildren(h("span", { class: "muted" }, "Connected "), h("a", { href: `#/staker/${wallet.account}`, class: "addr", title: wallet.account, "data-wallet": wallet.account }, shortAddr(wallet.account)), off);
     return;
   }
   const btn = h("button", { type: "button", class: "connect" }, "Connect wallet");
@@ -135,9 +133,10 @@ function show() {
   const dataEl = h("div", { class: "data" }, h("p", { class: "muted loading" }, "Loading…"));
   const formsEl = h("div", { class: "forms-region" });
   const titleEl = h("h1", null, page.title(params));
-  section.append(titleEl, dataEl, formsEl);
+  const notice = h("p", { class: "notice error", hidden: true, role: "status" });
+  section.append(titleEl, notice, dataEl, formsEl);
   const state = current && current.page === page && current.params.join() === params.join() ? current.ctx.state : {};
-  const cur = { page, params, section, dataEl, formsEl, forms: null, gen: myGen, loading: false, dirty: false, titleEl };
+  const cur = { page, params, section, dataEl, formsEl, notice, forms: null, gen: myGen, loading: false, dirty: false, titleEl, shown: false };
   cur.ctx = { params, state, section, refresh: () => refresh(cur), gen: myGen, live: () => gen === myGen };
   current = cur;
   main.replaceChildren(section);
@@ -168,9 +167,18 @@ async function refresh(cur) {
         cur.section.removeAttribute("data-error");
       } catch (e) {
         if (cur.gen !== gen) return;
-        node = h("div", { class: "card error-box" }, h("p", { class: "error" }, "Could not load this page: " + ((e && (e.text || e.message)) || String(e))));
+        const msg = (e && (e.text || e.message)) || String(e);
+        if (cur.shown) {
+          // Keep what is shown; say it may be stale until the next head succeeds.
+          cur.notice.textContent = "Could not refresh: " + msg;
+          cur.notice.hidden = false;
+          continue;
+        }
+        node = h("div", { class: "card error-box" }, h("p", { class: "error" }, "Could not load this page: " + msg));
         cur.section.setAttribute("data-error", "true");
       }
+      cur.notice.hidden = true;
+      if (data !== null) cur.shown = true;
       // Swap the data region only, keeping scroll positions of wide tables.
       const scrolls = [...cur.dataEl.querySelectorAll(".table-wrap")].map((t) => t.scrollLeft);
       cur.dataEl.replaceChildren(node);
@@ -182,7 +190,7 @@ async function refresh(cur) {
         cur.forms = cur.page.forms(cur.ctx, data) || [];
         cur.formsEl.replaceChildren(...cur.forms.map((f) => f.el));
       }
-      if (cur.forms) for (const f of cur.forms) if (f.update) f.update(data);
+      if (cur.forms && data !== null) for (const f of cur.forms) f.update(data);
       cur.section.setAttribute("data-ready", "true");
     } while (cur.dirty && cur.gen === gen);
   } finally {

@@ -384,6 +384,23 @@ impl super::Index {
         })
     }
 
+    /// How many times `operator` was slashed (counting at most [`MAX_SCAN`] postings).
+    pub fn slash_count(&self, operator: &Address) -> Result<u64, IndexError> {
+        let txn = self.db.begin_read().map_err(db)?;
+        let events = txn.open_table(keys::EVENTS).map_err(db)?;
+        let by_address = txn.open_table(SLASHES_BY_ADDRESS).map_err(db)?;
+        let mut count = 0u64;
+        for position in newest_first(&by_address, Some(operator), None)?.take(MAX_SCAN) {
+            // The address's postings also hold slashes that reached it as a staker.
+            if let (_, Event::OperatorSlashed { operator: o, .. }) = read_event(&events, position?)? {
+                if o == *operator {
+                    count = count.saturating_add(1);
+                }
+            }
+        }
+        Ok(count)
+    }
+
     /// The withdrawal queue, newest first: everyone's or one staker's, of one status or both.
     pub fn withdrawals(
         &self,

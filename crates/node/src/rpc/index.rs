@@ -126,6 +126,11 @@ pub(super) fn operators(api: &Api, page: Option<PageRequest>) -> RpcResult<Opera
             items.push(OperatorListItem {
                 operator,
                 registered_at: o.registered_at,
+                slashes: api
+                    .node
+                    .index()
+                    .slash_count(&o.operator)
+                    .map_err(index_error)?,
                 stakers: o.stakers,
             });
         }

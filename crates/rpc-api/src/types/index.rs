@@ -94,6 +94,8 @@ pub struct OperatorListItem {
     pub operator: OperatorView,
     /// The height it registered at.
     pub registered_at: u64,
+    /// How many times it was slashed (`restake_getSlashes` lists them).
+    pub slashes: u64,
     /// Stakers delegated to it now.
     pub stakers: u64,
 }

@@ -139,9 +139,11 @@ export function actionForm(spec, ctx) {
   };
 }
 
-/** A group of forms under a heading. */
-export function formsCard(title, forms) {
-  return h("div", { class: "card forms" }, h("h2", null, title), h("div", { class: "form-grid" }, forms.map((f) => f.el)));
+/** Forms from specs under a heading, as the page's forms region: [{el, update(data)}]. */
+export function formsCard(title, ctx, specs) {
+  const forms = specs.map((spec) => actionForm(spec, ctx));
+  const el = h("div", { class: "card forms" }, h("h2", null, title), h("div", { class: "form-grid" }, forms.map((f) => f.el)));
+  return [{ el, update: (d) => forms.forEach((f) => f.update(d)) }];
 }
 
 /** Checks an address field in words. */

@@ -103,3 +103,27 @@ export function futureHeight(height, field) {
 export function badge(text, kind) {
   return h("span", { class: ["badge", kind] }, text);
 }
+
+/** The page parameter for a paged list kept in st (cursors of the pages seen, index shown). */
+export function page(st, limit) {
+  st.cursors = st.cursors || [null];
+  st.index = st.index || 0;
+  const cursor = st.cursors[st.index];
+  return cursor ? { cursor, limit } : { limit };
+}
+
+/** "First page" / "Next page" for a paged list kept in st. */
+export function pager(st, next, refresh) {
+  const go = (i) => () => {
+    if (i > st.index) st.cursors[i] = next;
+    st.index = i;
+    refresh();
+  };
+  return h(
+    "div",
+    { class: "pager" },
+    h("button", { type: "button", disabled: st.index === 0, onclick: go(0) }, "First page"),
+    h("span", { class: "muted" }, `page ${st.index + 1}`),
+    h("button", { type: "button", disabled: !next, onclick: go(st.index + 1) }, "Next page"),
+  );
+}

@@ -26,17 +26,35 @@ export function hasWallet() {
   return Boolean(provider());
 }
 
-/** Reads an already-authorised account without asking (on page load). */
+const KEY = "restake.wallet";
+function remember(on) {
+  try {
+    if (on) localStorage.setItem(KEY, "1");
+    else localStorage.removeItem(KEY);
+  } catch {
+    /* storage may be off */
+  }
+}
+
+/** On page load: follows account changes, and reconnects without asking if this browser
+ * connected before (eth_accounts); otherwise the page waits for "Connect wallet". */
 export async function restore() {
   const p = provider();
   if (!p) return;
   if (typeof p.on === "function") {
     try {
-      p.on("accountsChanged", set);
+      p.on("accountsChanged", (a) => wallet.account && set(a));
     } catch {
       /* optional */
     }
   }
+  let known = false;
+  try {
+    known = localStorage.getItem(KEY) === "1";
+  } catch {
+    /* storage may be off */
+  }
+  if (!known) return;
   try {
     set(await p.request({ method: "eth_accounts" }));
   } catch {
@@ -53,7 +71,14 @@ export async function connect() {
   } catch (e) {
     throw new Error(walletMessage(e));
   }
+  remember(Boolean(wallet.account));
   return wallet.account;
+}
+
+/** Forgets the connection in this page (the wallet keeps its own permission). */
+export function disconnect() {
+  remember(false);
+  set([]);
 }
 
 /** A wallet error in words. */

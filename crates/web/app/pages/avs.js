@@ -1,25 +1,18 @@
 // #/avs/<address>: an AVS's metadata, operator sets, rewards submissions and slashes.
 
 import { h, card, table, empty, fields } from "../lib/dom.js";
-import { call, batch, must, all, opt } from "../lib/rpc.js";
+import { batch, must, all, opt } from "../lib/rpc.js";
 import { chain, strategyInfo, tokenInfo } from "../lib/chain.js";
 import { parseUnits } from "../lib/format.js";
 import { num, tokenAmount, addr, setLink, blockLink, strategyName, copyButton } from "../lib/ui.js";
 import { wallet } from "../lib/wallet.js";
-import { actionForm, formsCard, needAddress, needInt } from "../lib/forms.js";
+import { formsCard, needAddress, needInt } from "../lib/forms.js";
 import { fetchSlashes, slashTable } from "./slashes.js";
 
 /** The AVS's metadata URI: the newest AvsMetadataUriUpdated event (no view returns it). */
 async function metadataUri(a) {
-  let last = null;
-  let cursor = null;
-  for (let i = 0; i < 10; i++) {
-    const r = await call("restake_getEvents", [{ fromBlock: 0, address: a, type: "AvsMetadataUriUpdated" }, cursor ? { cursor, limit: 100 } : { limit: 100 }]);
-    for (const it of r.items) if (it.event.avs.toLowerCase() === a) last = it;
-    if (!r.next) break;
-    cursor = r.next;
-  }
-  return last;
+  const r = await all("restake_getEvents", [{ fromBlock: 0, address: a, type: "AvsMetadataUriUpdated" }], 10);
+  return r.items.filter((it) => it.event.avs.toLowerCase() === a).pop() || null;
 }
 
 export default {
@@ -84,77 +77,64 @@ export default {
     const stratOpts = () => [...chain.strategies.values()].map((s) => [s.strategy.toLowerCase(), strategyInfo(s.strategy).symbol, false]);
     const setOpts = (d) => d.list.map((s) => [String(s.id), `set ${s.id}`]);
     const optAddr = (v, what) => (v ? needAddress(v, what) : null);
-    const forms = [
-      actionForm(
-        {
-          action: "updateAvsMetadataUri",
-          title: "Metadata URI",
-          submit: "Save metadata URI",
-          help: "Registers the address as an AVS (needed before creating operator sets) or updates its metadata.",
-          fields: [{ name: "metadataUri", label: "Metadata URI", type: "text", placeholder: "https://…" }],
-          build: (v) => ({ type: "updateAvsMetadataUri", metadataUri: v.metadataUri }),
+    return formsCard("AVS actions (signed by your wallet)", ctx, [
+      {
+        action: "updateAvsMetadataUri",
+        title: "Metadata URI",
+        submit: "Save metadata URI",
+        help: "Registers the address as an AVS (needed before creating operator sets) or updates its metadata.",
+        fields: [{ name: "metadataUri", label: "Metadata URI", type: "text", placeholder: "https://…" }],
+        build: (v) => ({ type: "updateAvsMetadataUri", metadataUri: v.metadataUri }),
+      },
+      {
+        action: "createOperatorSets",
+        title: "Create an operator set",
+        fields: [
+          { name: "operatorSetId", label: "New set id", type: "number" },
+          { name: "strategies", label: "Pools it can slash", type: "checks", options: stratOpts },
+          { name: "redistributionRecipient", label: "Slashed funds go to (empty: burnt)", type: "address", placeholder: "optional" },
+          { name: "slasher", label: "Slasher (empty: the AVS)", type: "address", placeholder: "optional" },
+          { name: "registrationPolicy", label: "Who may join", type: "select", options: () => [["open", "open"], ["allowlist", "allowlist"], ["approval", "approval"]] },
+        ],
+        build(v) {
+          const p = { operatorSetId: needInt(v.operatorSetId, "set id"), strategies: v.strategies, registrationPolicy: v.registrationPolicy };
+          const r = optAddr(v.redistributionRecipient, "recipient");
+          const s = optAddr(v.slasher, "slasher");
+          if (r) p.redistributionRecipient = r;
+          if (s) p.slasher = s;
+          return { type: "createOperatorSets", params: [p] };
         },
-        ctx,
-      ),
-      actionForm(
-        {
-          action: "createOperatorSets",
-          title: "Create an operator set",
-          fields: [
-            { name: "operatorSetId", label: "New set id", type: "number" },
-            { name: "strategies", label: "Pools it can slash", type: "checks", options: stratOpts },
-            { name: "redistributionRecipient", label: "Slashed funds go to (empty: burnt)", type: "address", placeholder: "optional" },
-            { name: "slasher", label: "Slasher (empty: the AVS)", type: "address", placeholder: "optional" },
-            { name: "registrationPolicy", label: "Who may join", type: "select", options: () => [["open", "open"], ["allowlist", "allowlist"], ["approval", "approval"]] },
-          ],
-          build(v) {
-            const p = { operatorSetId: needInt(v.operatorSetId, "set id"), strategies: v.strategies, registrationPolicy: v.registrationPolicy };
-            const r = optAddr(v.redistributionRecipient, "recipient");
-            const s = optAddr(v.slasher, "slasher");
-            if (r) p.redistributionRecipient = r;
-            if (s) p.slasher = s;
-            return { type: "createOperatorSets", params: [p] };
-          },
+      },
+      {
+        action: "slashOperator",
+        title: "Slash an operator",
+        help: "The fraction of the operator's allocation to the set, per pool (0.1 = 10%).",
+        fields: [
+          { name: "operator", label: "Operator", type: "address" },
+          { name: "operatorSetId", label: "Operator set", type: "select", options: setOpts },
+          { name: "strategies", label: "Pools", type: "checks", options: stratOpts },
+          { name: "wadsToSlash", label: "Fraction (0 to 1, each pool)", type: "amount", placeholder: "e.g. 0.1" },
+          { name: "description", label: "Reason", type: "text" },
+        ],
+        build(v) {
+          if (!v.strategies.length) throw new Error("Choose at least one pool.");
+          const wad = parseUnits(v.wadsToSlash, 18, "fraction");
+          return { type: "slashOperator", operator: needAddress(v.operator, "operator"), operatorSetId: needInt(v.operatorSetId, "operator set"), strategies: v.strategies, wadsToSlash: v.strategies.map(() => wad), description: v.description };
         },
-        ctx,
-      ),
-      actionForm(
-        {
-          action: "slashOperator",
-          title: "Slash an operator",
-          help: "The fraction of the operator's allocation to the set, per pool (0.1 = 10%).",
-          fields: [
-            { name: "operator", label: "Operator", type: "address" },
-            { name: "operatorSetId", label: "Operator set", type: "select", options: setOpts },
-            { name: "strategies", label: "Pools", type: "checks", options: stratOpts },
-            { name: "wadsToSlash", label: "Fraction (0 to 1, each pool)", type: "amount", placeholder: "e.g. 0.1" },
-            { name: "description", label: "Reason", type: "text" },
-          ],
-          build(v) {
-            if (!v.strategies.length) throw new Error("Choose at least one pool.");
-            const wad = parseUnits(v.wadsToSlash, 18, "fraction");
-            return { type: "slashOperator", operator: needAddress(v.operator, "operator"), operatorSetId: needInt(v.operatorSetId, "operator set"), strategies: v.strategies, wadsToSlash: v.strategies.map(() => wad), description: v.description };
-          },
-        },
-        ctx,
-      ),
-      actionForm(
-        {
-          action: "setOperatorSetRiskProfile",
-          title: "Declare a risk profile",
-          help: "The profit an attacker could make by corrupting the set (tokens, 18 decimals) and the share of its stake needed (0.5 = 50%).",
-          fields: [
-            { name: "operatorSetId", label: "Operator set", type: "select", options: setOpts },
-            { name: "pfcLow", label: "Profit from corruption, low", type: "amount" },
-            { name: "pfcHigh", label: "Profit from corruption, high", type: "amount" },
-            { name: "alphaWad", label: "Threshold (0 to 1)", type: "amount", placeholder: "e.g. 0.5" },
-          ],
-          build: (v) => ({ type: "setOperatorSetRiskProfile", operatorSetId: needInt(v.operatorSetId, "operator set"), pfcLow: parseUnits(v.pfcLow, 18, "low"), pfcHigh: parseUnits(v.pfcHigh, 18, "high"), alphaWad: parseUnits(v.alphaWad, 18, "threshold") }),
-        },
-        ctx,
-      ),
-    ];
-    return [{ el: formsCard("AVS actions (signed by your wallet)", forms), update: (dd) => forms.forEach((f) => f.update(dd)) }];
+      },
+      {
+        action: "setOperatorSetRiskProfile",
+        title: "Declare a risk profile",
+        help: "The profit an attacker could make by corrupting the set (tokens, 18 decimals) and the share of its stake needed (0.5 = 50%).",
+        fields: [
+          { name: "operatorSetId", label: "Operator set", type: "select", options: setOpts },
+          { name: "pfcLow", label: "Profit from corruption, low", type: "amount" },
+          { name: "pfcHigh", label: "Profit from corruption, high", type: "amount" },
+          { name: "alphaWad", label: "Threshold (0 to 1)", type: "amount", placeholder: "e.g. 0.5" },
+        ],
+        build: (v) => ({ type: "setOperatorSetRiskProfile", operatorSetId: needInt(v.operatorSetId, "operator set"), pfcLow: parseUnits(v.pfcLow, 18, "low"), pfcHigh: parseUnits(v.pfcHigh, 18, "high"), alphaWad: parseUnits(v.alphaWad, 18, "threshold") }),
+      },
+    ]);
   },
 };
 

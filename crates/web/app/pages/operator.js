@@ -1,25 +1,18 @@
 // #/operator/<address>: an operator's stake, allocations (and their history), delegators, slashes.
 
 import { h, card, table, empty, fields } from "../lib/dom.js";
-import { call, batch, must } from "../lib/rpc.js";
+import { all, batch, must } from "../lib/rpc.js";
 import { chain, strategyInfo, ZERO } from "../lib/chain.js";
 import { parseUnits } from "../lib/format.js";
-import { num, shares, percent, addr, setLink, blockLink, txLink, futureHeight, strategyName, copyButton } from "../lib/ui.js";
+import { num, shares, percent, addr, setLink, blockLink, txLink, futureHeight, strategyName, copyButton, page, pager } from "../lib/ui.js";
 import { wallet } from "../lib/wallet.js";
-import { actionForm, formsCard, needAddress, needInt } from "../lib/forms.js";
+import { formsCard, needAddress, needInt } from "../lib/forms.js";
 import { fetchSlashes, slashTable } from "./slashes.js";
 
 /** Every AllocationUpdated event naming the operator (oldest first), up to `max` pages. */
 async function allocationEvents(a, max = 10) {
-  const out = [];
-  let cursor = null;
-  for (let i = 0; i < max; i++) {
-    const r = await call("restake_getEvents", [{ fromBlock: 0, address: a, type: "AllocationUpdated" }, cursor ? { cursor, limit: 100 } : { limit: 100 }]);
-    out.push(...r.items.filter((x) => x.event.operator.toLowerCase() === a));
-    if (!r.next) break;
-    cursor = r.next;
-  }
-  return out;
+  const r = await all("restake_getEvents", [{ fromBlock: 0, address: a, type: "AllocationUpdated" }], max);
+  return r.items.filter((x) => x.event.operator.toLowerCase() === a);
 }
 
 export default {
@@ -28,12 +21,9 @@ export default {
   async load(ctx) {
     const a = ctx.params[0];
     const st = ctx.state;
-    st.cursors = st.cursors || [null];
-    st.index = st.index || 0;
-    const cursor = st.cursors[st.index];
     const [op, stakers] = await batch([
       ["restake_getOperator", [a]],
-      ["restake_getOperatorStakers", [a, cursor ? { cursor, limit: 25 } : { limit: 25 }]],
+      ["restake_getOperatorStakers", [a, page(st, 25)]],
     ]);
     const operator = must(op);
     if (!operator) return { address: a, operator: null };
@@ -106,13 +96,7 @@ export default {
     const delegators = card(
       "Delegators",
       d.stakers.items.length ? table(["Staker", "Delegated at"], d.stakers.items.map((x) => [addr(x.staker), blockLink(x.delegatedAt)])) : empty("Nobody is delegated."),
-      h(
-        "div",
-        { class: "pager" },
-        h("button", { type: "button", disabled: st.index === 0, onclick: () => ((st.index = 0), ctx.refresh()) }, "First page"),
-        h("span", { class: "muted" }, `page ${st.index + 1}`),
-        h("button", { type: "button", disabled: !d.stakers.next, onclick: () => ((st.cursors[st.index + 1] = d.stakers.next), st.index++, ctx.refresh()) }, "Next page"),
-      ),
+      pager(st, d.stakers.next, ctx.refresh),
     );
     const slashes = card("Slashes", slashTable(d.slashes.items, { none: "Never slashed." }));
     return h("div", { class: "grid" }, summary, strategies, allocations, history, delegators, slashes);
@@ -120,39 +104,32 @@ export default {
   forms(ctx, d) {
     if (!d.operator || wallet.account !== ctx.params[0]) return [];
     const stratOpts = () => [...chain.strategies.values()].map((s) => [s.strategy.toLowerCase(), strategyInfo(s.strategy).symbol]);
-    const forms = [
-      actionForm(
-        {
-          action: "modifyAllocations",
-          title: "Allocate to an operator set",
-          help: "Sets the magnitude: the share of your stake in the pool that the set can slash (0.5 = 50%).",
-          fields: [
-            { name: "avs", label: "AVS", type: "address" },
-            { name: "operatorSetId", label: "Operator set id", type: "number" },
-            { name: "strategies", label: "Pool", type: "select", options: stratOpts },
-            { name: "newMagnitudes", label: "New magnitude (0 to 1)", type: "amount", placeholder: "e.g. 0.5" },
-          ],
-          build: (v) => ({
-            type: "modifyAllocations",
-            params: [{ avs: needAddress(v.avs, "AVS"), operatorSetId: needInt(v.operatorSetId, "operator set id"), strategies: [v.strategies], newMagnitudes: [parseUnits(v.newMagnitudes, 18, "magnitude")] }],
-          }),
-        },
-        ctx,
-      ),
-      actionForm(
-        {
-          action: "registerForOperatorSets",
-          title: "Register for operator sets",
-          fields: [
-            { name: "avs", label: "AVS", type: "address" },
-            { name: "operatorSetIds", label: "Operator set ids (comma-separated)", type: "text", placeholder: "1" },
-          ],
-          build: (v) => ({ type: "registerForOperatorSets", avs: needAddress(v.avs, "AVS"), operatorSetIds: v.operatorSetIds.split(",").map((x) => needInt(x.trim(), "operator set id")) }),
-        },
-        ctx,
-      ),
-    ];
-    return [{ el: formsCard("Operator actions (signed by your wallet)", forms), update: (dd) => forms.forEach((f) => f.update(dd)) }];
+    return formsCard("Operator actions (signed by your wallet)", ctx, [
+      {
+        action: "modifyAllocations",
+        title: "Allocate to an operator set",
+        help: "Sets the magnitude: the share of your stake in the pool that the set can slash (0.5 = 50%).",
+        fields: [
+          { name: "avs", label: "AVS", type: "address" },
+          { name: "operatorSetId", label: "Operator set id", type: "number" },
+          { name: "strategies", label: "Pool", type: "select", options: stratOpts },
+          { name: "newMagnitudes", label: "New magnitude (0 to 1)", type: "amount", placeholder: "e.g. 0.5" },
+        ],
+        build: (v) => ({
+          type: "modifyAllocations",
+          params: [{ avs: needAddress(v.avs, "AVS"), operatorSetId: needInt(v.operatorSetId, "operator set id"), strategies: [v.strategies], newMagnitudes: [parseUnits(v.newMagnitudes, 18, "magnitude")] }],
+        }),
+      },
+      {
+        action: "registerForOperatorSets",
+        title: "Register for operator sets",
+        fields: [
+          { name: "avs", label: "AVS", type: "address" },
+          { name: "operatorSetIds", label: "Operator set ids (comma-separated)", type: "text", placeholder: "1" },
+        ],
+        build: (v) => ({ type: "registerForOperatorSets", avs: needAddress(v.avs, "AVS"), operatorSetIds: v.operatorSetIds.split(",").map((x) => needInt(x.trim(), "operator set id")) }),
+      },
+    ]);
   },
 };
 

@@ -113,9 +113,9 @@ function riskCard(d) {
   const profile = svc
     ? fields([
         ["Profit from corruption", h("span", null, fracAmount("risk:pfc-low", svc.pfcLow), " to ", fracAmount("risk:pfc-high", svc.pfc), " ", h("span", { class: "muted" }, unit))],
-        ["Threshold", h("span", null, h("span", { class: "num", "data-field": "risk:alpha", "data-raw": svc.alpha }, fraction(svc.alpha)), " of the set's stake")],
+        ["Threshold", h("span", null, frac("risk:alpha", svc.alpha), " of the set's stake")],
         an ? ["Cost of corruption", h("span", null, fracAmount("risk:cost", an.costOfCorruption), an.naiveSecure ? " (covers the profit on its own)" : " (below the profit)")] : null,
-        an ? ["Slack of this set", h("span", { class: "num", "data-field": "risk:slack", "data-raw": an.slack === null || an.slack === undefined ? "" : an.slack }, an.slack === null || an.slack === undefined ? "unknown" : fraction(an.slack))] : null,
+        an ? ["Slack of this set", frac("risk:slack", an.slack)] : null,
       ])
     : h("p", { class: "hint" }, "The AVS declared no risk profile for this set (setOperatorSetRiskProfile), so the report leaves it out.");
   const losses = r.losses || [];
@@ -135,8 +135,8 @@ function riskCard(d) {
     h("h3", null, `Risk report at block ${r.block}`),
     fields([
       ["Verdict", h("span", { "data-field": "risk:secure", "data-raw": String(r.report.secure) }, verdict)],
-      ["γ* (slack of the whole graph)", h("span", { class: "num", "data-field": "risk:gamma-star", "data-raw": r.report.gammaStar === null ? "" : r.report.gammaStar, title: String(r.report.gammaStar) }, r.report.gammaStar === null ? "none" : fraction(r.report.gammaStar))],
-      avsRow ? ["Least slack of this AVS's sets", h("span", { class: "num", "data-field": "risk:avs-slack", "data-raw": avsRow.slack === null ? "" : avsRow.slack }, avsRow.slack === null ? "unknown" : fraction(avsRow.slack))] : null,
+      ["γ* (slack of the whole graph)", frac("risk:gamma-star", r.report.gammaStar, r.report.exact ? "none: no coalition gains from an attack" : "not known exactly")],
+      avsRow ? ["Least slack of this AVS's sets", frac("risk:avs-slack", avsRow.slack)] : null,
       ["Most an attack gains", fracAmount("risk:max-attack-profit", r.report.maxAttackProfit)],
       ["Method", `${r.report.method}${r.report.exact ? " (exact)" : " (bounds)"}`],
     ]),
@@ -144,11 +144,16 @@ function riskCard(d) {
     plot,
     table(
       ["Shock (share of all stake)", "Worst-case loss", "Exact"],
-      losses.map((l) => [pct(l.psi), h("span", null, h("span", { class: "num", "data-field": `risk:loss:${l.psi}`, "data-raw": l.worstCaseLoss === null ? "" : l.worstCaseLoss }, l.worstCaseLoss === null ? "unknown" : pct(l.worstCaseLoss))), l.exact ? "yes" : "bound"]),
+      losses.map((l) => [pct(l.psi), num(`risk:loss:${l.psi}`, l.worstCaseLoss ?? "", pct(l.worstCaseLoss)), l.exact ? "yes" : "bound"]),
     ),
     wc ? h("p", { class: "hint" }, worstPath(wc)) : null,
     r.stakeValuation ? h("p", { class: "hint" }, r.stakeValuation) : null,
   );
+}
+
+/** A "p/q" fraction as a decimal (data-raw the fraction; empty and "unknown" when null). */
+function frac(field, pq, none = "unknown") {
+  return num(field, pq ?? "", pq === null || pq === undefined ? none : fraction(pq), String(pq));
 }
 
 /** The worst case after the report's shock, in words. */
@@ -176,7 +181,7 @@ function fracAmount(field, pq) {
 
 /** A "p/q" share as percent text. */
 function pct(pq) {
-  if (pq === null || pq === undefined) return "—";
+  if (pq === null || pq === undefined) return "unknown";
   const [p, q = "1"] = String(pq).split("/");
   try {
     const v = (BigInt(p) * 10n ** 20n) / BigInt(q);

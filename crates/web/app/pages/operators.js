@@ -3,7 +3,7 @@
 import { h, card, table, empty } from "../lib/dom.js";
 import { call } from "../lib/rpc.js";
 import { strategyInfo } from "../lib/chain.js";
-import { num, shares, addr, blockLink } from "../lib/ui.js";
+import { num, shares, addr, blockLink, page, pager } from "../lib/ui.js";
 
 const PAGE = 25;
 
@@ -22,11 +22,8 @@ export default {
   title: () => "Operators",
   async load(ctx) {
     const st = ctx.state;
-    st.cursors = st.cursors || [null];
-    st.index = st.index || 0;
     st.sort = st.sort || { key: "address", dir: 1 };
-    const cursor = st.cursors[st.index];
-    return call("restake_getOperators", [cursor ? { cursor, limit: PAGE } : { limit: PAGE }]);
+    return call("restake_getOperators", [page(st, PAGE)]);
   },
   view(r, ctx) {
     const st = ctx.state;
@@ -64,21 +61,15 @@ export default {
         const stake = op.strategies.filter((s) => s.operatorShares !== "0");
         return [
           addr(k, "operator"),
-          num(`operator-stakers:${k}`, it.stakers),
+          num(`stakers:${k}`, it.stakers),
           stake.length ? h("div", { class: "stack" }, stake.map((s) => shares(`operator-delegated:${k}:${s.strategy.toLowerCase()}`, s.operatorShares, s.strategy))) : h("span", { class: "muted" }, "none"),
-          h("span", { class: "num", "data-field": `operator-sets:${k}`, "data-raw": String(new Set(op.allocations.map((a) => a.operatorSet.avs + "#" + a.operatorSet.id)).size) }, String(new Set(op.allocations.map((a) => a.operatorSet.avs + "#" + a.operatorSet.id)).size)),
+          num(`operator-sets:${k}`, new Set(op.allocations.map((a) => a.operatorSet.avs + "#" + a.operatorSet.id)).size),
           blockLink(it.registeredAt),
         ];
       });
       box.replaceChildren(
         rows.length ? table([head("Operator", "address"), head("Stakers", "stakers"), head("Delegated stake", "stake"), "Operator sets allocated to", "Registered at"], rows, { class: "operators" }) : empty("No operators registered."),
-        h(
-          "div",
-          { class: "pager" },
-          h("button", { type: "button", disabled: st.index === 0, onclick: () => ((st.index = 0), ctx.refresh()) }, "First page"),
-          h("span", { class: "muted" }, `page ${st.index + 1}`),
-          h("button", { type: "button", disabled: !r.next, onclick: () => ((st.cursors[st.index + 1] = r.next), st.index++, ctx.refresh()) }, "Next page"),
-        ),
+        pager(st, r.next, ctx.refresh),
       );
     };
     draw();

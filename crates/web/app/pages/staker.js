@@ -1,12 +1,12 @@
 // #/staker/<address>: everything one account holds, and (for the connected wallet) its actions.
 
 import { h, card, table, empty, fields } from "../lib/dom.js";
-import { batch, must, opt, RpcError } from "../lib/rpc.js";
+import { batch, must, RpcError } from "../lib/rpc.js";
 import { chain, strategyInfo, tokenInfo, ZERO } from "../lib/chain.js";
 import { parseUnits, displayUnits, shortHash } from "../lib/format.js";
 import { num, amount, shares, tokenAmount, percent, addr, setLink, blockLink, txLink, hash, futureHeight, strategyName, badge, copyButton } from "../lib/ui.js";
 import { wallet } from "../lib/wallet.js";
-import { actionForm, formsCard, needAddress, needInt } from "../lib/forms.js";
+import { formsCard, needAddress, needInt } from "../lib/forms.js";
 
 export default {
   name: "staker",
@@ -21,7 +21,6 @@ export default {
       ["restake_getPod", [a]],
       ["restake_getRewards", [a]],
       ["restake_getTransactionsByAddress", [a, { limit: 25 }]],
-      ["restake_getWithdrawals", [{ staker: a }, { limit: 25 }]],
       ["restake_getOperatorSets", [a, { limit: 1 }]],
       ...tokens.map((t) => ["restake_getTokenBalance", [t.token, a]]),
       ...vaults.map((v) => ["restake_getVault", [v.vault, a]]),
@@ -34,10 +33,9 @@ export default {
       pod: must(r[2]),
       rewards: must(r[3]),
       txs: must(r[4]),
-      withdrawals: opt(r[5], null),
-      isAvs: !(r[6] instanceof RpcError) && r[6].items.length > 0,
-      balances: tokens.map((t, i) => ({ token: t.token, balance: must(r[7 + i]) })),
-      vaults: vaults.map((v, i) => must(r[7 + tokens.length + i])).filter(Boolean),
+      isAvs: !(r[5] instanceof RpcError) && r[5].items.length > 0,
+      balances: tokens.map((t, i) => ({ token: t.token, balance: must(r[6 + i]) })),
+      vaults: vaults.map((v, i) => must(r[6 + tokens.length + i])).filter(Boolean),
     };
     const receipts = await batch(d.txs.items.map((t) => ["restake_getTransactionReceipt", [t.transactionHash]]));
     d.receipts = receipts.map((x) => (x instanceof RpcError ? null : x));
@@ -103,28 +101,16 @@ export default {
                 return [
                   i ? "" : hash(root),
                   i ? "" : blockLink(q.withdrawal.startBlock),
-                  i ? "" : q.completableAtBlock <= chain.head ? h("span", null, badge("completable now", "ok"), " ", h("span", { class: "num", "data-field": `withdrawal-completable:${root}`, "data-raw": String(q.completableAtBlock) }, String(q.completableAtBlock))) : futureHeight(q.completableAtBlock, `withdrawal-completable:${root}`),
+                  i ? "" : q.completableAtBlock <= chain.head ? h("span", null, badge("completable now", "ok"), " ", num(`withdrawal-completable:${root}`, q.completableAtBlock)) : futureHeight(q.completableAtBlock, `withdrawal-completable:${root}`),
                   strategyName(st),
                   shares(`withdrawal-shares:${k}`, q.withdrawal.scaledShares[i], st),
-                  shares(`withdrawal-payout:${k}`, q.shares[i], st),
+                  shares(`payout:${k}`, q.shares[i], st),
                 ];
               });
             }),
           )
         : empty("None."),
-      d.withdrawals && d.withdrawals.items.some((w) => w.status === "completed")
-        ? h(
-            "div",
-            null,
-            h("h3", null, "Completed"),
-            table(
-              ["Withdrawal", "Queued at", "Completed at", "Pool", "Shares at queueing"],
-              d.withdrawals.items
-                .filter((w) => w.status === "completed")
-                .flatMap((w) => w.strategies.map((st, i) => [i ? "" : hash(w.withdrawalRoot), i ? "" : blockLink(w.startBlock), i ? "" : w.completedAt !== null ? blockLink(w.completedAt) : "—", strategyName(st.strategy), shares(`withdrawal-queued:${w.withdrawalRoot.toLowerCase()}:${st.strategy.toLowerCase()}`, st.sharesAtQueue, st.strategy)])),
-            ),
-          )
-        : null,
+      h("p", { class: "hint" }, h("a", { href: "#/withdrawals" }, "The withdrawal queue, completed ones included →")),
     );
 
     const p = d.pod;
@@ -197,151 +183,114 @@ export default {
   forms(ctx, d) {
     if (!wallet.account || wallet.account !== ctx.params[0]) return [];
     const stratOpts = () => [...chain.strategies.values()].map((s) => [s.strategy.toLowerCase(), strategyInfo(s.strategy).symbol]);
-    const vaultOpts = () => [...chain.vaults.values()].map((v) => [v.vault.toLowerCase(), v.symbol]);
+    const vaultSel = { name: "vault", label: "Vault", type: "select", options: () => [...chain.vaults.values()].map((v) => [v.vault.toLowerCase(), v.symbol]) };
     const assetOpts = (dd) => {
       const seen = new Map();
       for (const v of dd.vaults) for (const as of v.assets) seen.set(as.token.toLowerCase(), tokenInfo(as.token).symbol);
       return [...seen.entries()];
     };
-    const forms = [
-      actionForm(
-        {
-          action: "depositIntoStrategy",
-          title: "Deposit",
-          help: "Deposit tokens into a pool; the token is the pool's.",
-          fields: [
-            { name: "strategy", label: "Pool", type: "select", options: stratOpts },
-            { name: "amount", label: "Amount (tokens)", type: "amount" },
-          ],
-          build(v) {
-            const st = chain.strategies.get(v.strategy);
-            if (!st) throw new Error("Choose a pool.");
-            return { type: "depositIntoStrategy", strategy: v.strategy, token: st.token, amount: parseUnits(v.amount, strategyInfo(v.strategy).decimals) };
-          },
+    return formsCard("Actions (signed by your wallet)", ctx, [
+      {
+        action: "depositIntoStrategy",
+        title: "Deposit",
+        help: "Deposit tokens into a pool; the token is the pool's.",
+        fields: [
+          { name: "strategy", label: "Pool", type: "select", options: stratOpts },
+          { name: "amount", label: "Amount (tokens)", type: "amount" },
+        ],
+        build(v) {
+          const st = chain.strategies.get(v.strategy);
+          if (!st) throw new Error("Choose a pool.");
+          return { type: "depositIntoStrategy", strategy: v.strategy, token: st.token, amount: parseUnits(v.amount, strategyInfo(v.strategy).decimals) };
         },
-        ctx,
-      ),
-      actionForm(
-        {
-          action: "delegateTo",
-          title: "Delegate",
-          fields: [{ name: "operator", label: "Operator", type: "address" }],
-          build: (v) => ({ type: "delegateTo", operator: needAddress(v.operator, "operator") }),
+      },
+      {
+        action: "delegateTo",
+        title: "Delegate",
+        fields: [{ name: "operator", label: "Operator", type: "address" }],
+        build: (v) => ({ type: "delegateTo", operator: needAddress(v.operator, "operator") }),
+      },
+      {
+        action: "undelegate",
+        title: "Undelegate",
+        help: "Leaves the operator; every deposit is queued for withdrawal.",
+        fields: [{ name: "staker", type: "hidden", value: ctx.params[0] }],
+        build: (v) => ({ type: "undelegate", staker: needAddress(v.staker, "staker") }),
+      },
+      {
+        action: "queueWithdrawals",
+        title: "Queue a withdrawal",
+        fields: [
+          { name: "strategies", label: "Pool", type: "select", options: (dd) => dd.staker.positions.map((p) => [p.strategy.toLowerCase(), `${strategyInfo(p.strategy).symbol} (${displayUnits(p.depositShares, strategyInfo(p.strategy).decimals)} shares)`]) },
+          { name: "depositShares", label: "Deposit shares (units)", type: "amount" },
+        ],
+        build(v) {
+          if (!v.strategies) throw new Error("There is no deposit to withdraw.");
+          return { type: "queueWithdrawals", params: [{ strategies: [v.strategies], depositShares: [parseUnits(v.depositShares, strategyInfo(v.strategies).decimals, "deposit shares")] }] };
         },
-        ctx,
-      ),
-      actionForm(
-        {
-          action: "undelegate",
-          title: "Undelegate",
-          help: "Leaves the operator; every deposit is queued for withdrawal.",
-          fields: [{ name: "staker", type: "hidden", value: ctx.params[0] }],
-          build: (v) => ({ type: "undelegate", staker: needAddress(v.staker, "staker") }),
+      },
+      {
+        action: "completeQueuedWithdrawal",
+        title: "Complete a withdrawal",
+        fields: [
+          { name: "withdrawalRoot", label: "Withdrawal", type: "select", options: (dd) => dd.staker.queuedWithdrawals.map((q) => [q.withdrawalRoot.toLowerCase(), `${shortHash(q.withdrawalRoot)} — ${q.completableAtBlock <= chain.head ? "completable now" : "at height " + q.completableAtBlock}`]) },
+          { name: "receiveAsTokens", label: "Receive as tokens (else as shares again)", type: "checkbox", value: true },
+        ],
+        build(v) {
+          if (!v.withdrawalRoot) throw new Error("There is no queued withdrawal.");
+          return { type: "completeQueuedWithdrawal", withdrawalRoot: v.withdrawalRoot, receiveAsTokens: v.receiveAsTokens };
         },
-        ctx,
-      ),
-      actionForm(
-        {
-          action: "queueWithdrawals",
-          title: "Queue a withdrawal",
-          fields: [
-            { name: "strategies", label: "Pool", type: "select", options: (dd) => dd.staker.positions.map((p) => [p.strategy.toLowerCase(), `${strategyInfo(p.strategy).symbol} (${displayUnits(p.depositShares, strategyInfo(p.strategy).decimals)} shares)`]) },
-            { name: "depositShares", label: "Deposit shares (units)", type: "amount" },
-          ],
-          build(v) {
-            if (!v.strategies) throw new Error("There is no deposit to withdraw.");
-            return { type: "queueWithdrawals", params: [{ strategies: [v.strategies], depositShares: [parseUnits(v.depositShares, strategyInfo(v.strategies).decimals, "deposit shares")] }] };
-          },
+      },
+      {
+        action: "claimRewards",
+        title: "Claim rewards",
+        fields: [{ name: "tokens", label: "Tokens", type: "checks", none: "nothing to claim", options: (dd) => dd.rewards.claimable.map((c) => [c.token.toLowerCase(), `${tokenInfo(c.token).symbol} (${displayUnits(c.amount, tokenInfo(c.token).decimals)})`, true]) }],
+        build(v) {
+          if (!v.tokens.length) throw new Error("Choose at least one token to claim.");
+          return { type: "claimRewards", tokens: v.tokens };
         },
-        ctx,
-      ),
-      actionForm(
-        {
-          action: "completeQueuedWithdrawal",
-          title: "Complete a withdrawal",
-          fields: [
-            { name: "withdrawalRoot", label: "Withdrawal", type: "select", options: (dd) => dd.staker.queuedWithdrawals.map((q) => [q.withdrawalRoot.toLowerCase(), `${shortHash(q.withdrawalRoot)} — ${q.completableAtBlock <= chain.head ? "completable now" : "at height " + q.completableAtBlock}`]) },
-            { name: "receiveAsTokens", label: "Receive as tokens (else as shares again)", type: "checkbox", value: true },
-          ],
-          build(v) {
-            if (!v.withdrawalRoot) throw new Error("There is no queued withdrawal.");
-            return { type: "completeQueuedWithdrawal", withdrawalRoot: v.withdrawalRoot, receiveAsTokens: v.receiveAsTokens };
-          },
-        },
-        ctx,
-      ),
-      actionForm(
-        {
-          action: "claimRewards",
-          title: "Claim rewards",
-          fields: [{ name: "tokens", label: "Tokens", type: "checks", none: "nothing to claim", options: (dd) => dd.rewards.claimable.map((c) => [c.token.toLowerCase(), `${tokenInfo(c.token).symbol} (${displayUnits(c.amount, tokenInfo(c.token).decimals)})`, true]) }],
-          build(v) {
-            if (!v.tokens.length) throw new Error("Choose at least one token to claim.");
-            return { type: "claimRewards", tokens: v.tokens };
-          },
-        },
-        ctx,
-      ),
-      vaultDepositForm(ctx, vaultOpts, assetOpts),
-      vaultRedeemForm(ctx, vaultOpts, assetOpts),
-      actionForm(
-        {
-          action: "registerAsOperator",
-          title: "Register as an operator",
-          visible: (dd) => !dd.operator,
-          fields: [
-            { name: "delegationApprover", label: "Delegation approver (zero: anyone may delegate)", type: "address", value: ZERO },
-            { name: "allocationDelay", label: "Allocation delay (blocks)", type: "number", value: "0" },
-            { name: "metadataUri", label: "Metadata URI", type: "text", placeholder: "https://…" },
-          ],
-          build: (v) => ({ type: "registerAsOperator", delegationApprover: needAddress(v.delegationApprover, "delegation approver"), allocationDelay: needInt(v.allocationDelay, "allocation delay"), metadataUri: v.metadataUri }),
-        },
-        ctx,
-      ),
-    ];
-    return [{ el: formsCard("Actions (signed by your wallet)", forms), update: (dd) => forms.forEach((f) => f.update(dd)) }];
+      },
+      vaultDepositSpec(vaultSel, assetOpts),
+      vaultRedeemSpec(vaultSel, assetOpts),
+      {
+        action: "registerAsOperator",
+        title: "Register as an operator",
+        visible: (dd) => !dd.operator,
+        fields: [
+          { name: "delegationApprover", label: "Delegation approver (zero: anyone may delegate)", type: "address", value: ZERO },
+          { name: "allocationDelay", label: "Allocation delay (blocks)", type: "number", value: "0" },
+          { name: "metadataUri", label: "Metadata URI", type: "text", placeholder: "https://…" },
+        ],
+        build: (v) => ({ type: "registerAsOperator", delegationApprover: needAddress(v.delegationApprover, "delegation approver"), allocationDelay: needInt(v.allocationDelay, "allocation delay"), metadataUri: v.metadataUri }),
+      },
+    ]);
   },
 };
 
-/** depositIntoVault: vault, token, amount in the token's units. */
-export function vaultDepositForm(ctx, vaultOpts, assetOpts) {
-  return actionForm(
-    {
-      action: "depositIntoVault",
-      title: "Deposit into a vault",
-      fields: [
-        { name: "vault", label: "Vault", type: "select", options: vaultOpts },
-        { name: "token", label: "Token", type: "select", options: assetOpts },
-        { name: "amount", label: "Amount (tokens)", type: "amount" },
-      ],
-      build(v) {
-        if (!v.vault || !v.token) throw new Error("Choose a vault and a token.");
-        return { type: "depositIntoVault", vault: v.vault, token: v.token, amount: parseUnits(v.amount, tokenInfo(v.token).decimals) };
-      },
+/** depositIntoVault: vault (a select, or hidden on the vault's page), token, amount in units. */
+export function vaultDepositSpec(vault, assetOpts) {
+  return {
+    action: "depositIntoVault",
+    title: "Deposit into a vault",
+    fields: [vault, { name: "token", label: "Token", type: "select", options: assetOpts }, { name: "amount", label: "Amount (tokens)", type: "amount" }],
+    build(v) {
+      if (!v.vault || !v.token) throw new Error("Choose a vault and a token.");
+      return { type: "depositIntoVault", vault: v.vault, token: v.token, amount: parseUnits(v.amount, tokenInfo(v.token).decimals) };
     },
-    ctx,
-  );
+  };
 }
 
-/** requestRedeem: vault, shares in the vault token's units, the token to receive. */
-export function vaultRedeemForm(ctx, vaultOpts, assetOpts) {
-  return actionForm(
-    {
-      action: "requestRedeem",
-      title: "Redeem vault shares",
-      help: "Asks to redeem; the request is finalized after the vault's cooldown, then claimed.",
-      fields: [
-        { name: "vault", label: "Vault", type: "select", options: vaultOpts },
-        { name: "shares", label: "Shares (units)", type: "amount" },
-        { name: "token", label: "Receive", type: "select", options: assetOpts },
-      ],
-      build(v) {
-        if (!v.vault || !v.token) throw new Error("Choose a vault and a token.");
-        const lrt = chain.vaults.get(v.vault);
-        return { type: "requestRedeem", vault: v.vault, shares: parseUnits(v.shares, lrt ? tokenInfo(lrt.lrt).decimals : 18, "shares"), token: v.token };
-      },
+/** requestRedeem: vault, shares in units of the vault's token, the token to receive. */
+export function vaultRedeemSpec(vault, assetOpts) {
+  return {
+    action: "requestRedeem",
+    title: "Redeem vault shares",
+    help: "Asks to redeem; the request is finalized after the vault's cooldown, then claimed.",
+    fields: [vault, { name: "shares", label: "Shares (units)", type: "amount" }, { name: "token", label: "Receive", type: "select", options: assetOpts }],
+    build(v) {
+      if (!v.vault || !v.token) throw new Error("Choose a vault and a token.");
+      const lrt = chain.vaults.get(v.vault);
+      return { type: "requestRedeem", vault: v.vault, shares: parseUnits(v.shares, lrt ? tokenInfo(lrt.lrt).decimals : 18, "shares"), token: v.token };
     },
-    ctx,
-  );
+  };
 }
-

@@ -36,7 +36,7 @@ export default {
         (set ? set.validators : []).map((v) => {
           const a = v.address.toLowerCase();
           const share = set.totalPower ? ((v.power * 10000) / set.totalPower / 100).toFixed(2) + "%" : "—";
-          return [h("span", null, plainAddr(a), a === me ? badge("this node", "") : null), num(`validator-power:${a}`, v.power), share, v.operator ? addr(v.operator, "operator") : h("span", { class: "muted" }, "none"), signed.has(a) ? badge("yes", "ok") : badge("no", "warn")];
+          return [h("span", null, plainAddr(a), a === me ? [" ", badge("this node", "")] : null), num(`validator-power:${a}`, v.power), share, v.operator ? addr(v.operator, "operator") : h("span", { class: "muted" }, "none"), signed.has(a) ? badge("yes", "ok") : badge("no", "warn")];
         }),
       ),
     );

@@ -4,14 +4,15 @@
 import { h, card, table, empty, fields } from "../lib/dom.js";
 import { batch, must, RpcError } from "../lib/rpc.js";
 import { chain, tokenInfo } from "../lib/chain.js";
-import { parseUnits } from "../lib/format.js";
 import { lineChart, withSeen } from "../lib/chart.js";
 import { num, amount, tokenAmount, addr, blockLink, futureHeight, badge, copyButton } from "../lib/ui.js";
 import { wallet } from "../lib/wallet.js";
-import { actionForm, formsCard, needInt } from "../lib/forms.js";
+import { formsCard, needInt } from "../lib/forms.js";
+import { displayUnits } from "../lib/format.js";
+import { vaultDepositSpec, vaultRedeemSpec } from "./staker.js";
 
 function bps(field, v) {
-  return h("span", { class: "amount" }, h("span", { class: "num", "data-field": field, "data-raw": String(v) }, (v / 100).toString()), h("span", { class: "sym" }, "%"));
+  return h("span", { class: "amount" }, num(field, v, displayUnits(String(v), 2)), h("span", { class: "sym" }, "%"));
 }
 
 export default {
@@ -82,7 +83,7 @@ export default {
     const buffer = card(
       "Buffer and fees",
       fields([
-        ["Idle value (buffer)", h("span", null, amount("vault-buffer", b.idleValue, 18, ""), ` — ${(Number(bufferPct) / 100).toString()}% of the assets`)],
+        ["Idle value (buffer)", h("span", null, amount("vault-buffer", b.idleValue, 18, ""), ` — ${displayUnits(bufferPct.toString(), 2)}% of the assets`)],
         ["Buffer target / floor", h("span", null, bps("vault-buffer-target-bps", p.bufferTargetBps), " / ", bps("vault-buffer-floor-bps", p.bufferFloorBps))],
         ["Performance fee", h("span", null, bps("vault-fee-bps", p.feeBps), " above the high-water mark ", amount("vault-high-water-mark", v.highWaterMark, 18, ""))],
         ["Instant redemption fee", h("span", null, bps("vault-instant-fee-min-bps", p.instantFeeMinBps), " to ", bps("vault-instant-fee-max-bps", p.instantFeeMaxBps))],
@@ -98,7 +99,7 @@ export default {
         ? table(
             ["Request", "Owner", "Shares", "Token", "Requested at", "Status", "Finalizable"],
             v.pendingRequests.map((r) => [
-              num(`vault-request:${r.id}`, r.id, "#" + r.id),
+              num(`vault-request-id:${r.id}`, r.id, "#" + r.id),
               addr(r.owner),
               amount(`vault-request-shares:${r.id}`, r.shares, lrt.decimals, v.symbol),
               tokenInfo(r.token).symbol,
@@ -146,61 +147,30 @@ export default {
   forms(ctx, d) {
     if (!d.vault || !wallet.account) return [];
     const va = d.vault.address.toLowerCase();
+    const hidden = { name: "vault", type: "hidden", value: va };
     const assetOpts = (dd) => dd.vault.assets.map((a) => [a.token.toLowerCase(), tokenInfo(a.token).symbol]);
-    const forms = [
-      actionForm(
-        {
-          action: "depositIntoVault",
-          title: "Deposit",
-          fields: [
-            { name: "vault", type: "hidden", value: va },
-            { name: "token", label: "Token", type: "select", options: assetOpts },
-            { name: "amount", label: "Amount (tokens)", type: "amount" },
-          ],
-          build: (v) => ({ type: "depositIntoVault", vault: v.vault, token: v.token, amount: parseUnits(v.amount, tokenInfo(v.token).decimals) }),
-        },
-        ctx,
-      ),
-      actionForm(
-        {
-          action: "requestRedeem",
-          title: "Redeem",
-          help: "Asks to redeem; after the cooldown the request is finalized, then claimed.",
-          fields: [
-            { name: "vault", type: "hidden", value: va },
-            { name: "shares", label: "Shares (units)", type: "amount" },
-            { name: "token", label: "Receive", type: "select", options: assetOpts },
-          ],
-          build: (v) => ({ type: "requestRedeem", vault: v.vault, shares: parseUnits(v.shares, tokenInfo(d.vault.lrt).decimals, "shares"), token: v.token }),
-        },
-        ctx,
-      ),
-      actionForm(
-        {
-          action: "claimRedeem",
-          title: "Claim a redemption",
-          fields: [
-            { name: "vault", type: "hidden", value: va },
-            { name: "requestId", label: "Request", type: "select", options: (dd) => (dd.vault.holder ? dd.vault.holder.requests.map((r) => [String(r.id), `#${r.id} (${r.status})`]) : []) },
-          ],
-          build: (v) => ({ type: "claimRedeem", vault: v.vault, requestId: needInt(v.requestId, "request") }),
-        },
-        ctx,
-      ),
-      actionForm(
-        {
-          action: "finalizeRedeemRequests",
-          title: "Finalize requests",
-          help: "Anyone may finalize the requests past their cooldown, oldest first.",
-          fields: [
-            { name: "vault", type: "hidden", value: va },
-            { name: "maxRequests", label: "At most", type: "number", value: "10" },
-          ],
-          build: (v) => ({ type: "finalizeRedeemRequests", vault: v.vault, maxRequests: needInt(v.maxRequests, "at most") }),
-        },
-        ctx,
-      ),
-    ];
-    return [{ el: formsCard("Vault actions (signed by your wallet)", forms), update: (dd) => dd.vault && forms.forEach((f) => f.update(dd)) }];
+    return formsCard("Vault actions (signed by your wallet)", ctx, [
+      vaultDepositSpec(hidden, assetOpts),
+      vaultRedeemSpec(hidden, assetOpts),
+      {
+        action: "claimRedeem",
+        title: "Claim a redemption",
+        fields: [
+          hidden,
+          { name: "requestId", label: "Request", type: "select", options: (dd) => (dd.vault.holder ? dd.vault.holder.requests.map((r) => [String(r.id), `#${r.id} (${r.status})`]) : []) },
+        ],
+        build: (v) => ({ type: "claimRedeem", vault: v.vault, requestId: needInt(v.requestId, "request") }),
+      },
+      {
+        action: "finalizeRedeemRequests",
+        title: "Finalize requests",
+        help: "Anyone may finalize the requests past their cooldown, oldest first.",
+        fields: [
+          hidden,
+          { name: "maxRequests", label: "At most", type: "number", value: "10" },
+        ],
+        build: (v) => ({ type: "finalizeRedeemRequests", vault: v.vault, maxRequests: needInt(v.maxRequests, "at most") }),
+      },
+    ]);
   },
 };

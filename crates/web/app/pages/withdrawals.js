@@ -3,7 +3,7 @@
 import { h, card, table, empty } from "../lib/dom.js";
 import { call, RpcError } from "../lib/rpc.js";
 import { chain } from "../lib/chain.js";
-import { addr, shares, blockLink, hash, futureHeight, strategyName, badge, num } from "../lib/ui.js";
+import { addr, shares, blockLink, hash, futureHeight, strategyName, badge, num, page, pager } from "../lib/ui.js";
 
 const PAGE = 50;
 
@@ -25,12 +25,9 @@ export default {
   },
   async load(ctx) {
     const st = ctx.state;
-    st.cursors = st.cursors || [null];
-    st.index = st.index || 0;
-    const cursor = st.cursors[st.index];
     const q = st.status ? { status: st.status } : {};
     try {
-      return await call("restake_getWithdrawals", [q, cursor ? { cursor, limit: PAGE } : { limit: PAGE }]);
+      return await call("restake_getWithdrawals", [q, page(st, PAGE)]);
     } catch (e) {
       if (e instanceof RpcError && e.missing) return { missing: true, items: [], next: null };
       throw e;
@@ -52,20 +49,14 @@ export default {
           i ? "" : w.status === "completed" ? h("span", null, badge("completed", ""), " at ", w.completedAt !== null ? blockLink(w.completedAt, `withdrawal-completed:${root}`) : "—") : w.completableAt <= chain.head ? h("span", null, badge("completable now", "ok"), " ", num(`withdrawal-completable:${root}`, w.completableAt)) : futureHeight(w.completableAt, `withdrawal-completable:${root}`),
           strategyName(s.strategy),
           shares(`withdrawal-queued:${k}`, s.sharesAtQueue, s.strategy),
-          s.payout === null ? h("span", { class: "muted" }, "paid") : shares(`withdrawal-payout:${k}`, s.payout, s.strategy),
+          s.payout === null ? h("span", { class: "muted" }, "paid") : shares(`payout:${k}`, s.payout, s.strategy),
         ]);
       });
     }
     return card(
       null,
       rows.length ? table(["Withdrawal", "Staker", "Operator", "Queued at", "Status", "Pool", "Shares queued", "Pays now (after slashes)"], rows) : empty("No withdrawals."),
-      h(
-        "div",
-        { class: "pager" },
-        h("button", { type: "button", disabled: st.index === 0, onclick: () => ((st.index = 0), ctx.refresh()) }, "First page"),
-        h("span", { class: "muted" }, `page ${st.index + 1}`),
-        h("button", { type: "button", disabled: !r.next, onclick: () => ((st.cursors[st.index + 1] = r.next), st.index++, ctx.refresh()) }, "Next page"),
-      ),
+      pager(st, r.next, ctx.refresh),
     );
   },
 };
