@@ -248,12 +248,24 @@ def run(app):
         checked.append(name)
     if not any(n.startswith("tvl:") for n in checked):
         raise Failure("/: no TVL shown")
-    totals = app.fields("total:")
-    operators = app.call("restake_getOperators", {"limit": 100})
-    if "total:operators" in totals and operators["next"] is None:
-        if int(totals["total:operators"][0]) != len(operators["items"]):
-            raise Failure(f"/: total:operators {totals['total:operators']} != {len(operators['items'])}")
-        checked.append("total:operators")
+    totals = app.call("restake_getTotals")
+    shown = app.fields("total:")
+    for key, name in [
+        ("operators", "total:operators"),
+        ("stakers", "total:stakers"),
+        ("delegatedStakers", "total:delegated-stakers"),
+        ("avss", "total:avss"),
+        ("operatorSets", "total:operator-sets"),
+        ("slashes", "total:slashes"),
+    ]:
+        if name not in shown or int(shown[name][0]) != totals[key] or shown[name][1] != str(totals[key]):
+            raise Failure(f"/: {name} shows {shown.get(name)}, the RPC says {totals[key]}")
+        checked.append(name)
+    delegated = app.fields("delegated:")
+    for d in totals["delegatedShares"]:
+        name = "delegated:" + d["strategy"].lower()
+        app.check_amount(route, name, delegated[name], d["shares"])
+        checked.append(name)
     # Live: the height moves without a reload.
     app.driver.execute_script("window.__sameDocument = true;")
     before = int(app.driver.find_element(By.TAG_NAME, "body").get_attribute("data-height") or 0)
@@ -281,6 +293,7 @@ def run(app):
         raise Failure(f"back: the URL is {app.driver.current_url}")
 
     # Operators list.
+    operators = app.call("restake_getOperators", {"limit": 100})
     route = "/operators"
     app.open(route, "operators")
     rows = app.fields("stakers:")

@@ -107,7 +107,8 @@ async fn a_slash_is_listed_by_operator_avs_set_and_the_stakers_it_reached() {
     assert_eq!(slash["strategies"][0]["strategy"], json!(strategy));
     // Half the stake allocated, 10% of it slashed: 5% of the magnitude.
     assert_eq!(u(&slash["strategies"][0]["wadSlashed"]), U256::from(WAD / 20));
-    // The shares taken are the slash's OperatorSharesSlashed event, read from its receipt.
+    // The operator's cut is the slash's OperatorSharesDecreased event (no staker); all that was
+    // set aside, its OperatorSharesSlashed and BurnOrRedistributableSharesIncreased events.
     let receipt = call(
         served.addr,
         "restake_getTransactionReceipt",
@@ -115,16 +116,26 @@ async fn a_slash_is_listed_by_operator_avs_set_and_the_stakers_it_reached() {
     )
     .await;
     assert!(!failed(&receipt["result"]["status"]), "{receipt:#}");
-    let taken = receipt["result"]["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["type"] == "OperatorSharesSlashed")
-        .expect("the slash took shares")
-        .clone();
+    let event = |kind: &str| {
+        receipt["result"]["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["type"] == kind)
+            .unwrap_or_else(|| panic!("no {kind}"))
+            .clone()
+    };
+    let cut = event("OperatorSharesDecreased");
+    assert_eq!(cut["staker"], json!(Address::ZERO));
+    assert_eq!(slash["strategies"][0]["sharesSlashed"], cut["shares"]);
+    // 5% of the operator's 50 delegated shares, and as much of the 50 queued.
     assert_eq!(
-        slash["strategies"][0]["sharesSlashed"],
-        taken["totalSlashedShares"]
+        u(&slash["strategies"][0]["sharesSlashed"]),
+        U256::from(5 * WAD / 2)
+    );
+    assert_eq!(
+        event("OperatorSharesSlashed")["totalSlashedShares"],
+        json!((5 * WAD).to_string())
     );
     let set_aside = receipt["result"]["events"]
         .as_array()
@@ -337,5 +348,41 @@ async fn a_strategys_tvl_over_time_is_the_token_amount_it_holds_at_each_height()
         rebuilt.series(Series::Tvl, &strategy, 0, head, 50).unwrap(),
         node.index().series(Series::Tvl, &strategy, 0, head, 50).unwrap()
     );
+    served.server.stop().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_totals_count_the_chain_and_sum_delegated_shares_exactly() {
+    let served = slashed_chain().await;
+    let node = served.handle.clone();
+    let strategy = strategy_address(&token_address("stETH"));
+    let t = call(served.addr, "restake_getTotals", json!([])).await;
+    let t = &t["result"];
+    assert_eq!(t["operators"], 1, "{t:#}");
+    // The operator (delegated to itself) and staker 1.
+    assert_eq!(t["delegatedStakers"], 2);
+    assert_eq!(t["stakers"], 1);
+    assert_eq!(t["avss"], 1);
+    assert_eq!(t["operatorSets"], 1);
+    assert_eq!(t["slashes"], 1);
+    assert_eq!(t["withdrawalsQueued"], 1);
+    assert_eq!(t["withdrawalsPending"], 1);
+    assert_eq!(t["indexHeight"], node.head().height);
+    // Delegated shares equal the operator's shares in the state, to the wei.
+    let op = call(served.addr, "restake_getOperator", json!([dev(2)])).await;
+    let held = op["result"]["strategies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["strategy"] == json!(strategy))
+        .unwrap()["operatorShares"]
+        .clone();
+    assert_eq!(
+        t["delegatedShares"],
+        json!([{"shares": held, "strategy": strategy}])
+    );
+    let rebuilt = Index::in_memory().unwrap();
+    rebuilt.rebuild(node.store(), devnet::CHAIN_ID).unwrap();
+    assert_eq!(rebuilt.totals().unwrap(), node.index().totals().unwrap());
     served.server.stop().unwrap();
 }

@@ -8,7 +8,7 @@ use crate::types::{
     OperatorsPage, PageRequest, PodBalance, PodView, PrepareRequest, PrepareResponse,
     ProofResponse, Receipt, RewardsResponse, RiskReport, SeriesRange, SimulateRequest,
     SimulateResponse, SlashQuery, SlashesPage, StakerView, StakersPage, StrategySummary,
-    Submission, TokenSummary, Transaction, TransactionsPage, TvlHistory, ValidatorsResponse,
+    Submission, TokenSummary, TotalsResponse, Transaction, TransactionsPage, TvlHistory, ValidatorsResponse,
     VaultRateHistory, VaultSummary, VaultView, WithdrawalQuery, WithdrawalsPage,
 };
 // Subscription items are typed on the client side only; the server sends what it serializes.
@@ -101,6 +101,11 @@ pub trait RestakeApi {
         avs: Address,
         page: Option<PageRequest>,
     ) -> RpcResult<OperatorSetsPage>;
+
+    /// Counts over the whole chain (operators, stakers, AVSs, operator sets, slashes,
+    /// withdrawals) and the shares delegated per strategy, from the node's index.
+    #[method(name = "getTotals")]
+    fn get_totals(&self) -> RpcResult<TotalsResponse>;
 
     /// Slashes, newest first, of an operator, by an AVS or one of its sets, or that reached a
     /// staker, each with the shares it took (from the node's index); a page at a time.

@@ -70,10 +70,10 @@ pub struct SlashedAmounts {
     pub strategy: Address,
     /// Fraction of the operator's stake slashed (WAD).
     pub wad_slashed: U256,
-    /// Operator shares it took (`None` when the operator held none).
+    /// The operator's delegated shares it took (`None` when none).
     pub operator_shares: Option<U256>,
-    /// Shares set aside to burn or redistribute: the operator's and those of withdrawals
-    /// still in their slashable window (`None` when nothing was).
+    /// Shares set aside to burn or redistribute: the operator's and those taken from
+    /// withdrawals still in their slashable window (`None` when nothing was).
     pub burn_or_redistributable: Option<U256>,
 }
 
@@ -527,8 +527,8 @@ fn read_event(
     Ok((B256::from(stored.tx), stored.event))
 }
 
-/// Per strategy, the operator shares a slash took and the shares it set aside to burn or
-/// redistribute: the events of its transaction after the previous slash and before its own
+/// Per strategy, the operator's delegated shares a slash took and all the shares it set aside to
+/// burn or redistribute: the events of its transaction after the previous slash and before its own
 /// `OperatorSlashed` (which the protocol emits last).
 fn slash_amounts(
     events: &redb::ReadOnlyTable<&'static [u8], &'static [u8]>,
@@ -552,12 +552,14 @@ fn slash_amounts(
         match stored.event {
             // An earlier slash in the same transaction: what came before it is its own.
             Event::OperatorSlashed { .. } => out.clear(),
-            Event::OperatorSharesSlashed {
+            // The slash's cut of the operator's delegated shares (no staker named).
+            Event::OperatorSharesDecreased {
                 operator: o,
+                staker,
                 strategy,
-                total_slashed_shares,
-            } if o == *operator => {
-                out.entry(strategy).or_default().0 = Some(total_slashed_shares);
+                shares,
+            } if o == *operator && staker.is_zero() => {
+                out.entry(strategy).or_default().0 = Some(shares);
             }
             Event::BurnOrRedistributableSharesIncreased {
                 operator_set,

@@ -124,3 +124,8 @@ pub(super) const STRATEGIES: TableDefinition<&[u8], &[u8]> = TableDefinition::ne
 /// Series kind ‖ address ‖ height → the value at the end of that block (32 bytes,
 /// big-endian): a step function, written at the heights it changes.
 pub(super) const SERIES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("series");
+/// Staker → nothing: every address that has deposited into a strategy.
+pub(super) const STAKERS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("stakers");
+/// Strategy → the shares delegated to operators in it (32 bytes, big-endian).
+pub(super) const DELEGATED_SHARES: TableDefinition<&[u8], &[u8]> =
+    TableDefinition::new("delegated_shares");

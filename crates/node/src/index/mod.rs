@@ -18,6 +18,7 @@ mod follow;
 mod history;
 mod keys;
 mod services;
+mod totals;
 
 pub use delegation::{OperatorEntry, StakerEntry};
 pub use follow::follow;
@@ -27,6 +28,7 @@ pub use history::{
 };
 pub use keys::EventPosition;
 pub use services::{AvsEntry, OperatorSetEntry};
+pub use totals::Totals;
 
 use crate::chain;
 use crate::error::NodeError;
@@ -51,7 +53,7 @@ pub const MAX_LIMIT: usize = 100;
 /// Most entries one call looks at.
 pub const MAX_SCAN: usize = 10_000;
 /// The layout of the index's tables; a file of another layout is rebuilt.
-const LAYOUT: u64 = 4;
+const LAYOUT: u64 = 5;
 /// Every this many heights an index write is made durable.
 const DURABLE_EVERY: u64 = 64;
 
@@ -235,6 +237,10 @@ impl Index {
                 series: txn.open_table(keys::SERIES).map_err(db)?,
                 changed: BTreeMap::new(),
             };
+            let mut totals = totals::Writer {
+                stakers: txn.open_table(keys::STAKERS).map_err(db)?,
+                delegated: txn.open_table(keys::DELEGATED_SHARES).map_err(db)?,
+            };
             for (i, r) in receipts.iter().enumerate() {
                 let tx =
                     u32::try_from(i).map_err(|_| IndexError::Corrupt("block too long".into()))?;
@@ -259,6 +265,7 @@ impl Index {
                     history.apply(position, event, |o| delegation.delegators(o))?;
                     delegation.apply(height, event)?;
                     services.apply(height, event)?;
+                    totals.apply(event)?;
                     for a in addresses::named(event) {
                         let list = event_postings.entry(a).or_default();
                         list.extend_from_slice(&position.tx.to_be_bytes());
@@ -525,6 +532,8 @@ fn create_tables(db: &Database) -> Result<(), IndexError> {
         keys::WITHDRAWALS_BY_STAKER,
         keys::STRATEGIES,
         keys::SERIES,
+        keys::STAKERS,
+        keys::DELEGATED_SHARES,
     ] {
         txn.open_table(table).map_err(self::db)?;
     }

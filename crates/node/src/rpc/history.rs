@@ -1,4 +1,4 @@
-//! `restake_getSlashes`, `restake_getWithdrawals`, `restake_getTvlHistory`,
+//! `restake_getTotals`, `restake_getSlashes`, `restake_getWithdrawals`, `restake_getTvlHistory`,
 //! `restake_getVaultRateHistory`: histories from the node's index (payouts from the state).
 
 use super::Api;
@@ -10,8 +10,8 @@ use alloy_primitives::Address;
 use jsonrpsee::core::RpcResult;
 use restake_core::config::ConfigRead;
 use restake_rpc_api::types::{
-    PageRequest, RatePoint, SeriesRange, SlashItem, SlashQuery, SlashedStrategy, SlashesPage,
-    TvlHistory, TvlPoint, VaultRateHistory, WithdrawalItem, WithdrawalQuery, WithdrawalStatus,
+    DelegatedShares, PageRequest, RatePoint, SeriesRange, SlashItem, SlashQuery, SlashedStrategy, SlashesPage,
+    TotalsResponse, TvlHistory, TvlPoint, VaultRateHistory, WithdrawalItem, WithdrawalQuery, WithdrawalStatus,
     WithdrawalStrategy, WithdrawalsPage,
 };
 
@@ -205,5 +205,27 @@ pub(super) fn vault_rate(
             .into_iter()
             .map(|(block_number, rate)| RatePoint { block_number, rate })
             .collect(),
+    })
+}
+
+pub(super) fn totals(api: &Api) -> RpcResult<TotalsResponse> {
+    let index = api.node.index();
+    let t = index.totals().map_err(index_error)?;
+    let next = index.next_height().map_err(index_error)?;
+    Ok(TotalsResponse {
+        avss: t.avss,
+        delegated_shares: t
+            .delegated_shares
+            .into_iter()
+            .map(|(strategy, shares)| DelegatedShares { shares, strategy })
+            .collect(),
+        delegated_stakers: t.delegated_stakers,
+        index_height: next.saturating_sub(1),
+        operator_sets: t.operator_sets,
+        operators: t.operators,
+        slashes: t.slashes,
+        stakers: t.stakers,
+        withdrawals_pending: t.withdrawals_pending,
+        withdrawals_queued: t.withdrawals_queued,
     })
 }

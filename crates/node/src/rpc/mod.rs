@@ -29,7 +29,8 @@ use restake_rpc_api::types::{
     EventsPage, NodeInfo, OperatorSetResponse, OperatorSetsPage, OperatorView, OperatorsPage,
     PageRequest, PodBalance, PodView, ProofResponse, Receipt, RewardsResponse, RiskReport,
     SeriesRange, SimulateResponse, SlashQuery, SlashesPage, StakerView, StakersPage,
-    StrategySummary, Submission, TokenSummary, Transaction, TransactionsPage, TvlHistory,
+    StrategySummary, Submission, TokenSummary, TotalsResponse, Transaction, TransactionsPage,
+    TvlHistory,
     ValidatorsResponse, VaultRateHistory, VaultSummary, VaultView, WithdrawalQuery,
     WithdrawalsPage,
 };
@@ -121,6 +122,10 @@ impl RestakeApiServer for Api {
         page: Option<PageRequest>,
     ) -> RpcResult<OperatorSetsPage> {
         index::operator_sets(self, avs, page)
+    }
+
+    fn get_totals(&self) -> RpcResult<TotalsResponse> {
+        history::totals(self)
     }
 
     fn get_slashes(

@@ -25,6 +25,7 @@ pub const PARAMETERS: &[(&str, usize)] = &[
     ("restake_getOperatorStakers", 2),
     ("restake_getAvsList", 1),
     ("restake_getOperatorSets", 2),
+    ("restake_getTotals", 0),
     ("restake_getSlashes", 2),
     ("restake_getWithdrawals", 2),
     ("restake_getTvlHistory", 2),

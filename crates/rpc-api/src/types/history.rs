@@ -28,11 +28,11 @@ pub struct SlashQuery {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SlashedStrategy {
-    /// Shares it set aside to burn or redistribute (the operator's, and those of withdrawals
-    /// still in their slashable window); `null` when none.
+    /// All the shares it set aside to burn or redistribute: the operator's and those taken
+    /// from withdrawals still in their slashable window; `null` when none.
     #[serde(with = "opt_u256")]
     pub burn_or_redistributable_shares: Option<U256>,
-    /// The operator shares it took (`null` when the operator held none).
+    /// The operator's delegated shares it took (`null` when none).
     #[serde(with = "opt_u256")]
     pub shares_slashed: Option<U256>,
     /// Strategy.
@@ -203,4 +203,41 @@ pub struct RatePoint {
 pub struct VaultRateHistory {
     /// Oldest first.
     pub points: Vec<RatePoint>,
+}
+
+/// Shares delegated to operators in one strategy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DelegatedShares {
+    /// The shares.
+    #[serde(with = "dec")]
+    pub shares: U256,
+    /// Strategy.
+    pub strategy: Address,
+}
+
+/// `restake_getTotals`: counts and sums over the whole chain, from the node's index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TotalsResponse {
+    /// AVSs.
+    pub avss: u64,
+    /// Shares delegated to operators, per strategy (in address order).
+    pub delegated_shares: Vec<DelegatedShares>,
+    /// Stakers delegated to an operator now (operators included).
+    pub delegated_stakers: u64,
+    /// The last block the index holds.
+    pub index_height: u64,
+    /// Operator sets.
+    pub operator_sets: u64,
+    /// Registered operators.
+    pub operators: u64,
+    /// Slashes.
+    pub slashes: u64,
+    /// Addresses that have deposited into a strategy.
+    pub stakers: u64,
+    /// Withdrawals queued and not completed.
+    pub withdrawals_pending: u64,
+    /// Withdrawals ever queued.
+    pub withdrawals_queued: u64,
 }

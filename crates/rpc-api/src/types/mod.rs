@@ -20,8 +20,8 @@ mod vault;
 
 pub use chain::{BlockId, BlockResponse, NodeInfo, ProofResponse, ValidatorsResponse};
 pub use history::{
-    RatePoint, SeriesRange, SlashItem, SlashQuery, SlashedStrategy, SlashesPage, TvlHistory,
-    TvlPoint, VaultRateHistory, WithdrawalItem, WithdrawalQuery, WithdrawalStatus,
+    DelegatedShares, RatePoint, SeriesRange, SlashItem, SlashQuery, SlashedStrategy, SlashesPage, TvlHistory,
+    TotalsResponse, TvlPoint, VaultRateHistory, WithdrawalItem, WithdrawalQuery, WithdrawalStatus,
     WithdrawalStrategy, WithdrawalsPage,
 };
 pub use index::{

@@ -1,7 +1,7 @@
 // #/: the chain at a glance.
 
 import { h, card, table, empty, fields } from "../lib/dom.js";
-import { batch, must, all, RpcError } from "../lib/rpc.js";
+import { batch, call, must, RpcError } from "../lib/rpc.js";
 import { chain, strategyInfo } from "../lib/chain.js";
 import { utc, ago } from "../lib/format.js";
 import { lineChart, withSeen } from "../lib/chart.js";
@@ -23,10 +23,10 @@ export default {
       ...heights.map((x) => ["restake_getBlock", [x]]),
       ...held.map((s) => ["restake_getTvlHistory", [s.strategy, { points: 80 }]]),
     ];
-    const [res, operators, avss, slashes] = await Promise.all([
+    const [res, totals, avss, slashes] = await Promise.all([
       batch(calls),
-      all("restake_getOperators", []),
-      all("restake_getAvsList", []),
+      call("restake_getTotals"),
+      call("restake_getAvsList", [{ limit: 20 }]),
       fetchSlashes({}, { limit: 5 }),
     ]);
     const validators = must(res[0]);
@@ -41,22 +41,13 @@ export default {
       const points = r instanceof RpcError ? [] : r.points.map((p) => ({ x: p.blockNumber, y: p.tvl }));
       history.set(k, { points: withSeen("tvl:" + k, points, { x: head, y: s.balance }), session: !points.length });
     });
-    return { head, strategies, blocks, operators, avss, slashes, validators, certificate, history };
+    return { head, strategies, blocks, totals, avss, slashes, validators, certificate, history };
   },
   view(d) {
     const last = d.blocks[0];
-    // Delegated stake per strategy, summed over operators.
-    const delegated = new Map();
-    let stakers = 0;
-    for (const it of d.operators.items) {
-      stakers += it.stakers;
-      for (const s of it.operator.strategies) {
-        const k = s.strategy.toLowerCase();
-        delegated.set(k, (delegated.get(k) || 0n) + BigInt(s.operatorShares));
-      }
-    }
-    const sets = d.avss.items.reduce((n, a) => n + a.operatorSets, 0);
-    const atLeast = (complete) => (complete ? "" : "at least ");
+    // Counts and delegated shares per strategy: restake_getTotals, from the node's index.
+    const t = d.totals;
+    const delegated = new Map(t.delegatedShares.map((x) => [x.strategy.toLowerCase(), x.shares]));
 
     const status = card(
       "Chain",
@@ -65,10 +56,13 @@ export default {
         { class: "stats" },
         stat("Height", blockLink(d.head, "height")),
         stat("Last block", last ? h("span", { title: utc(last.header.timestamp) }, num("block-time", last.header.timestamp, ago(last.header.timestamp), utc(last.header.timestamp))) : "—"),
-        stat("Operators", [atLeast(d.operators.complete), num("total:operators", d.operators.items.length)]),
-        stat("Stakers delegated", [atLeast(d.operators.complete), num("total:stakers", stakers)]),
-        stat("AVSs", [atLeast(d.avss.complete), num("total:avss", d.avss.items.length)]),
-        stat("Operator sets", [atLeast(d.avss.complete), num("total:operator-sets", sets)]),
+        stat("Operators", num("total:operators", t.operators)),
+        stat("Stakers", num("total:stakers", t.stakers)),
+        stat("Delegated stakers", num("total:delegated-stakers", t.delegatedStakers)),
+        stat("AVSs", num("total:avss", t.avss)),
+        stat("Operator sets", num("total:operator-sets", t.operatorSets)),
+        stat("Slashes", num("total:slashes", t.slashes)),
+        stat("Withdrawals pending", num("total:withdrawals-pending", t.withdrawalsPending)),
       ),
     );
 
@@ -78,7 +72,7 @@ export default {
       return [
         h("span", { title: s.strategy }, t.symbol),
         amount(`tvl:${k}`, s.balance, t.decimals, t.symbol),
-        shares(`delegated:${k}`, (delegated.get(k) || 0n).toString(), s.strategy),
+        shares(`delegated:${k}`, delegated.get(k) || "0", s.strategy),
         shares(`shares:${k}`, s.totalShares, s.strategy),
       ];
     });
@@ -116,7 +110,7 @@ export default {
     );
 
     const avsRows = d.avss.items.slice(0, 20).map((a) => [addr(a.avs, "avs"), num(`avs-sets:${a.avs.toLowerCase()}`, a.operatorSets), blockLink(a.firstSeenAt)]);
-    const avs = card("AVSs", avsRows.length ? table(["AVS", "Operator sets", "First seen"], avsRows) : empty("No AVS yet."), d.avss.items.length > 20 ? h("p", { class: "hint" }, `and ${d.avss.items.length - 20} more`) : null);
+    const avs = card("AVSs", avsRows.length ? table(["AVS", "Operator sets", "First seen"], avsRows) : empty("No AVS yet."), t.avss > avsRows.length ? h("p", { class: "hint" }, `and ${t.avss - avsRows.length} more`) : null);
 
     const vaults = [...chain.vaults.values()];
     const vaultCard = vaults.length
