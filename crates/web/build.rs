@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 fn main() {
-    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo")).join("app");
+    let root =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo")).join("app");
     println!("cargo:rerun-if-changed=app");
     let mut files = Vec::new();
     walk(&root, &mut files);
@@ -21,7 +22,12 @@ fn main() {
             .replace('\\', "/");
         let bytes = std::fs::read(file).expect("readable");
         let tag = format!("\"{:016x}\"", fnv1a(&bytes));
-        writeln!(out, "    ({rel:?}, include_bytes!({:?}), {tag:?}),", file.display().to_string()).expect("string");
+        writeln!(
+            out,
+            "    ({rel:?}, include_bytes!({:?}), {tag:?}),",
+            file.display().to_string()
+        )
+        .expect("string");
     }
     out.push_str("];\n");
     let dest = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo")).join("files.rs");
@@ -37,7 +43,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     for path in entries {
         if path.is_dir() {
             walk(&path, out);
-        } else if !path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
+        } else if !path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        {
             out.push(path);
         }
     }

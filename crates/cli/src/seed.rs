@@ -163,7 +163,10 @@ impl Seeder {
             }
         }
         let took = clock::now().saturating_duration_since(start);
-        println!("{name}: {count} transactions in {:.1} s", took.as_secs_f64());
+        println!(
+            "{name}: {count} transactions in {:.1} s",
+            took.as_secs_f64()
+        );
         Ok(events)
     }
 }
@@ -180,10 +183,9 @@ async fn send_when_room(
     loop {
         match client.send(tx).await {
             Err(e)
-                if e
-                    .rpc_error()
-                    .is_some_and(|(code, _, _)| [FUTURE_NONCE, MEMPOOL_FULL, QUOTA_EXCEEDED].contains(&code))
-                    && until.is_some_and(|u| clock::now() < u) =>
+                if e.rpc_error().is_some_and(|(code, _, _)| {
+                    [FUTURE_NONCE, MEMPOOL_FULL, QUOTA_EXCEEDED].contains(&code)
+                }) && until.is_some_and(|u| clock::now() < u) =>
             {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
@@ -220,10 +222,17 @@ pub async fn run(a: SeedArgs) -> Result<(), CliError> {
         .map(|(_, key)| Wallet::from_hex(key).map_err(rpc))
         .collect::<Result<Vec<_>, _>>()?;
     let lst = |i: u64| {
-        let n = usize::try_from(i).unwrap_or(0).checked_rem(LSTS.len()).unwrap_or(0);
+        let n = usize::try_from(i)
+            .unwrap_or(0)
+            .checked_rem(LSTS.len())
+            .unwrap_or(0);
         token_address(LSTS.get(n).copied().unwrap_or("stETH"))
     };
-    let funder = |k: usize| funders.get(k.checked_rem(funders.len()).unwrap_or(0)).cloned();
+    let funder = |k: usize| {
+        funders
+            .get(k.checked_rem(funders.len()).unwrap_or(0))
+            .cloned()
+    };
 
     // 1. Funding: every new account gets tokens, spread over the development accounts.
     let mut txs = Vec::new();
@@ -297,7 +306,9 @@ pub async fn run(a: SeedArgs) -> Result<(), CliError> {
         let Some(avs) = avs_of(i) else { continue };
         txs.push((
             w.clone(),
-            action(json!({"type": "registerForOperatorSets", "avs": avs, "operatorSetIds": [1, 2]}))?,
+            action(
+                json!({"type": "registerForOperatorSets", "avs": avs, "operatorSetIds": [1, 2]}),
+            )?,
         ));
     }
     s.phase("operators", txs).await?;
@@ -353,7 +364,11 @@ pub async fn run(a: SeedArgs) -> Result<(), CliError> {
                 continue;
             }
             let amount = staker_funds(i);
-            let half = amount.saturating_sub(1).saturating_mul(TOKEN).checked_div(2).unwrap_or(0);
+            let half = amount
+                .saturating_sub(1)
+                .saturating_mul(TOKEN)
+                .checked_div(2)
+                .unwrap_or(0);
             txs.push((
                 w.clone(),
                 action(json!({"type": "queueWithdrawals", "params": [
@@ -366,7 +381,10 @@ pub async fn run(a: SeedArgs) -> Result<(), CliError> {
 
     // 6. Slashes: the first operators lose 10% of their allocation to set 1.
     let mut txs = Vec::new();
-    for (i, op) in (0u64..).zip(&operators).take(usize::try_from(a.slashes).unwrap_or(0)) {
+    for (i, op) in (0u64..)
+        .zip(&operators)
+        .take(usize::try_from(a.slashes).unwrap_or(0))
+    {
         let Some(avs) = avs_of(i) else { continue };
         let Some(avs_wallet) = avss.iter().find(|w| w.address() == avs) else {
             continue;
@@ -381,9 +399,11 @@ pub async fn run(a: SeedArgs) -> Result<(), CliError> {
         strategies.sort();
         txs.push((
             avs_wallet.clone(),
-            action(json!({"type": "slashOperator", "operator": op.address(), "operatorSetId": 1,
+            action(
+                json!({"type": "slashOperator", "operator": op.address(), "operatorSetId": 1,
                 "strategies": strategies, "wadsToSlash": vec![ONE_TENTH.to_string(); 3],
-                "description": "missed attestations"}))?,
+                "description": "missed attestations"}),
+            )?,
         ));
     }
     s.phase("slashes", txs).await?;
@@ -415,7 +435,11 @@ pub async fn run(a: SeedArgs) -> Result<(), CliError> {
         .ok_or_else(|| CliError::Other("the vault was not created".into()))?;
     let mut txs = Vec::new();
     for (k, depositor) in funders.iter().take(4).enumerate() {
-        let token = if k.checked_rem(2) == Some(0) { steth } else { reth };
+        let token = if k.checked_rem(2) == Some(0) {
+            steth
+        } else {
+            reth
+        };
         txs.push((
             depositor.clone(),
             action(json!({"type": "depositIntoVault", "vault": vault, "token": token, "amount": tokens(u128::try_from(k).unwrap_or(0).saturating_add(1).saturating_mul(25))}))?,

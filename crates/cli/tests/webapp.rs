@@ -24,7 +24,9 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 fn browser_available() -> Result<(), String> {
     for path in [CHROMIUM, CHROMEDRIVER] {
         if !Path::new(path).exists() {
-            return Err(format!("{path} is missing (apt-get install chromium chromium-driver)"));
+            return Err(format!(
+                "{path} is missing (apt-get install chromium chromium-driver)"
+            ));
         }
     }
     match Command::new("python3")
@@ -62,7 +64,11 @@ fn every_page_shows_the_rpcs_numbers_updates_live_and_acts_from_a_wallet_in_chro
         "--slashes",
         "2",
     ]);
-    assert!(seeded.status.success(), "seeding failed:\n{}", text(&seeded));
+    assert!(
+        seeded.status.success(),
+        "seeding failed:\n{}",
+        text(&seeded)
+    );
     let out_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/webapp-screens");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/webapp.py");
     // Development account 6 acts from the page: its key stays with the test.
@@ -85,7 +91,11 @@ fn every_page_shows_the_rpcs_numbers_updates_live_and_acts_from_a_wallet_in_chro
         ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "the browser test failed:\n{}", text(&out));
+    assert!(
+        out.status.success(),
+        "the browser test failed:\n{}",
+        text(&out)
+    );
     let printed = String::from_utf8_lossy(&out.stdout);
     assert!(printed.contains("every route loaded"), "{printed}");
 }

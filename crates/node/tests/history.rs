@@ -32,7 +32,10 @@ fn u(v: &Value) -> U256 {
 async fn slashed_chain() -> common::Served {
     let mut served = common::serve_manual(Store::in_memory().unwrap(), NodeConfig::default()).await;
     let node = served.handle.clone();
-    let (steth, strategy) = (token_address("stETH"), strategy_address(&token_address("stETH")));
+    let (steth, strategy) = (
+        token_address("stETH"),
+        strategy_address(&token_address("stETH")),
+    );
     let amount = U256::from(100u128 * WAD);
     act(
         &node,
@@ -106,7 +109,10 @@ async fn a_slash_is_listed_by_operator_avs_set_and_the_stakers_it_reached() {
     assert_eq!(slash["description"], "missed attestations");
     assert_eq!(slash["strategies"][0]["strategy"], json!(strategy));
     // Half the stake allocated, 10% of it slashed: 5% of the magnitude.
-    assert_eq!(u(&slash["strategies"][0]["wadSlashed"]), U256::from(WAD / 20));
+    assert_eq!(
+        u(&slash["strategies"][0]["wadSlashed"]),
+        U256::from(WAD / 20)
+    );
     // The operator's cut is the slash's OperatorSharesDecreased event (no staker); all that was
     // set aside, its OperatorSharesSlashed and BurnOrRedistributableSharesIncreased events.
     let receipt = call(
@@ -283,7 +289,10 @@ async fn the_withdrawal_queue_shows_completion_heights_and_payouts_after_slashes
 async fn a_strategys_tvl_over_time_is_the_token_amount_it_holds_at_each_height() {
     let mut served = slashed_chain().await;
     let node = served.handle.clone();
-    let (steth, strategy) = (token_address("stETH"), strategy_address(&token_address("stETH")));
+    let (steth, strategy) = (
+        token_address("stETH"),
+        strategy_address(&token_address("stETH")),
+    );
     // Another deposit, then the series against the balance at the head.
     act(
         &node,
@@ -314,10 +323,7 @@ async fn a_strategys_tvl_over_time_is_the_token_amount_it_holds_at_each_height()
         .find(|p| p["blockNumber"] == head - 1)
         .unwrap();
     assert_eq!(u(&before["tvl"]), U256::from(100 * WAD));
-    assert_eq!(
-        u(&points.last().unwrap()["tvl"]),
-        U256::from(107 * WAD)
-    );
+    assert_eq!(u(&points.last().unwrap()["tvl"]), U256::from(107 * WAD));
     // Three points over the whole range: the first height, the middle one and the head.
     let three = call(
         served.addr,
@@ -346,7 +352,9 @@ async fn a_strategys_tvl_over_time_is_the_token_amount_it_holds_at_each_height()
     rebuilt.rebuild(node.store(), devnet::CHAIN_ID).unwrap();
     assert_eq!(
         rebuilt.series(Series::Tvl, &strategy, 0, head, 50).unwrap(),
-        node.index().series(Series::Tvl, &strategy, 0, head, 50).unwrap()
+        node.index()
+            .series(Series::Tvl, &strategy, 0, head, 50)
+            .unwrap()
     );
     served.server.stop().unwrap();
 }
@@ -384,5 +392,153 @@ async fn the_totals_count_the_chain_and_sum_delegated_shares_exactly() {
     let rebuilt = Index::in_memory().unwrap();
     rebuilt.rebuild(node.store(), devnet::CHAIN_ID).unwrap();
     assert_eq!(rebuilt.totals().unwrap(), node.index().totals().unwrap());
+    served.server.stop().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vaults_rate_over_time_is_what_its_deposits_paid_and_its_redeem_requests_state() {
+    let mut served = common::serve_manual(Store::in_memory().unwrap(), NodeConfig::default()).await;
+    let node = served.handle.clone();
+    let steth = token_address("stETH");
+    act(
+        &node,
+        5,
+        json!({"type": "createVault", "symbol": "rsETH", "assets": [{"token": steth, "rateWad": WAD.to_string()}]}),
+    );
+    served.engine.produce_block().await.unwrap();
+    let vaults = call(served.addr, "restake_getVaults", json!([])).await;
+    let vault = vaults["result"][0]["vault"].clone();
+    let mut deposits = Vec::new();
+    for (i, amount) in [(1usize, 10u128), (2, 5)] {
+        act(
+            &node,
+            i,
+            json!({"type": "depositIntoVault", "vault": vault, "token": steth, "amount": (amount * WAD).to_string()}),
+        );
+        served.engine.produce_block().await.unwrap();
+        deposits.push(node.head().height);
+    }
+    act(
+        &node,
+        1,
+        json!({"type": "requestRedeem", "vault": vault, "shares": (2 * WAD).to_string(), "token": steth}),
+    );
+    served.engine.produce_block().await.unwrap();
+    let head = node.head().height;
+    indexed(&node, head).await;
+    let events = call(
+        served.addr,
+        "restake_getEvents",
+        json!([{"fromBlock": 0, "address": vault}]),
+    )
+    .await;
+    let events = events["result"]["items"].as_array().unwrap();
+    let series = call(served.addr, "restake_getVaultRateHistory", json!([vault])).await;
+    let points = series["result"]["points"].as_array().unwrap();
+    let at = |h: u64| {
+        points
+            .iter()
+            .find(|p| p["blockNumber"] == h)
+            .unwrap_or_else(|| panic!("no point at {h}: {series:#}"))["rate"]
+            .clone()
+    };
+    // Before the first deposit there is no rate; at each deposit, the price it paid.
+    assert_eq!(points[0]["blockNumber"], deposits[0], "{series:#}");
+    for height in &deposits {
+        let d = events
+            .iter()
+            .find(|e| e["blockNumber"] == *height && e["event"]["type"] == "VaultDeposit")
+            .unwrap();
+        let price = u(&d["event"]["value"]) * U256::from(WAD) / u(&d["event"]["shares"]);
+        assert_eq!(u(&at(*height)), price);
+    }
+    // At the redeem request, the rate it states, which is the vault's rate then.
+    let request = events
+        .iter()
+        .find(|e| e["event"]["type"] == "RedeemRequested")
+        .unwrap();
+    assert_eq!(at(head), request["event"]["rateAtRequest"]);
+    let view = call(served.addr, "restake_getVault", json!([vault])).await;
+    assert_eq!(at(head), view["result"]["rate"], "{view:#}");
+    let rebuilt = Index::in_memory().unwrap();
+    rebuilt.rebuild(node.store(), devnet::CHAIN_ID).unwrap();
+    let vault: Address = serde_json::from_value(vault).unwrap();
+    assert_eq!(
+        rebuilt
+            .series(Series::VaultRate, &vault, 0, head, 100)
+            .unwrap(),
+        node.index()
+            .series(Series::VaultRate, &vault, 0, head, 100)
+            .unwrap()
+    );
+    served.server.stop().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paging_the_withdrawal_queue_while_withdrawals_arrive_never_repeats_or_skips_one() {
+    let mut served = common::serve_manual(Store::in_memory().unwrap(), NodeConfig::default()).await;
+    let node = served.handle.clone();
+    let (steth, strategy) = (
+        token_address("stETH"),
+        strategy_address(&token_address("stETH")),
+    );
+    act(
+        &node,
+        1,
+        json!({"type": "depositIntoStrategy", "strategy": strategy, "token": steth, "amount": (100 * WAD).to_string()}),
+    );
+    served.engine.produce_block().await.unwrap();
+    let queue_one = |node: &restake_node::NodeHandle| {
+        act(
+            node,
+            1,
+            json!({"type": "queueWithdrawals", "params": [{"strategies": [strategy], "depositShares": [WAD.to_string()]}]}),
+        );
+    };
+    for _ in 0..7 {
+        queue_one(&node);
+        served.engine.produce_block().await.unwrap();
+    }
+    indexed(&node, node.head().height).await;
+    let before: Vec<Value> = call(served.addr, "restake_getWithdrawals", json!([])).await["result"]
+        ["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["withdrawalRoot"].clone())
+        .collect();
+    assert_eq!(before.len(), 7);
+    // Two at a time, with a new withdrawal in a new block between pages.
+    let mut seen = Vec::new();
+    let mut cursor = Value::Null;
+    loop {
+        let page = if cursor.is_null() {
+            json!({"limit": 2})
+        } else {
+            json!({"limit": 2, "cursor": cursor})
+        };
+        let r = call(
+            served.addr,
+            "restake_getWithdrawals",
+            json!([{"staker": dev(1)}, page]),
+        )
+        .await;
+        seen.extend(
+            r["result"]["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|w| w["withdrawalRoot"].clone()),
+        );
+        cursor = r["result"]["next"].clone();
+        if cursor.is_null() {
+            break;
+        }
+        queue_one(&node);
+        served.engine.produce_block().await.unwrap();
+        indexed(&node, node.head().height).await;
+    }
+    // Newest first from the first page on: exactly the ones there were, each once, in order.
+    assert_eq!(seen, before);
     served.server.stop().unwrap();
 }

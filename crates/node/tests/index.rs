@@ -11,8 +11,8 @@
 )]
 
 mod common;
-use common::{act, call, dev, indexed};
 use alloy_primitives::{Address, U256};
+use common::{act, call, dev, indexed};
 use restake_client::Wallet;
 use restake_core::Action;
 use restake_core::event::Event;

@@ -8,8 +8,9 @@ use crate::types::{
     OperatorsPage, PageRequest, PodBalance, PodView, PrepareRequest, PrepareResponse,
     ProofResponse, Receipt, RewardsResponse, RiskReport, SeriesRange, SimulateRequest,
     SimulateResponse, SlashQuery, SlashesPage, StakerView, StakersPage, StrategySummary,
-    Submission, TokenSummary, TotalsResponse, Transaction, TransactionsPage, TvlHistory, ValidatorsResponse,
-    VaultRateHistory, VaultSummary, VaultView, WithdrawalQuery, WithdrawalsPage,
+    Submission, TokenSummary, TotalsResponse, Transaction, TransactionsPage, TvlHistory,
+    ValidatorsResponse, VaultRateHistory, VaultSummary, VaultView, WithdrawalQuery,
+    WithdrawalsPage,
 };
 // Subscription items are typed on the client side only; the server sends what it serializes.
 #[cfg(feature = "client")]

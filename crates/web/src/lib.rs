@@ -89,6 +89,7 @@ fn content_type(name: &str) -> &'static str {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -96,7 +97,11 @@ mod tests {
     fn the_root_serves_the_page_and_every_file_has_a_type_and_a_tag() {
         let index = embedded("/").expect("index.html is built in");
         assert_eq!(index.content_type, "text/html; charset=utf-8");
-        assert!(index.etag.is_some_and(|t| t.starts_with('"') && t.ends_with('"')));
+        assert!(
+            index
+                .etag
+                .is_some_and(|t| t.starts_with('"') && t.ends_with('"'))
+        );
         for (name, _) in names() {
             let file = embedded(&format!("/{name}")).expect("listed files are found");
             assert_ne!(file.content_type, "application/octet-stream", "{name}");
@@ -109,7 +114,11 @@ mod tests {
         assert!(embedded("/nope.js").is_none());
         assert!(embedded("index.html").is_none());
         let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("app");
-        assert!(from_dir(&dir, "/../Cargo.toml").expect("no I/O error").is_none());
+        assert!(
+            from_dir(&dir, "/../Cargo.toml")
+                .expect("no I/O error")
+                .is_none()
+        );
         assert!(from_dir(&dir, "/.hidden").expect("no I/O error").is_none());
         assert!(from_dir(&dir, "/").expect("readable").is_some());
     }

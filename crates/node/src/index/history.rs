@@ -18,9 +18,9 @@ use borsh::BorshDeserialize;
 use redb::{ReadableDatabase, ReadableTable, Table};
 use restake_core::delegation::Withdrawal;
 use restake_core::event::Event;
+use restake_core::pool::strategy_address;
 use restake_primitives::OperatorSet;
 use restake_primitives::math::WAD;
-use restake_core::pool::strategy_address;
 use std::collections::BTreeMap;
 
 /// Which series (the first byte of a `SERIES` key).
@@ -145,7 +145,9 @@ impl Writer<'_> {
                 operator_set,
                 ..
             } => {
-                self.slashes.insert(at.as_slice(), [].as_slice()).map_err(db)?;
+                self.slashes
+                    .insert(at.as_slice(), [].as_slice())
+                    .map_err(db)?;
                 let mut reached = delegators(operator)?;
                 reached.push(*operator);
                 reached.push(operator_set.avs);
@@ -192,11 +194,10 @@ impl Writer<'_> {
                 shares,
                 ..
             } if !shares.is_zero() => {
-                let price = value
-                    .checked_mul(WAD)
-                    .and_then(|v| v.checked_div(*shares));
+                let price = value.checked_mul(WAD).and_then(|v| v.checked_div(*shares));
                 if let Some(price) = price {
-                    self.changed.insert((Series::VaultRate.tag(), *vault), price);
+                    self.changed
+                        .insert((Series::VaultRate.tag(), *vault), price);
                 }
             }
             Event::RedeemRequested {
@@ -350,7 +351,9 @@ impl super::Index {
                 description,
             } = event
             else {
-                return Err(IndexError::Corrupt(format!("slash {position:?} is another event")));
+                return Err(IndexError::Corrupt(format!(
+                    "slash {position:?} is another event"
+                )));
             };
             if filter.operator.is_some_and(|o| o != operator)
                 || filter.avs.is_some_and(|a| a != operator_set.avs)
@@ -380,7 +383,11 @@ impl super::Index {
         }
         Ok(Page {
             items,
-            next: if more { last.map(position_cursor) } else { None },
+            next: if more {
+                last.map(position_cursor)
+            } else {
+                None
+            },
         })
     }
 
@@ -392,10 +399,10 @@ impl super::Index {
         let mut count = 0u64;
         for position in newest_first(&by_address, Some(operator), None)?.take(MAX_SCAN) {
             // The address's postings also hold slashes that reached it as a staker.
-            if let (_, Event::OperatorSlashed { operator: o, .. }) = read_event(&events, position?)? {
-                if o == *operator {
-                    count = count.saturating_add(1);
-                }
+            if let (_, Event::OperatorSlashed { operator: o, .. }) = read_event(&events, position?)?
+                && o == *operator
+            {
+                count = count.saturating_add(1);
             }
         }
         Ok(count)
@@ -461,7 +468,11 @@ impl super::Index {
         }
         Ok(Page {
             items,
-            next: if more { last.map(position_cursor) } else { None },
+            next: if more {
+                last.map(position_cursor)
+            } else {
+                None
+            },
         })
     }
 
@@ -481,7 +492,9 @@ impl super::Index {
         let table = txn.open_table(SERIES).map_err(db)?;
         let start = series_key(series.tag(), address, 0);
         let span = to.saturating_sub(from);
-        let steps = u64::try_from(points.saturating_sub(1)).unwrap_or(u64::MAX).min(span);
+        let steps = u64::try_from(points.saturating_sub(1))
+            .unwrap_or(u64::MAX)
+            .min(span);
         let mut out = Vec::new();
         for i in 0..=steps {
             // Evenly spaced, the last exactly `to`: from + span·i/steps (in u128, no overflow).
@@ -527,6 +540,9 @@ fn read_event(
     Ok((B256::from(stored.tx), stored.event))
 }
 
+/// What a slash took in one strategy: the operator's cut, and all it set aside.
+type Cut = (Option<U256>, Option<U256>);
+
 /// Per strategy, the operator's delegated shares a slash took and all the shares it set aside to
 /// burn or redistribute: the events of its transaction after the previous slash and before its own
 /// `OperatorSlashed` (which the protocol emits last).
@@ -536,12 +552,9 @@ fn slash_amounts(
     operator: &Address,
     set: &OperatorSet,
     slash_id: u64,
-) -> Result<BTreeMap<Address, (Option<U256>, Option<U256>)>, IndexError> {
-    let start = EventPosition {
-        event: 0,
-        ..slash
-    };
-    let mut out: BTreeMap<Address, (Option<U256>, Option<U256>)> = BTreeMap::new();
+) -> Result<BTreeMap<Address, Cut>, IndexError> {
+    let start = EventPosition { event: 0, ..slash };
+    let mut out: BTreeMap<Address, Cut> = BTreeMap::new();
     for entry in events
         .range::<&[u8]>(start.to_bytes().as_slice()..slash.to_bytes().as_slice())
         .map_err(db)?

@@ -23,8 +23,7 @@ mod totals;
 pub use delegation::{OperatorEntry, StakerEntry};
 pub use follow::follow;
 pub use history::{
-    MAX_POINTS, Series, SlashEntry, SlashFilter, SlashedAmounts, WithdrawalEntry,
-    WithdrawalStatus,
+    MAX_POINTS, Series, SlashEntry, SlashFilter, SlashedAmounts, WithdrawalEntry, WithdrawalStatus,
 };
 pub use keys::EventPosition;
 pub use services::{AvsEntry, OperatorSetEntry};

@@ -87,7 +87,12 @@ impl super::Index {
         let queued = len(txn.open_table(keys::WITHDRAWAL_QUEUE).map_err(db)?.len())?;
         let done = len(txn.open_table(keys::WITHDRAWALS_DONE).map_err(db)?.len())?;
         let mut delegated_shares = Vec::new();
-        for entry in txn.open_table(DELEGATED_SHARES).map_err(db)?.iter().map_err(db)? {
+        for entry in txn
+            .open_table(DELEGATED_SHARES)
+            .map_err(db)?
+            .iter()
+            .map_err(db)?
+        {
             let (k, v) = entry.map_err(db)?;
             let strategy = Address::try_from(k.value())
                 .map_err(|_| IndexError::Corrupt("delegated shares key".into()))?;

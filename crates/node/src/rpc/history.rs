@@ -10,9 +10,9 @@ use alloy_primitives::Address;
 use jsonrpsee::core::RpcResult;
 use restake_core::config::ConfigRead;
 use restake_rpc_api::types::{
-    DelegatedShares, PageRequest, RatePoint, SeriesRange, SlashItem, SlashQuery, SlashedStrategy, SlashesPage,
-    TotalsResponse, TvlHistory, TvlPoint, VaultRateHistory, WithdrawalItem, WithdrawalQuery, WithdrawalStatus,
-    WithdrawalStrategy, WithdrawalsPage,
+    DelegatedShares, PageRequest, RatePoint, SeriesRange, SlashItem, SlashQuery, SlashedStrategy,
+    SlashesPage, TotalsResponse, TvlHistory, TvlPoint, VaultRateHistory, WithdrawalItem,
+    WithdrawalQuery, WithdrawalStatus, WithdrawalStrategy, WithdrawalsPage,
 };
 
 /// Points in a series answer when the request names no number.
@@ -90,18 +90,16 @@ pub(super) fn withdrawals(
         .map_err(index_error)?;
     let view = api.view()?;
     let now = api.now();
-    let d = view
-        .params()
-        .map_err(internal)?
-        .min_withdrawal_delay_blocks;
+    let d = view.params().map_err(internal)?.min_withdrawal_delay_blocks;
     let mut items = Vec::with_capacity(found.items.len());
     for w in found.items {
         // Still queued in the state: what it pays now. The index may be a block behind the
         // state, so a withdrawal it holds as queued may just have been completed.
         let pending = match w.completed_at {
             Some(_) => None,
-            None => restake_core::delegation::queued_withdrawal(&view, w.root, now)
-                .map_err(internal)?,
+            None => {
+                restake_core::delegation::queued_withdrawal(&view, w.root, now).map_err(internal)?
+            }
         };
         let payouts = pending.map(|p| p.shares);
         let completable_at = u64::from(w.withdrawal.start_block)
@@ -189,11 +187,7 @@ pub(super) fn tvl(api: &Api, strategy: Address, r: SeriesRange) -> RpcResult<Tvl
     })
 }
 
-pub(super) fn vault_rate(
-    api: &Api,
-    vault: Address,
-    r: SeriesRange,
-) -> RpcResult<VaultRateHistory> {
+pub(super) fn vault_rate(api: &Api, vault: Address, r: SeriesRange) -> RpcResult<VaultRateHistory> {
     let (from, to, points) = range(api, r)?;
     let found = api
         .node

@@ -30,8 +30,7 @@ use restake_rpc_api::types::{
     PageRequest, PodBalance, PodView, ProofResponse, Receipt, RewardsResponse, RiskReport,
     SeriesRange, SimulateResponse, SlashQuery, SlashesPage, StakerView, StakersPage,
     StrategySummary, Submission, TokenSummary, TotalsResponse, Transaction, TransactionsPage,
-    TvlHistory,
-    ValidatorsResponse, VaultRateHistory, VaultSummary, VaultView, WithdrawalQuery,
+    TvlHistory, ValidatorsResponse, VaultRateHistory, VaultSummary, VaultView, WithdrawalQuery,
     WithdrawalsPage,
 };
 use std::collections::BTreeMap;

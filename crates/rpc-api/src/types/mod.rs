@@ -20,9 +20,9 @@ mod vault;
 
 pub use chain::{BlockId, BlockResponse, NodeInfo, ProofResponse, ValidatorsResponse};
 pub use history::{
-    DelegatedShares, RatePoint, SeriesRange, SlashItem, SlashQuery, SlashedStrategy, SlashesPage, TvlHistory,
-    TotalsResponse, TvlPoint, VaultRateHistory, WithdrawalItem, WithdrawalQuery, WithdrawalStatus,
-    WithdrawalStrategy, WithdrawalsPage,
+    DelegatedShares, RatePoint, SeriesRange, SlashItem, SlashQuery, SlashedStrategy, SlashesPage,
+    TotalsResponse, TvlHistory, TvlPoint, VaultRateHistory, WithdrawalItem, WithdrawalQuery,
+    WithdrawalStatus, WithdrawalStrategy, WithdrawalsPage,
 };
 pub use index::{
     AvsListItem, AvsPage, DelegatedStaker, EventQuery, EventsPage, IndexedEventItem,
