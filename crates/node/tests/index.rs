@@ -520,6 +520,18 @@ async fn avss_and_their_operator_sets_are_listed_over_rpc_and_from_a_rebuild() {
     ];
     want.sort_by_key(|a| a.0.to_string());
     assert_eq!(avss, want);
+    // Each with its newest metadata URI.
+    let uri_of = |a: Address| {
+        list["result"]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["avs"] == json!(a))
+            .unwrap()["metadataUri"]
+            .clone()
+    };
+    assert_eq!(uri_of(dev(3)), "https://avs.example");
+    assert_eq!(uri_of(dev(4)), "https://b.example");
     // Sets by id, two pages.
     let first = call(
         served.addr,

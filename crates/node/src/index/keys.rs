@@ -129,3 +129,5 @@ pub(super) const STAKERS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("
 /// Strategy → the shares delegated to operators in it (32 bytes, big-endian).
 pub(super) const DELEGATED_SHARES: TableDefinition<&[u8], &[u8]> =
     TableDefinition::new("delegated_shares");
+/// AVS → its metadata URI, the newest it set.
+pub(super) const AVS_METADATA: TableDefinition<&[u8], &str> = TableDefinition::new("avs_metadata");

@@ -52,7 +52,7 @@ pub const MAX_LIMIT: usize = 100;
 /// Most entries one call looks at.
 pub const MAX_SCAN: usize = 10_000;
 /// The layout of the index's tables; a file of another layout is rebuilt.
-const LAYOUT: u64 = 5;
+const LAYOUT: u64 = 6;
 /// Every this many heights an index write is made durable.
 const DURABLE_EVERY: u64 = 64;
 
@@ -225,6 +225,7 @@ impl Index {
             let mut services = services::Writer {
                 avss: txn.open_table(keys::AVSS).map_err(db)?,
                 sets: txn.open_table(keys::OPERATOR_SETS).map_err(db)?,
+                metadata: txn.open_table(keys::AVS_METADATA).map_err(db)?,
             };
             let mut history = history::Writer {
                 slashes: txn.open_table(keys::SLASHES).map_err(db)?,
@@ -537,6 +538,7 @@ fn create_tables(db: &Database) -> Result<(), IndexError> {
         txn.open_table(table).map_err(self::db)?;
     }
     txn.open_table(keys::WITHDRAWALS_DONE).map_err(self::db)?;
+    txn.open_table(keys::AVS_METADATA).map_err(self::db)?;
     txn.commit().map_err(self::db)?;
     Ok(())
 }

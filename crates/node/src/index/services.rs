@@ -1,11 +1,12 @@
 //! AVSs and their operator sets, from their events: the state keeps each set, but no list of the
 //! AVSs there are.
 //!
-//! `AVSS`: AVS → (first seen at height, operator sets created), 16 bytes; an AVS is seen when it
+//! `AVSS`: AVS → (first seen at height, operator sets created), 16 bytes (its newest metadata
+//! URI in `AVS_METADATA`); an AVS is seen when it
 //! first sets its metadata or creates a set. `OPERATOR_SETS`: AVS ‖ set id → the height it was
 //! created at. A page's cursor is the last AVS (or set id) it gave.
 
-use super::keys::{self, AVSS, OPERATOR_SETS};
+use super::keys::{self, AVS_METADATA, AVSS, OPERATOR_SETS};
 use super::{IndexError, MAX_LIMIT, Page, db};
 use alloy_primitives::Address;
 use redb::{ReadableDatabase, ReadableTable, Table};
@@ -13,12 +14,14 @@ use restake_core::event::Event;
 use std::ops::Bound;
 
 /// An AVS.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AvsEntry {
     /// The AVS.
     pub avs: Address,
     /// The height it was first seen at.
     pub first_seen_at: u64,
+    /// The newest metadata URI it set, if any.
+    pub metadata_uri: Option<String>,
     /// Operator sets it has created.
     pub operator_sets: u64,
 }
@@ -36,16 +39,20 @@ pub struct OperatorSetEntry {
 pub(super) struct Writer<'t> {
     pub(super) avss: Table<'t, &'static [u8], &'static [u8]>,
     pub(super) sets: Table<'t, &'static [u8], u64>,
+    pub(super) metadata: Table<'t, &'static [u8], &'static str>,
 }
 
 impl Writer<'_> {
     /// Records what `event` changes, at `height`.
     pub(super) fn apply(&mut self, height: u64, event: &Event) -> Result<(), IndexError> {
         match event {
-            Event::AvsMetadataUriUpdated { avs, .. } => {
+            Event::AvsMetadataUriUpdated { avs, metadata_uri } => {
                 if self.get(avs)?.is_none() {
                     self.set(avs, height, 0)?;
                 }
+                self.metadata
+                    .insert(avs.as_slice(), metadata_uri.as_str())
+                    .map_err(db)?;
                 Ok(())
             }
             Event::OperatorSetCreated { operator_set } => {
@@ -83,16 +90,23 @@ impl super::Index {
     /// AVSs in address order, with how many operator sets each created.
     pub fn avss(&self, cursor: Option<&str>, limit: usize) -> Result<Page<AvsEntry>, IndexError> {
         let page = self.pairs_by_address(AVSS, cursor, limit)?;
+        let txn = self.db.begin_read().map_err(db)?;
+        let metadata = txn.open_table(AVS_METADATA).map_err(db)?;
+        let mut items = Vec::with_capacity(page.items.len());
+        for (avs, first_seen_at, operator_sets) in page.items {
+            let metadata_uri = metadata
+                .get(avs.as_slice())
+                .map_err(db)?
+                .map(|v| v.value().to_string());
+            items.push(AvsEntry {
+                avs,
+                first_seen_at,
+                metadata_uri,
+                operator_sets,
+            });
+        }
         Ok(Page {
-            items: page
-                .items
-                .into_iter()
-                .map(|(avs, first_seen_at, operator_sets)| AvsEntry {
-                    avs,
-                    first_seen_at,
-                    operator_sets,
-                })
-                .collect(),
+            items,
             next: page.next,
         })
     }

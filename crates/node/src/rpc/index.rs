@@ -179,6 +179,7 @@ pub(super) fn avs_list(api: &Api, page: Option<PageRequest>) -> RpcResult<AvsPag
             .map(|a| AvsListItem {
                 avs: a.avs,
                 first_seen_at: a.first_seen_at,
+                metadata_uri: a.metadata_uri,
                 operator_sets: a.operator_sets,
             })
             .collect(),

@@ -131,13 +131,15 @@ pub struct StakersPage {
 }
 
 /// An AVS in `restake_getAvsList`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AvsListItem {
     /// The AVS.
     pub avs: Address,
     /// The height it was first seen at (its first metadata update or operator set).
     pub first_seen_at: u64,
+    /// The newest metadata URI it set (`null` if none).
+    pub metadata_uri: Option<String>,
     /// Operator sets it has created.
     pub operator_sets: u64,
 }
