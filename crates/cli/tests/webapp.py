@@ -303,6 +303,22 @@ def run(app):
             raise Failure(f"{route}: {name} shows {rows[name][0]}, the RPC says {item['stakers']}")
     if not rows:
         raise Failure(f"{route}: no operator rows with stakers counts")
+    slashed = app.fields("operator-slashes:")
+    commissions = app.fields("operator-commission:")
+    for item in operators["items"]:
+        k = item["operator"]["operator"].lower()
+        name = "operator-slashes:" + k
+        if name in slashed and int(slashed[name][0]) != item["slashes"]:
+            raise Failure(f"{route}: {name} shows {slashed[name][0]}, the RPC says {item['slashes']}")
+        name = "operator-commission:" + k
+        if name in commissions:
+            bips = item["commissions"][0]["splitBips"]
+            raw, text, _ = commissions[name]
+            if int(raw) != bips or text != f"{bips / 100:g}%":
+                raise Failure(f"{route}: {name} shows {text!r} ({raw}), the RPC says {bips} bips")
+            checked.append(name)
+    if not any(int(v[0]) > 0 for v in slashed.values()):
+        raise Failure(f"{route}: no slashed operator shown, though the seeded chain has slashes")
     app.screenshot("operators")
 
     # An operator that was slashed, its AVS and set.

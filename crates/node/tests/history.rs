@@ -183,6 +183,12 @@ async fn a_slash_is_listed_by_operator_avs_set_and_the_stakers_it_reached() {
         .find(|o| o["operator"]["operator"] == json!(dev(2)))
         .unwrap();
     assert_eq!(slashed["slashes"], 1);
+    // Its commission for the one AVS it allocated to: the default, as it set none.
+    let default = restake_core::config::Params::devnet().default_operator_split_bips;
+    assert_eq!(
+        slashed["commissions"],
+        json!([{"avs": dev(3), "splitBips": default}])
+    );
     let bad = call(
         served.addr,
         "restake_getSlashes",

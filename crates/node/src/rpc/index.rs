@@ -10,7 +10,7 @@ use alloy_primitives::Address;
 use jsonrpsee::core::RpcResult;
 use jsonrpsee::types::ErrorObjectOwned;
 use restake_rpc_api::types::{
-    AvsListItem, AvsPage, DelegatedStaker, EventQuery, EventsPage, IndexedEventItem,
+    AvsListItem, AvsPage, Commission, DelegatedStaker, EventQuery, EventsPage, IndexedEventItem,
     OperatorListItem, OperatorSetListItem, OperatorSetsPage, OperatorsPage, PageRequest,
     StakersPage, TransactionRef, TransactionsPage,
 };
@@ -117,13 +117,28 @@ pub(super) fn operators(api: &Api, page: Option<PageRequest>) -> RpcResult<Opera
         .operators(page.cursor.as_deref(), limit(&page)?)
         .map_err(index_error)?;
     let view = api.view()?;
+    let epoch = restake_core::rewards::epoch_of(&view, api.now()).map_err(internal)?;
     let mut items = Vec::with_capacity(found.items.len());
     for o in found.items {
         // The index follows the state by at most a block: an operator it lists is one.
         if let Some(operator) =
             restake_core::views::operator(&view, &o.operator, api.now()).map_err(internal)?
         {
+            let avss: std::collections::BTreeSet<Address> = operator
+                .allocations
+                .iter()
+                .map(|a| a.operator_set.avs)
+                .collect();
+            let mut commissions = Vec::with_capacity(avss.len());
+            for avs in avss {
+                commissions.push(Commission {
+                    avs,
+                    split_bips: restake_core::rewards::split_bips(&view, &o.operator, &avs, epoch)
+                        .map_err(internal)?,
+                });
+            }
             items.push(OperatorListItem {
+                commissions,
                 operator,
                 registered_at: o.registered_at,
                 slashes: api

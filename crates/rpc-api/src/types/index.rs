@@ -85,11 +85,24 @@ pub struct TransactionsPage {
     pub next: Option<String>,
 }
 
+/// An operator's commission on one AVS's rewards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Commission {
+    /// The AVS.
+    pub avs: Address,
+    /// The share of the rewards the operator keeps, in bips (10,000 = 100%), for the epoch in
+    /// progress.
+    pub split_bips: u16,
+}
+
 /// An operator in `restake_getOperators`: its view now, when it registered, and how many stakers
 /// are delegated to it (itself included: an operator is delegated to itself).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OperatorListItem {
+    /// Its commission for each AVS it has allocated to (the default where it set none).
+    pub commissions: Vec<Commission>,
     /// What `restake_getOperator` returns for it.
     pub operator: OperatorView,
     /// The height it registered at.

@@ -25,7 +25,7 @@ pub use history::{
     WithdrawalStatus, WithdrawalStrategy, WithdrawalsPage,
 };
 pub use index::{
-    AvsListItem, AvsPage, DelegatedStaker, EventQuery, EventsPage, IndexedEventItem,
+    AvsListItem, AvsPage, Commission, DelegatedStaker, EventQuery, EventsPage, IndexedEventItem,
     OperatorListItem, OperatorSetListItem, OperatorSetsPage, OperatorsPage, PageRequest,
     StakersPage, TransactionRef, TransactionsPage,
 };

@@ -64,11 +64,13 @@ export default {
           num(`stakers:${k}`, it.stakers),
           stake.length ? h("div", { class: "stack" }, stake.map((s) => shares(`operator-delegated:${k}:${s.strategy.toLowerCase()}`, s.operatorShares, s.strategy))) : h("span", { class: "muted" }, "none"),
           num(`operator-sets:${k}`, new Set(op.allocations.map((a) => a.operatorSet.avs + "#" + a.operatorSet.id)).size),
+          commission(k, it.commissions || []),
+          num(`operator-slashes:${k}`, it.slashes),
           blockLink(it.registeredAt),
         ];
       });
       box.replaceChildren(
-        rows.length ? table([head("Operator", "address"), head("Stakers", "stakers"), head("Delegated stake", "stake"), "Operator sets allocated to", "Registered at"], rows, { class: "operators" }) : empty("No operators registered."),
+        rows.length ? table([head("Operator", "address"), head("Stakers", "stakers"), head("Delegated stake", "stake"), "Operator sets allocated to", "Commission", "Slashes", "Registered at"], rows, { class: "operators" }) : empty("No operators registered."),
         pager(st, r.next, ctx.refresh),
       );
     };
@@ -76,3 +78,12 @@ export default {
     return card(null, h("p", { class: "hint" }, "Sorting orders this page. Delegated stake sorts by all pools together at par."), box);
   },
 };
+
+/** The operator's commission per AVS it allocated to: one figure when they agree. */
+function commission(k, list) {
+  if (!list.length) return h("span", { class: "muted" }, "—");
+  const pct = (bips) => `${bips / 100}%`;
+  const same = list.every((c) => c.splitBips === list[0].splitBips);
+  if (same) return num(`operator-commission:${k}`, list[0].splitBips, pct(list[0].splitBips), `${list[0].splitBips} bips on ${list.length} AVS(s)`);
+  return h("div", { class: "stack" }, list.map((c) => h("span", null, num(`operator-commission:${k}:${c.avs.toLowerCase()}`, c.splitBips, pct(c.splitBips)), " ", addr(c.avs, "avs"))));
+}
