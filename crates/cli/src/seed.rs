@@ -1,7 +1,7 @@
 //! `restake seed`: fills a running devnet with the activity of a live restaking protocol, through
 //! ordinary signed transactions (so every block, receipt and index entry is real): AVSs with two
 //! operator sets each, operators registered and allocated to them, stakers holding several LSTs,
-//! depositing and delegating, some withdrawals queued, slashes, a liquid restaking vault with
+//! depositing and delegating, the risk profile of each AVS's first set, some withdrawals queued, slashes, a liquid restaking vault with
 //! deposits and a redeem request, and a rewards submission.
 //!
 //! Its accounts are derived from their role and index (`keccak("restake seed <role>" ‖ i)`), so
@@ -54,6 +54,7 @@ const TOKEN: u128 = 1_000_000_000_000_000_000;
 /// Fractions of a WAD.
 const ONE_TENTH: u128 = 100_000_000_000_000_000;
 const ONE_FIFTH: u128 = 200_000_000_000_000_000;
+const ONE_HALF: u128 = 500_000_000_000_000_000;
 const THREE_TENTHS: u128 = 300_000_000_000_000_000;
 
 /// Account `i` of a role.
@@ -284,6 +285,19 @@ pub async fn run(a: SeedArgs) -> Result<(), CliError> {
         ));
     }
     s.phase("AVSs and operator sets", txs).await?;
+    // Each AVS declares what corrupting set 1 would gain it, for the risk report: 50 to 400
+    // tokens of profit, a majority threshold.
+    let mut txs = Vec::new();
+    for w in &avss {
+        txs.push((
+            w.clone(),
+            action(
+                json!({"type": "setOperatorSetRiskProfile", "operatorSetId": 1,
+                "pfcLow": tokens(50), "pfcHigh": tokens(400), "alphaWad": ONE_HALF.to_string()}),
+            )?,
+        ));
+    }
+    s.phase("risk profiles", txs).await?;
 
     // 3. Operators: register, join both sets of one AVS, allocate 20% and 30%.
     let mut txs = Vec::new();

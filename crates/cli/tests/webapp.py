@@ -26,7 +26,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
-TIMEOUT = 20
+TIMEOUT = 30
 
 # An EIP-1193 provider for the page: accounts from the test, signatures requested of the test
 # (which polls `__walletQueue` and answers through `__walletResolve`). No key enters the page.
@@ -214,6 +214,10 @@ class App:
             )
             if overflow > 1:
                 raise Failure(f"{name}: the page is {overflow} px wider than a {width} screen")
+            # The whole page, not only the window: grow the window to the page's height.
+            full = self.driver.execute_script("return document.documentElement.scrollHeight;")
+            self.driver.set_window_size(WIDTHS[width][0], min(max(full, WIDTHS[width][1]), 8000))
+            time.sleep(0.2)
             self.driver.save_screenshot(os.path.join(self.args.out, f"{name}-{width}.png"))
         self.size("desktop")
 
@@ -332,7 +336,24 @@ def run(app):
     avs, set_id = slash["operatorSet"]["avs"], slash["operatorSet"]["id"]
     app.open(f"/avs/{avs}", "avs")
     app.screenshot("avs")
-    app.open(f"/operator-set/{avs}/{set_id}", "operator-set")
+    route = f"/operator-set/{avs}/{set_id}"
+    app.open(route, "operator-set")
+    # The risk report's cascade, once the page has it (the report is computed on demand).
+    report = app.call("restake_getRiskReport")
+    if report["cascade"] is None:
+        raise Failure("the seeded chain's risk report has no cascade")
+    try:
+        WebDriverWait(app.driver, TIMEOUT).until(lambda d: app.fields("risk:cascade-loss"))
+    except Exception:
+        raise Failure(f"{route}: no cascade shown; {app.problems()}")
+    # The state is still (seeding is over), so the page's report is the test's.
+    raw = app.fields("risk:cascade-loss")["risk:cascade-loss"][0]
+    if raw != report["cascade"]["totalLoss"]:
+        raise Failure(f"{route}: the cascade's loss is {raw}, the RPC says {report['cascade']['totalLoss']}")
+    rounds = app.fields("risk:cascade-rounds")["risk:cascade-rounds"][0]
+    if int(rounds) != len(report["cascade"]["rounds"]):
+        raise Failure(f"{route}: {rounds} cascade rounds shown, the RPC says {len(report['cascade']['rounds'])}")
+    checked.append("risk:cascade-loss")
     app.screenshot("operator-set")
 
     # Slashes: the fractions shown are the RPC's.

@@ -29,7 +29,8 @@ use restake_risk::components::ratio_of;
 use restake_risk::number::Frac;
 use restake_risk::{Options, RiskError};
 use restake_rpc_api::types::{
-    AvsRisk, LeavingStake, OperatorRisk, RiskGraph, RiskNode, RiskReport, RiskService, ShockLoss,
+    AvsRisk, CascadeRound, CascadeRun, LeavingStake, OperatorRisk, RiskGraph, RiskNode, RiskReport,
+    RiskService, ShockLoss,
 };
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -340,6 +341,36 @@ pub fn live_report<R: StateRead>(
         });
     }
 
+    // What a cascade does after the largest node is lost (the first largest, by index).
+    let largest = parsed
+        .stake
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !s.is_zero())
+        .fold(None::<(usize, U256)>, |best, (i, s)| match best {
+            Some((_, b)) if b >= *s => best,
+            _ => Some((i, *s)),
+        });
+    let cascade = match largest {
+        None => None,
+        Some((i, _)) => {
+            let c = restake_risk::cascade::simulate(&parsed, &[i], &Options::default())?;
+            Some(CascadeRun {
+                fallen: c.fallen,
+                rounds: c
+                    .rounds
+                    .into_iter()
+                    .map(|r| CascadeRound {
+                        services: r.services,
+                        validators: r.validators,
+                    })
+                    .collect(),
+                shock: c.shock,
+                total_loss: c.total_loss,
+            })
+        }
+    };
+
     let leaving: Vec<LeavingStake> = live
         .leaving
         .into_iter()
@@ -356,6 +387,7 @@ pub fn live_report<R: StateRead>(
     Ok(RiskReport {
         avs,
         block: now,
+        cascade,
         graph,
         leaving,
         losses,

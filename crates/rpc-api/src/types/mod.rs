@@ -36,7 +36,8 @@ pub use restaking::{
 };
 pub use rewards::{ClaimableReward, RewardsResponse};
 pub use risk::{
-    AvsRisk, LeavingStake, OperatorRisk, RiskGraph, RiskNode, RiskReport, RiskService, ShockLoss,
+    AvsRisk, CascadeRound, CascadeRun, LeavingStake, OperatorRisk, RiskGraph, RiskNode, RiskReport,
+    RiskService, ShockLoss,
 };
 pub use subscriptions::{EventItem, RiskReportError, RiskReportItem};
 pub use transactions::{PrepareRequest, PrepareResponse, SimulateRequest, SimulateResponse};

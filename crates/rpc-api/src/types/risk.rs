@@ -16,6 +16,9 @@ pub struct RiskReport {
     pub avs: Vec<AvsRisk>,
     /// The height the report describes.
     pub block: u32,
+    /// The round-based cascade after the largest node (one allocation) is lost: what falls
+    /// round by round (`null` on a graph without stake).
+    pub cascade: Option<CascadeRun>,
     /// The graph, in the offline input format of `restake risk analyze`.
     pub graph: RiskGraph,
     /// Stake in pending deallocations.
@@ -110,6 +113,31 @@ pub struct LeavingStake {
     pub token: String,
 }
 
+/// A cascade: the shock, then each round's corrupted services and slashed nodes (`risk.md`
+/// §6.4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CascadeRun {
+    /// Every service that fell.
+    pub fallen: Vec<String>,
+    /// The rounds, in order.
+    pub rounds: Vec<CascadeRound>,
+    /// The nodes the shock destroyed.
+    pub shock: Vec<String>,
+    /// Stake lost (shock and every round) as a fraction of all stake, `p/q`.
+    pub total_loss: String,
+}
+
+/// One round of a cascade.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CascadeRound {
+    /// Services corrupted this round.
+    pub services: Vec<String>,
+    /// Nodes slashed this round.
+    pub validators: Vec<String>,
+}
+
 /// The worst-case loss after a shock of `psi` of all stake.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -179,6 +207,12 @@ pub(crate) mod tests {
                 slack: Some("-1/3".into()),
             }],
             block: 51,
+            cascade: Some(CascadeRun {
+                fallen: vec![set.into()],
+                rounds: vec![],
+                shock: vec![node.into()],
+                total_loss: "1".into(),
+            }),
             graph,
             leaving: vec![LeavingStake {
                 leaving: U256::from(5),

@@ -128,6 +128,7 @@ function riskCard(d) {
       )
     : null;
   const wc = r.report.worstCase;
+  const cascade = r.cascade ? cascadeView(r) : null;
   return card(
     "Risk",
     h("h3", null, "Risk profile"),
@@ -147,7 +148,41 @@ function riskCard(d) {
       losses.map((l) => [pct(l.psi), num(`risk:loss:${l.psi}`, l.worstCaseLoss ?? "", pct(l.worstCaseLoss)), l.exact ? "yes" : "bound"]),
     ),
     wc ? h("p", { class: "hint" }, worstPath(wc)) : null,
+    cascade,
     r.stakeValuation ? h("p", { class: "hint" }, r.stakeValuation) : null,
+  );
+}
+
+/** The cascade simulated after the largest node is lost: stake lost and services fallen, round
+ * by round (cumulative shares of all stake and of all services), then the rounds in words. */
+function cascadeView(r) {
+  const c = r.cascade;
+  const stakeOf = new Map((r.graph.validators || []).map((v) => [v.id, BigInt(v.stake)]));
+  const total = [...stakeOf.values()].reduce((a, b) => a + b, 0n) || 1n;
+  const services = (r.graph.services || []).length || 1;
+  const steps = [{ label: "shock", nodes: c.shock, fallen: [] }, ...c.rounds.map((x, i) => ({ label: `round ${i + 1}`, nodes: x.validators, fallen: x.services }))];
+  let lost = 0n;
+  let fallen = 0;
+  const bars = [];
+  const line = [];
+  for (const st of steps) {
+    for (const n of st.nodes) lost += stakeOf.get(n) || 0n;
+    fallen += st.fallen.length;
+    // Parts per million of all stake, for the plot only; the exact total is shown beside it.
+    bars.push(Number((lost * 1000000n) / total) / 1000000);
+    line.push(fallen / services);
+  }
+  return h(
+    "div",
+    { class: "cascade" },
+    h("h3", null, "Cascade after the largest node is lost"),
+    barLineChart(steps.map((x) => x.label), bars, line, ["stake lost (share of all stake)", "services fallen (share of all)"]),
+    fields([
+      ["Shock", h("span", null, c.shock.length, " node(s): ", c.shock.join(", "))],
+      ["Rounds", num("risk:cascade-rounds", c.rounds.length)],
+      ["Services fallen", c.fallen.length ? c.fallen.join(", ") : "none"],
+      ["Stake lost in all", frac("risk:cascade-loss", c.totalLoss)],
+    ]),
   );
 }
 
