@@ -425,7 +425,16 @@ def run(app):
     if "slashOperator" not in page.text:
         raise Failure(f"{route}: the decoded action is not shown")
     app.screenshot("tx")
-    app.open("/validators", "validators")
+    route = "/validators"
+    app.open(route, "validators")
+    shown = app.fields("validator-last-block:")
+    for v in app.call("restake_getValidators", "latest")["validators"]:
+        name = "validator-last-block:" + v["address"].lower()
+        last = app.call("restake_getBlocksByProposer", v["address"], {"limit": 1})["items"]
+        # The page read it a moment ago: at most a few blocks behind.
+        if name not in shown or not last or not 0 <= last[0]["blockNumber"] - int(shown[name][0]) <= 20:
+            raise Failure(f"{route}: {name} shows {shown.get(name)}, the RPC says {last}")
+        checked.append(name)
     app.screenshot("validators")
     app.open("/no/such/page", "not-found")
 

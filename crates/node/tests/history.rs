@@ -548,3 +548,51 @@ async fn paging_the_withdrawal_queue_while_withdrawals_arrive_never_repeats_or_s
     assert_eq!(seen, before);
     served.server.stop().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_validators_proposed_blocks_are_listed_newest_first_with_their_transactions() {
+    let mut served = common::serve_manual(Store::in_memory().unwrap(), NodeConfig::default()).await;
+    let node = served.handle.clone();
+    let start = node.head().height;
+    act(
+        &node,
+        1,
+        json!({"type": "transfer", "token": token_address("rETH"), "to": dev(2), "amount": "1"}),
+    );
+    served.engine.produce_block().await.unwrap();
+    served.engine.produce_block().await.unwrap();
+    let head = node.head().height;
+    indexed(&node, head).await;
+    let proposer = node.head().proposer;
+    let first = call(
+        served.addr,
+        "restake_getBlocksByProposer",
+        json!([proposer, {"limit": 1}]),
+    )
+    .await;
+    assert_eq!(
+        first["result"]["items"],
+        json!([{"blockNumber": head, "transactions": 0}])
+    );
+    let rest = call(
+        served.addr,
+        "restake_getBlocksByProposer",
+        json!([proposer, {"cursor": first["result"]["next"], "limit": 1}]),
+    )
+    .await;
+    assert_eq!(
+        rest["result"]["items"],
+        json!([{"blockNumber": start + 1, "transactions": 1}])
+    );
+    let nobody = call(served.addr, "restake_getBlocksByProposer", json!([dev(9)])).await;
+    assert_eq!(nobody["result"]["items"], json!([]));
+    let rebuilt = Index::in_memory().unwrap();
+    rebuilt.rebuild(node.store(), devnet::CHAIN_ID).unwrap();
+    assert_eq!(
+        rebuilt.blocks_by_proposer(&proposer, None, 100).unwrap(),
+        node.index()
+            .blocks_by_proposer(&proposer, None, 100)
+            .unwrap()
+    );
+    served.server.stop().unwrap();
+}

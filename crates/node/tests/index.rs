@@ -232,11 +232,11 @@ async fn a_forged_cursor_and_a_block_out_of_order_are_refused() {
     }
     let next = index.next_height().unwrap();
     assert!(matches!(
-        index.apply(next + 1, &[]),
+        index.apply(next + 1, &Address::ZERO, &[]),
         Err(IndexError::Gap { next: n, got }) if n == next && got == next + 1
     ));
     // A replayed height changes nothing.
-    index.apply(next - 1, &[]).unwrap();
+    index.apply(next - 1, &Address::ZERO, &[]).unwrap();
     assert_eq!(index.next_height().unwrap(), next);
 }
 

@@ -6,10 +6,10 @@ use crate::types::{
     AllocationResponse, AvsPage, BeaconOracleResponse, BlockId, BlockResponse, Certificate,
     EventQuery, EventsPage, NodeInfo, OperatorSetResponse, OperatorSetsPage, OperatorView,
     OperatorsPage, PageRequest, PodBalance, PodView, PrepareRequest, PrepareResponse,
-    ProofResponse, Receipt, RewardsResponse, RiskReport, SeriesRange, SimulateRequest,
-    SimulateResponse, SlashQuery, SlashesPage, StakerView, StakersPage, StrategySummary,
-    Submission, TokenSummary, TotalsResponse, Transaction, TransactionsPage, TvlHistory,
-    ValidatorsResponse, VaultRateHistory, VaultSummary, VaultView, WithdrawalQuery,
+    ProofResponse, ProposedBlocksPage, Receipt, RewardsResponse, RiskReport, SeriesRange,
+    SimulateRequest, SimulateResponse, SlashQuery, SlashesPage, StakerView, StakersPage,
+    StrategySummary, Submission, TokenSummary, TotalsResponse, Transaction, TransactionsPage,
+    TvlHistory, ValidatorsResponse, VaultRateHistory, VaultSummary, VaultView, WithdrawalQuery,
     WithdrawalsPage,
 };
 // Subscription items are typed on the client side only; the server sends what it serializes.
@@ -75,6 +75,15 @@ pub trait RestakeApi {
         address: Address,
         page: Option<PageRequest>,
     ) -> RpcResult<TransactionsPage>;
+
+    /// The blocks a validator proposed, newest first, with their transaction counts (from the
+    /// node's index); a page at a time.
+    #[method(name = "getBlocksByProposer")]
+    fn get_blocks_by_proposer(
+        &self,
+        proposer: Address,
+        page: Option<PageRequest>,
+    ) -> RpcResult<ProposedBlocksPage>;
 
     /// Registered operators in address order, each with its view now, when it registered and
     /// its stakers count (from the node's index); a page at a time.

@@ -40,8 +40,10 @@ pub fn follow(
             match blocks.recv().await {
                 Ok(committed) => {
                     let (i, receipts) = (index.clone(), committed.receipts.clone());
-                    let height = committed.header.height;
-                    match tokio::task::spawn_blocking(move || i.apply(height, &receipts)).await {
+                    let (height, proposer) = (committed.header.height, committed.header.proposer);
+                    match tokio::task::spawn_blocking(move || i.apply(height, &proposer, &receipts))
+                        .await
+                    {
                         Ok(Ok(())) => {
                             node.metrics.index_height.store(height, Relaxed);
                         }

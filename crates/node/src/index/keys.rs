@@ -131,3 +131,5 @@ pub(super) const DELEGATED_SHARES: TableDefinition<&[u8], &[u8]> =
     TableDefinition::new("delegated_shares");
 /// AVS → its metadata URI, the newest it set.
 pub(super) const AVS_METADATA: TableDefinition<&[u8], &str> = TableDefinition::new("avs_metadata");
+/// Proposer ‖ height → the block's transaction count: the blocks each validator proposed.
+pub(super) const PROPOSED: TableDefinition<&[u8], u64> = TableDefinition::new("proposed");

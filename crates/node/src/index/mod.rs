@@ -52,7 +52,7 @@ pub const MAX_LIMIT: usize = 100;
 /// Most entries one call looks at.
 pub const MAX_SCAN: usize = 10_000;
 /// The layout of the index's tables; a file of another layout is rebuilt.
-const LAYOUT: u64 = 6;
+const LAYOUT: u64 = 7;
 /// Every this many heights an index write is made durable.
 const DURABLE_EVERY: u64 = 64;
 
@@ -197,9 +197,15 @@ impl Index {
             .map_or(0, |v| v.value().saturating_add(1)))
     }
 
-    /// Indexes the committed block at `height` from its receipts, in one write. A height
-    /// already indexed is skipped (a replay); one beyond the next is a [`IndexError::Gap`].
-    pub fn apply(&self, height: u64, receipts: &[Receipt]) -> Result<(), IndexError> {
+    /// Indexes the committed block at `height`, proposed by `proposer`, from its receipts, in
+    /// one write. A height already indexed is skipped (a replay); one beyond the next is a
+    /// [`IndexError::Gap`].
+    pub fn apply(
+        &self,
+        height: u64,
+        proposer: &Address,
+        receipts: &[Receipt],
+    ) -> Result<(), IndexError> {
         let next = self.next_height()?;
         if height < next {
             return Ok(());
@@ -280,6 +286,11 @@ impl Index {
                 }
             }
             history.finish(height)?;
+            let txs = u64::try_from(receipts.len()).unwrap_or(u64::MAX);
+            txn.open_table(keys::PROPOSED)
+                .map_err(db)?
+                .insert(keys::under(proposer, &height.to_be_bytes()).as_slice(), txs)
+                .map_err(db)?;
             let at = height.to_be_bytes();
             let mut by_address = txn.open_table(EVENTS_BY_ADDRESS).map_err(db)?;
             for (a, list) in &event_postings {
@@ -333,8 +344,11 @@ impl Index {
         }
         let mut done = 0u64;
         for height in self.next_height()?..=head {
+            let proposer = chain::read_block(store, height)?
+                .map(|b| b.header.proposer)
+                .unwrap_or_default();
             let receipts = chain::read_receipts(store, height, chain_id)?;
-            self.apply(height, &receipts)?;
+            self.apply(height, &proposer, &receipts)?;
             done = done.saturating_add(1);
         }
         Ok(done)
@@ -450,6 +464,48 @@ impl Index {
         })
     }
 
+    /// The blocks `proposer` proposed, newest first: (height, transactions).
+    pub fn blocks_by_proposer(
+        &self,
+        proposer: &Address,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<(u64, u64)>, IndexError> {
+        let limit = limit.clamp(1, MAX_LIMIT);
+        let before = cursor
+            .map(|c| c.parse::<u64>().map_err(|_| IndexError::BadCursor))
+            .transpose()?;
+        let txn = self.db.begin_read().map_err(db)?;
+        let table = txn.open_table(keys::PROPOSED).map_err(db)?;
+        let lower = keys::under(proposer, &0u64.to_be_bytes());
+        let upper = keys::under(proposer, &before.unwrap_or(u64::MAX).to_be_bytes());
+        let mut items = Vec::new();
+        let mut more = false;
+        for entry in table
+            .range::<&[u8]>(lower.as_slice()..upper.as_slice())
+            .map_err(db)?
+            .rev()
+        {
+            let (k, v) = entry.map_err(db)?;
+            if items.len() >= limit {
+                more = true;
+                break;
+            }
+            let height = k
+                .value()
+                .get(20..28)
+                .and_then(|h| h.try_into().ok())
+                .map(u64::from_be_bytes)
+                .ok_or_else(|| IndexError::Corrupt("proposed key".into()))?;
+            items.push((height, v.value()));
+        }
+        let next = match (more, items.last()) {
+            (true, Some((h, _))) => Some(h.to_string()),
+            _ => None,
+        };
+        Ok(Page { items, next })
+    }
+
     /// Transactions sent by `address` or whose events name it, newest first.
     pub fn transactions_by_address(
         &self,
@@ -539,6 +595,7 @@ fn create_tables(db: &Database) -> Result<(), IndexError> {
     }
     txn.open_table(keys::WITHDRAWALS_DONE).map_err(self::db)?;
     txn.open_table(keys::AVS_METADATA).map_err(self::db)?;
+    txn.open_table(keys::PROPOSED).map_err(self::db)?;
     txn.commit().map_err(self::db)?;
     Ok(())
 }

@@ -12,7 +12,7 @@ use jsonrpsee::types::ErrorObjectOwned;
 use restake_rpc_api::types::{
     AvsListItem, AvsPage, Commission, DelegatedStaker, EventQuery, EventsPage, IndexedEventItem,
     OperatorListItem, OperatorSetListItem, OperatorSetsPage, OperatorsPage, PageRequest,
-    StakersPage, TransactionRef, TransactionsPage,
+    ProposedBlock, ProposedBlocksPage, StakersPage, TransactionRef, TransactionsPage,
 };
 
 /// Items in a page when the request names no limit.
@@ -220,6 +220,30 @@ pub(super) fn operator_sets(
             .map(|s| OperatorSetListItem {
                 created_at: s.created_at,
                 id: s.id,
+            })
+            .collect(),
+        next: found.next,
+    })
+}
+
+pub(super) fn blocks_by_proposer(
+    api: &Api,
+    proposer: Address,
+    page: Option<PageRequest>,
+) -> RpcResult<ProposedBlocksPage> {
+    let page = page.unwrap_or_default();
+    let found = api
+        .node
+        .index()
+        .blocks_by_proposer(&proposer, page.cursor.as_deref(), limit(&page)?)
+        .map_err(index_error)?;
+    Ok(ProposedBlocksPage {
+        items: found
+            .items
+            .into_iter()
+            .map(|(block_number, transactions)| ProposedBlock {
+                block_number,
+                transactions,
             })
             .collect(),
         next: found.next,

@@ -27,8 +27,8 @@ use jsonrpsee::core::{RpcResult, SubscriptionResult, async_trait};
 use restake_rpc_api::types::{
     AllocationResponse, AvsPage, BeaconOracleResponse, BlockResponse, Certificate, EventQuery,
     EventsPage, NodeInfo, OperatorSetResponse, OperatorSetsPage, OperatorView, OperatorsPage,
-    PageRequest, PodBalance, PodView, ProofResponse, Receipt, RewardsResponse, RiskReport,
-    SeriesRange, SimulateResponse, SlashQuery, SlashesPage, StakerView, StakersPage,
+    PageRequest, PodBalance, PodView, ProofResponse, ProposedBlocksPage, Receipt, RewardsResponse,
+    RiskReport, SeriesRange, SimulateResponse, SlashQuery, SlashesPage, StakerView, StakersPage,
     StrategySummary, Submission, TokenSummary, TotalsResponse, Transaction, TransactionsPage,
     TvlHistory, ValidatorsResponse, VaultRateHistory, VaultSummary, VaultView, WithdrawalQuery,
     WithdrawalsPage,
@@ -109,6 +109,14 @@ impl RestakeApiServer for Api {
         page: Option<PageRequest>,
     ) -> RpcResult<StakersPage> {
         index::operator_stakers(self, operator, page)
+    }
+
+    fn get_blocks_by_proposer(
+        &self,
+        proposer: Address,
+        page: Option<PageRequest>,
+    ) -> RpcResult<ProposedBlocksPage> {
+        index::blocks_by_proposer(self, proposer, page)
     }
 
     fn get_avs_list(&self, page: Option<PageRequest>) -> RpcResult<AvsPage> {

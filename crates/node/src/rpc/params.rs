@@ -21,6 +21,7 @@ pub const PARAMETERS: &[(&str, usize)] = &[
     ("restake_nodeInfo", 0),
     ("restake_getEvents", 2),
     ("restake_getTransactionsByAddress", 2),
+    ("restake_getBlocksByProposer", 2),
     ("restake_getOperators", 1),
     ("restake_getOperatorStakers", 2),
     ("restake_getAvsList", 1),

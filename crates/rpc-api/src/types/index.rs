@@ -186,3 +186,23 @@ pub struct OperatorSetsPage {
     /// The cursor of the next page; `null` at the end.
     pub next: Option<String>,
 }
+
+/// A block a validator proposed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProposedBlock {
+    /// The block.
+    pub block_number: u64,
+    /// Its transactions.
+    pub transactions: u64,
+}
+
+/// A page of `restake_getBlocksByProposer`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProposedBlocksPage {
+    /// Newest first.
+    pub items: Vec<ProposedBlock>,
+    /// The cursor of the next page; `null` at the end.
+    pub next: Option<String>,
+}

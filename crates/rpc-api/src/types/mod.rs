@@ -27,7 +27,7 @@ pub use history::{
 pub use index::{
     AvsListItem, AvsPage, Commission, DelegatedStaker, EventQuery, EventsPage, IndexedEventItem,
     OperatorListItem, OperatorSetListItem, OperatorSetsPage, OperatorsPage, PageRequest,
-    StakersPage, TransactionRef, TransactionsPage,
+    ProposedBlock, ProposedBlocksPage, StakersPage, TransactionRef, TransactionsPage,
 };
 pub use native::{BeaconOracleResponse, LatestBeaconRoot};
 pub use restake_core::block::Certificate;

@@ -13,7 +13,11 @@ export default {
       ["restake_nodeInfo", []],
       ["restake_getCertificate", ["latest"]],
     ]);
-    return { set: must(v), info: must(info), cert: cert instanceof RpcError ? null : cert };
+    const set = must(v);
+    // Each validator's latest proposed block (restake_getBlocksByProposer).
+    const proposed = set ? await batch(set.validators.map((x) => ["restake_getBlocksByProposer", [x.address, { limit: 1 }]])) : [];
+    const last = new Map((set ? set.validators : []).map((x, i) => [x.address.toLowerCase(), proposed[i] instanceof RpcError ? null : proposed[i].items[0] || null]));
+    return { set, info: must(info), cert: cert instanceof RpcError ? null : cert, last };
   },
   view(d) {
     const signed = new Map(d.cert ? d.cert.signatures.map((x) => [x.validator.toLowerCase(), x.signature]) : []);
@@ -32,11 +36,11 @@ export default {
     const vals = card(
       "Validator set",
       table(
-        ["Consensus address", "Power", "Share", "Operator", "Signed the last certificate"],
+        ["Consensus address", "Power", "Share", "Operator", "Signed the last certificate", "Last block proposed"],
         (set ? set.validators : []).map((v) => {
           const a = v.address.toLowerCase();
           const share = set.totalPower ? ((v.power * 10000) / set.totalPower / 100).toFixed(2) + "%" : "—";
-          return [h("span", null, plainAddr(a), a === me ? [" ", badge("this node", "")] : null), num(`validator-power:${a}`, v.power), share, v.operator ? addr(v.operator, "operator") : h("span", { class: "muted" }, "none"), signed.has(a) ? badge("yes", "ok") : badge("no", "warn")];
+          return [h("span", null, plainAddr(a), a === me ? [" ", badge("this node", "")] : null), num(`validator-power:${a}`, v.power), share, v.operator ? addr(v.operator, "operator") : h("span", { class: "muted" }, "none"), signed.has(a) ? badge("yes", "ok") : badge("no", "warn"), d.last.get(a) ? blockLink(d.last.get(a).blockNumber, `validator-last-block:${a}`) : h("span", { class: "muted" }, "none yet")];
         }),
       ),
     );
