@@ -10,6 +10,8 @@
 //! The wallet holds a secp256k1 key and signs transactions exactly as an Ethereum wallet would
 //! with `eth_signTypedData_v4` (EIP-712 over the action's struct). The client uses only the
 //! public API: it knows the core's and the API's types, never the node's internals.
+//!
+//! [`keystore`] opens and writes encrypted key files in EIP-2335's format (BLS12-381 keys).
 
 use alloy_primitives::{Address, B256, Bytes, keccak256};
 use jsonrpsee_core::client::{BatchResponse, ClientT, Subscription, SubscriptionClientT};
@@ -25,6 +27,7 @@ use std::future::Future;
 use std::time::Duration;
 use thiserror::Error;
 
+pub mod keystore;
 pub mod light;
 
 pub use light::{LightClient, LightError};

@@ -7,6 +7,7 @@
 //! - [`ids`]: operator sets and their packed keys, well-known addresses.
 //! - [`signature`]: the single place where signatures are checked for canonical form and recovered.
 //! - [`ed25519`]: the single place where consensus keys sign and are checked, under strict rules.
+//! - [`bls`]: the single place where BLS12-381 operator-set keys sign, aggregate and are checked.
 //! - [`decimal`]: serde helpers that write amounts as decimal strings on the wire.
 #![cfg_attr(
     test,
@@ -19,6 +20,7 @@
     )
 )]
 
+pub mod bls;
 pub mod decimal;
 pub mod ed25519;
 pub mod ids;
