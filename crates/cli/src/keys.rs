@@ -26,6 +26,123 @@ pub enum KeysCmd {
     /// Validator consensus keys (ed25519; never an account key).
     #[command(subcommand)]
     Consensus(ConsensusKeyCmd),
+    /// Operator-set BLS12-381 keys in encrypted EIP-2335 keystores (ADR 0009).
+    #[command(subcommand)]
+    Bls(BlsKeyCmd),
+}
+
+/// `restake keys bls`.
+#[derive(Subcommand)]
+pub enum BlsKeyCmd {
+    /// Create a new BLS key in an EIP-2335 keystore (scrypt, permissions 0600; never
+    /// overwrites) and print its public key and proof of possession.
+    New {
+        /// Where to write the keystore.
+        #[arg(long)]
+        out: PathBuf,
+        /// A file whose first line is the password (default: `RESTAKE_KEYSTORE_PASSWORD`).
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+    },
+    /// Print a keystore's public key; with a password, decrypt it first and print its proof of
+    /// possession too (a wrong password is an error).
+    Show {
+        /// The keystore.
+        file: PathBuf,
+        /// A file whose first line is the password (or `RESTAKE_KEYSTORE_PASSWORD`).
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+    },
+}
+
+/// The environment variable that holds a keystore password.
+pub const KEYSTORE_PASSWORD_ENV: &str = "RESTAKE_KEYSTORE_PASSWORD";
+
+/// The password from `--password-file` (its first line) or the environment.
+fn keystore_password(file: Option<&PathBuf>) -> Result<Option<String>, String> {
+    match file {
+        Some(path) => std::fs::read_to_string(path)
+            .map(|t| Some(t.lines().next().unwrap_or_default().to_string()))
+            .map_err(|e| format!("cannot read {}: {e}", path.display())),
+        None => Ok(std::env::var(KEYSTORE_PASSWORD_ENV).ok()),
+    }
+}
+
+fn bls_keys(cmd: BlsKeyCmd) -> CliResult {
+    use restake_client::keystore::{Kdf, Keystore};
+    match cmd {
+        BlsKeyCmd::New { out, password_file } => {
+            let password = keystore_password(password_file.as_ref())?
+                .filter(|p| !p.is_empty())
+                .ok_or(format!(
+                    "a keystore needs a password (not empty): --password-file or {KEYSTORE_PASSWORD_ENV}"
+                ))?;
+            let secret = restake_primitives::bls::SecretKey::derive(&random_bytes()?)
+                .map_err(|e| e.to_string())?;
+            let salt = random_bytes()?;
+            let noise = random_bytes()?;
+            let (iv, id) = noise.split_at(16);
+            let iv: [u8; 16] = iv.try_into().map_err(|_| "no randomness")?;
+            let ks = Keystore::encrypt(
+                &secret,
+                &password,
+                Kdf::STANDARD,
+                salt,
+                iv,
+                uuid_v4(id),
+                Some("Restake operator-set key".into()),
+            )
+            .map_err(|e| e.to_string())?;
+            let text = serde_json::to_string_pretty(&ks).map_err(|e| e.to_string())?;
+            restake_node::keyfile::write_private(&out, &format!("{text}\n"))
+                .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+            print_bls(&secret);
+            println!(
+                "Written to {}. Keep the password: the key cannot be recovered without it.",
+                out.display()
+            );
+        }
+        BlsKeyCmd::Show {
+            file,
+            password_file,
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let ks = Keystore::from_json(&text).map_err(|e| e.to_string())?;
+            match keystore_password(password_file.as_ref())? {
+                Some(password) => print_bls(&ks.decrypt(&password).map_err(|e| e.to_string())?),
+                None => println!(
+                    "public key  0x{}",
+                    ks.pubkey.unwrap_or_else(|| "(not in the file)".into())
+                ),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_bls(secret: &restake_primitives::bls::SecretKey) {
+    println!("public key           {}", secret.public());
+    println!("proof of possession  {}", secret.prove_possession());
+}
+
+/// A random (version 4) UUID from 16 bytes.
+fn uuid_v4(b: &[u8]) -> String {
+    let mut u = [0u8; 16];
+    for (d, s) in u.iter_mut().zip(b) {
+        *d = *s;
+    }
+    u[6] = (u[6] & 0x0f) | 0x40;
+    u[8] = (u[8] & 0x3f) | 0x80;
+    let h = alloy_primitives::hex::encode(u);
+    format!(
+        "{}-{}-{}-{}-{}",
+        h.get(..8).unwrap_or_default(),
+        h.get(8..12).unwrap_or_default(),
+        h.get(12..16).unwrap_or_default(),
+        h.get(16..20).unwrap_or_default(),
+        h.get(20..).unwrap_or_default()
+    )
 }
 
 /// `restake keys consensus`.
@@ -181,6 +298,7 @@ pub fn run(cmd: KeysCmd) -> CliResult {
                 restake_node::keyfile::read_consensus_key(&file).map_err(|e| e.to_string())?;
             print_consensus(&key);
         }
+        KeysCmd::Bls(c) => bls_keys(c)?,
         KeysCmd::Dev => {
             for (i, (addr, key)) in devnet::DEV_ACCOUNTS.iter().enumerate() {
                 println!("dev:{i}  {addr}  {key}");

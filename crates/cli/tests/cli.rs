@@ -46,6 +46,7 @@ fn restake(args: &[&str], env: &[(&str, &str)]) -> Output {
         .env_remove("RESTAKE_RPC_URL")
         .env_remove("RESTAKE_KEY")
         .env_remove("RESTAKE_KEY_FILE")
+        .env_remove("RESTAKE_KEYSTORE_PASSWORD")
         .stdin(Stdio::null());
     for (k, v) in env {
         cmd.env(k, v);
@@ -841,4 +842,109 @@ fn a_config_files_relative_paths_are_read_from_its_folder() {
     assert!(!tmp.path().join("chain").exists());
     sigterm(&child.0);
     assert!(child.0.wait().unwrap().success());
+}
+
+#[test]
+fn a_bls_key_is_created_encrypted_shown_and_refused_with_a_wrong_password() {
+    let tmp = TempDir::new("bls-keys");
+    let (file, pw, wrong) = (
+        tmp.path().join("op.json"),
+        tmp.path().join("pw"),
+        tmp.path().join("wrong"),
+    );
+    std::fs::write(&pw, "s3cret pass\n").unwrap();
+    std::fs::write(&wrong, "not it\n").unwrap();
+    let (file_s, pw_s, wrong_s) = (
+        file.to_str().unwrap(),
+        pw.to_str().unwrap(),
+        wrong.to_str().unwrap(),
+    );
+    let made = restake(
+        &[
+            "keys",
+            "bls",
+            "new",
+            "--out",
+            file_s,
+            "--password-file",
+            pw_s,
+        ],
+        &[],
+    );
+    assert!(made.status.success(), "{}", stderr(&made));
+    let printed = stdout(&made);
+    let public = printed
+        .lines()
+        .find_map(|l| l.strip_prefix("public key"))
+        .unwrap()
+        .trim()
+        .to_string();
+    // An EIP-2335 keystore any tool can open: here the library, with the same password.
+    let ks =
+        restake_client::keystore::Keystore::from_json(&std::fs::read_to_string(&file).unwrap())
+            .unwrap();
+    let secret = ks.decrypt("s3cret pass").unwrap();
+    assert_eq!(secret.public().to_string(), public);
+    let pop = printed
+        .lines()
+        .find_map(|l| l.strip_prefix("proof of possession"))
+        .unwrap()
+        .trim();
+    let pop = restake_primitives::bls::Signature::from_bytes(
+        &alloy_primitives::hex::decode(pop).unwrap(),
+    )
+    .unwrap();
+    secret.public().verify_possession(&pop).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // Shown without the password (public key only) and with it.
+    let shown = restake(&["keys", "bls", "show", file_s], &[]);
+    assert!(stdout(&shown).contains(&public[2..]), "{}", stdout(&shown));
+    let shown = restake(
+        &["keys", "bls", "show", file_s],
+        &[("RESTAKE_KEYSTORE_PASSWORD", "s3cret pass")],
+    );
+    assert!(stdout(&shown).contains(&public), "{}", stderr(&shown));
+    let refused = restake(
+        &["keys", "bls", "show", file_s, "--password-file", wrong_s],
+        &[],
+    );
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("wrong password"),
+        "{}",
+        stderr(&refused)
+    );
+    // Never overwritten, and never without a password.
+    let again = restake(
+        &[
+            "keys",
+            "bls",
+            "new",
+            "--out",
+            file_s,
+            "--password-file",
+            pw_s,
+        ],
+        &[],
+    );
+    assert!(!again.status.success());
+    let other = tmp.path().join("x.json");
+    for env in [&[][..], &[("RESTAKE_KEYSTORE_PASSWORD", "")][..]] {
+        let bare = restake(
+            &["keys", "bls", "new", "--out", other.to_str().unwrap()],
+            env,
+        );
+        assert!(!bare.status.success());
+        assert!(
+            stderr(&bare).contains("needs a password"),
+            "{}",
+            stderr(&bare)
+        );
+        assert!(!other.exists());
+    }
 }
