@@ -10,11 +10,47 @@ use std::path::{Path, PathBuf};
 /// Key commands.
 #[derive(Subcommand)]
 pub enum KeysCmd {
-    /// Create a new random key and print it.
+    /// Create a new random account key: with `--out`, into an encrypted Web3 Secret Storage
+    /// file (scrypt, permissions 0600; never overwrites) that geth, MetaMask and eth-account
+    /// read; without it, printed.
     New {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Write an encrypted keystore here instead of printing the key.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// A file whose first line is the password (default: `RESTAKE_KEYSTORE_PASSWORD`).
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+    },
+    /// Encrypt an existing account key (`--key`, `RESTAKE_KEY`, or a key file) into a Web3
+    /// Secret Storage file.
+    Import {
+        /// The key to import.
+        #[command(flatten)]
+        key: KeyArgs,
+        /// Where to write the keystore (never overwritten).
+        #[arg(long)]
+        out: PathBuf,
+        /// A file whose first line is the password (default: `RESTAKE_KEYSTORE_PASSWORD`).
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+    },
+    /// Decrypt a Web3 Secret Storage file and print its private key (to move it elsewhere).
+    Export {
+        /// The keystore.
+        file: PathBuf,
+        /// A file whose first line is the password (or `RESTAKE_KEYSTORE_PASSWORD`).
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+    },
+    /// List the keystores in a folder: account (version 3) files with their address, BLS
+    /// (EIP-2335) files with their public key. Nothing is decrypted.
+    List {
+        /// The folder.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
     },
     /// Show the address of a key.
     Show {
@@ -121,6 +157,97 @@ fn bls_keys(cmd: BlsKeyCmd) -> CliResult {
     Ok(())
 }
 
+/// Opens a Web3 Secret Storage file and checks the address it names, if any.
+fn decrypt_account(path: &Path, password: &str) -> Result<Wallet, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let ks = restake_client::keystore::Web3Keystore::from_json(&text).map_err(|e| e.to_string())?;
+    let w = Wallet::from_bytes(ks.decrypt(password).map_err(|e| e.to_string())?)
+        .map_err(|e| e.to_string())?;
+    if let Some(named) = &ks.address {
+        let derived = alloy_primitives::hex::encode(w.address());
+        if named.trim_start_matches("0x").to_ascii_lowercase() != derived {
+            return Err(format!(
+                "the file names address 0x{named}, its key's is {}",
+                w.address()
+            ));
+        }
+    }
+    Ok(w)
+}
+
+/// Writes `w` into a new Web3 Secret Storage file at `out`.
+fn write_account_keystore(w: &Wallet, out: &Path, password_file: Option<&PathBuf>) -> CliResult {
+    use restake_client::keystore::{Kdf, Web3Keystore};
+    let password = keystore_password(password_file)?
+        .filter(|p| !p.is_empty())
+        .ok_or(format!(
+            "a keystore needs a password (not empty): --password-file or {KEYSTORE_PASSWORD_ENV}"
+        ))?;
+    let noise = random_bytes()?;
+    let (iv, id) = noise.split_at(16);
+    let iv: [u8; 16] = iv.try_into().map_err(|_| "no randomness")?;
+    let secret: [u8; 32] = alloy_primitives::hex::decode(w.secret_hex())
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or("the key is not 32 bytes")?;
+    let ks = Web3Keystore::encrypt(
+        &secret,
+        &w.address().to_string(),
+        &password,
+        Kdf::STANDARD,
+        random_bytes()?,
+        iv,
+        uuid_v4(id),
+    )
+    .map_err(|e| e.to_string())?;
+    let text = serde_json::to_string_pretty(&ks).map_err(|e| e.to_string())?;
+    restake_node::keyfile::write_private(out, &format!("{text}\n"))
+        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    println!("address  {}", w.address());
+    println!(
+        "Written to {}. Keep the password: the key cannot be recovered without it.",
+        out.display()
+    );
+    Ok(())
+}
+
+/// Prints one line per keystore in `dir`, sorted by file name.
+fn list_keystores(dir: &Path) -> CliResult {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    entries.sort();
+    let mut found = 0usize;
+    for path in entries {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        let name = name.unwrap_or_default();
+        if let Ok(ks) = restake_client::keystore::Web3Keystore::from_json(&text) {
+            let addr = ks
+                .address
+                .map_or("(not in the file)".into(), |a| format!("0x{a}"));
+            println!("account  {addr}  {name}");
+        } else if let Ok(ks) = restake_client::keystore::Keystore::from_json(&text) {
+            let key = ks
+                .pubkey
+                .map_or("(not in the file)".into(), |k| format!("0x{k}"));
+            println!("bls      {key}  {name}");
+        } else {
+            continue;
+        }
+        found = found.saturating_add(1);
+    }
+    if found == 0 {
+        println!("no keystores in {}", dir.display());
+    }
+    Ok(())
+}
+
 fn print_bls(secret: &restake_primitives::bls::SecretKey) {
     println!("public key           {}", secret.public());
     println!("proof of possession  {}", secret.prove_possession());
@@ -214,10 +341,20 @@ fn from_file(path: &Path) -> Result<Wallet, CliError> {
         reason: format!("cannot read the key file: {e}"),
     })?;
     warn_if_readable_by_others(path);
-    wallet(text.trim()).map_err(|e| CliError::File {
+    let file_err = |reason: String| CliError::File {
         path: path.display().to_string(),
-        reason: e,
-    })
+        reason,
+    };
+    // An encrypted Web3 Secret Storage file (geth, MetaMask, eth-account), or a bare hex key.
+    if text.trim_start().starts_with('{') {
+        let password = std::env::var(KEYSTORE_PASSWORD_ENV).map_err(|_| {
+            file_err(format!(
+                "an encrypted key file needs its password in {KEYSTORE_PASSWORD_ENV}"
+            ))
+        })?;
+        return decrypt_account(path, &password).map_err(file_err);
+    }
+    wallet(text.trim()).map_err(file_err)
 }
 
 #[cfg(unix)]
@@ -270,7 +407,41 @@ fn print_consensus(key: &restake_primitives::ed25519::SecretKey) {
 /// Runs a key command.
 pub fn run(cmd: KeysCmd) -> CliResult {
     match cmd {
-        KeysCmd::New { json } => {
+        KeysCmd::New {
+            out: Some(out),
+            password_file,
+            ..
+        } => {
+            let w = Wallet::from_bytes(random_bytes()?).map_err(|e| e.to_string())?;
+            write_account_keystore(&w, &out, password_file.as_ref())?;
+        }
+        KeysCmd::Import {
+            key,
+            out,
+            password_file,
+        } => write_account_keystore(
+            &key.wallet().map_err(|e| e.to_string())?,
+            &out,
+            password_file.as_ref(),
+        )?,
+        KeysCmd::Export {
+            file,
+            password_file,
+        } => {
+            let password = keystore_password(password_file.as_ref())?.ok_or(format!(
+                "give the password with --password-file or {KEYSTORE_PASSWORD_ENV}"
+            ))?;
+            let w = decrypt_account(&file, &password)?;
+            eprintln!(
+                "warning: the private key below controls {}; keep it secret",
+                w.address()
+            );
+            println!("{}", w.secret_hex());
+        }
+        KeysCmd::List { dir } => list_keystores(&dir)?,
+        KeysCmd::New {
+            json, out: None, ..
+        } => {
             let w = Wallet::from_bytes(random_bytes()?).map_err(|e| e.to_string())?;
             if json {
                 println!(

@@ -948,3 +948,101 @@ fn a_bls_key_is_created_encrypted_shown_and_refused_with_a_wrong_password() {
         assert!(!other.exists());
     }
 }
+
+#[test]
+fn an_account_key_is_kept_encrypted_listed_exported_and_signs_from_its_keystore() {
+    let tmp = TempDir::new("account-keys");
+    let node = Node::start(&tmp.path().join("data"), 100);
+    let dir = tmp.path().join("keys");
+    std::fs::create_dir(&dir).unwrap();
+    let pw = tmp.path().join("pw");
+    std::fs::write(&pw, "hunter2 hunter2\n").unwrap();
+    let (pw_s, made_s, imported_s) = (
+        pw.to_str().unwrap().to_string(),
+        dir.join("new.json").to_str().unwrap().to_string(),
+        dir.join("imported.json").to_str().unwrap().to_string(),
+    );
+    let made = restake(
+        &["keys", "new", "--out", &made_s, "--password-file", &pw_s],
+        &[],
+    );
+    assert!(made.status.success(), "{}", stderr(&made));
+    assert!(!stdout(&made).contains("private key"), "{}", stdout(&made));
+    let imported = restake(
+        &[
+            "keys",
+            "import",
+            "--key",
+            "dev:6",
+            "--out",
+            &imported_s,
+            "--password-file",
+            &pw_s,
+        ],
+        &[],
+    );
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    // A standard version-3 file: the library opens it with the same password.
+    let ks = restake_client::keystore::Web3Keystore::from_json(
+        &std::fs::read_to_string(&imported_s).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        alloy_primitives::hex::encode(ks.decrypt("hunter2 hunter2").unwrap()),
+        devnet::DEV_ACCOUNTS[6].1.trim_start_matches("0x")
+    );
+    // Listed without a password, with the addresses they hold.
+    std::fs::write(dir.join("notes.txt"), "not a keystore").unwrap();
+    let listed = stdout(&restake(&["keys", "list", dir.to_str().unwrap()], &[]));
+    let dev6 = format!("{}", dev(6)).to_lowercase();
+    assert!(listed.to_lowercase().contains(&dev6), "{listed}");
+    assert_eq!(listed.lines().count(), 2, "{listed}");
+    assert!(!listed.contains("notes.txt"), "{listed}");
+    // Exported with the password only.
+    let wrong = restake(
+        &["keys", "export", &imported_s],
+        &[("RESTAKE_KEYSTORE_PASSWORD", "no")],
+    );
+    assert!(!wrong.status.success());
+    assert!(
+        stderr(&wrong).contains("wrong password"),
+        "{}",
+        stderr(&wrong)
+    );
+    let exported = restake(
+        &["keys", "export", &imported_s, "--password-file", &pw_s],
+        &[],
+    );
+    assert_eq!(
+        stdout(&exported).trim().trim_start_matches("0x"),
+        devnet::DEV_ACCOUNTS[6].1.trim_start_matches("0x")
+    );
+    // The keystore signs a transaction as --key-file, with its password from the environment.
+    let url = node.url.as_str();
+    let to = format!("to={}", Address::repeat_byte(0x43));
+    let tx = [
+        "tx",
+        "transfer",
+        "token=@stETH",
+        "amount=1",
+        &to,
+        "--key-file",
+        &imported_s,
+    ];
+    let locked = restake(&tx, &[("RESTAKE_RPC_URL", url)]);
+    assert!(!locked.status.success());
+    assert!(
+        stderr(&locked).contains("RESTAKE_KEYSTORE_PASSWORD"),
+        "{}",
+        stderr(&locked)
+    );
+    let sent = restake(
+        &tx,
+        &[
+            ("RESTAKE_RPC_URL", url),
+            ("RESTAKE_KEYSTORE_PASSWORD", "hunter2 hunter2"),
+        ],
+    );
+    assert!(sent.status.success(), "{}", text(&sent));
+    assert_eq!(nonce(&node, dev(6)), 1);
+}

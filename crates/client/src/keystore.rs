@@ -1,11 +1,15 @@
-//! Encrypted key files in EIP-2335's format (version 4), the format Ethereum's consensus tools
-//! read and write for BLS12-381 keys: a password-derived key (scrypt or PBKDF2-HMAC-SHA256), a
-//! SHA-256 checksum that tells a wrong password from a damaged file, and the secret under
-//! AES-128-CTR.
+//! Encrypted key files in the two formats Ethereum's tools read and write:
 //!
-//! Passwords are processed as the EIP says: NFKD-normalised, control codes (C0, C1 and DEL)
-//! removed, UTF-8. Key-derivation parameters come from the file, so they are bounded (memory and
-//! time) before anything is derived.
+//! - [`Keystore`]: EIP-2335 (version 4), for BLS12-381 keys: a password-derived key (scrypt or
+//!   PBKDF2-HMAC-SHA256), a SHA-256 checksum that tells a wrong password from a damaged file,
+//!   and the secret under AES-128-CTR. Passwords are processed as the EIP says: NFKD-normalised,
+//!   control codes (C0, C1 and DEL) removed, UTF-8.
+//! - [`Web3Keystore`]: Web3 Secret Storage (version 3), for secp256k1 account keys (geth,
+//!   MetaMask exports, eth-account): the same derivations and cipher, a Keccak-256 MAC, and the
+//!   password's UTF-8 bytes as given.
+//!
+//! Key-derivation parameters come from the file, so they are bounded (memory and time) before
+//! anything is derived.
 
 use aes::Aes128;
 use ctr::cipher::{KeyIvInit, StreamCipher};
@@ -21,6 +25,8 @@ pub const MAX_SCRYPT_N: u32 = 1 << 20;
 pub const MAX_SCRYPT_R: u32 = 16;
 /// Largest PBKDF2 iteration count accepted from a file.
 pub const MAX_PBKDF2_C: u32 = 10_000_000;
+/// Largest scrypt parallelism accepted from a file (the cost grows linearly with it).
+pub const MAX_SCRYPT_P: u32 = 16;
 
 /// Why a key file could not be opened or written.
 #[derive(Debug, Error)]
@@ -131,6 +137,40 @@ impl Kdf {
     };
 }
 
+impl Kdf {
+    /// The kdf module a new file records (parameters and salt).
+    fn module(self, salt: [u8; 32]) -> Result<Module, KeystoreError> {
+        let mut params = serde_json::Map::new();
+        params.insert("dklen".into(), 32.into());
+        params.insert("salt".into(), hex(salt).into());
+        let function = match self {
+            Kdf::Scrypt { log_n, r, p } => {
+                let n = 1u32
+                    .checked_shl(u32::from(log_n))
+                    .ok_or(KeystoreError::Params("scrypt"))?;
+                params.insert("n".into(), n.into());
+                params.insert("r".into(), r.into());
+                params.insert("p".into(), p.into());
+                "scrypt"
+            }
+            Kdf::Pbkdf2 { c } => {
+                params.insert("c".into(), c.into());
+                params.insert("prf".into(), "hmac-sha256".into());
+                "pbkdf2"
+            }
+        };
+        Ok(Module {
+            function: function.into(),
+            params,
+            message: String::new(),
+        })
+    }
+}
+
+fn hex(b: impl AsRef<[u8]>) -> String {
+    alloy_primitives::hex::encode(b)
+}
+
 /// The password as bytes, by EIP-2335's rules: NFKD, without control codes, UTF-8.
 pub fn password_bytes(password: &str) -> Vec<u8> {
     password
@@ -174,7 +214,8 @@ fn derive_key(kdf: &Module, password: &[u8]) -> Result<[u8; 32], KeystoreError> 
             if !n.is_power_of_two()
                 || !(2..=MAX_SCRYPT_N).contains(&n)
                 || !(1..=MAX_SCRYPT_R).contains(&r)
-                || p != 1
+                || !(1..=MAX_SCRYPT_P).contains(&p)
+                || u64::from(r).saturating_mul(u64::from(p)) > u64::from(MAX_SCRYPT_R)
             {
                 return Err(KeystoreError::Params("scrypt"));
             }
@@ -277,33 +318,7 @@ impl Keystore {
         uuid: String,
         description: Option<String>,
     ) -> Result<Self, KeystoreError> {
-        fn hex(b: impl AsRef<[u8]>) -> String {
-            alloy_primitives::hex::encode(b)
-        }
-        let mut params = serde_json::Map::new();
-        params.insert("dklen".into(), 32.into());
-        params.insert("salt".into(), hex(salt).into());
-        let function = match kdf {
-            Kdf::Scrypt { log_n, r, p } => {
-                let n = 1u32
-                    .checked_shl(u32::from(log_n))
-                    .ok_or(KeystoreError::Params("scrypt"))?;
-                params.insert("n".into(), n.into());
-                params.insert("r".into(), r.into());
-                params.insert("p".into(), p.into());
-                "scrypt"
-            }
-            Kdf::Pbkdf2 { c } => {
-                params.insert("c".into(), c.into());
-                params.insert("prf".into(), "hmac-sha256".into());
-                "pbkdf2"
-            }
-        };
-        let kdf_module = Module {
-            function: function.into(),
-            params,
-            message: String::new(),
-        };
+        let kdf_module = kdf.module(salt)?;
         let key = derive_key(&kdf_module, &password_bytes(password))?;
         let mut message = secret.to_bytes().to_vec();
         aes_128_ctr(&key, &iv, &mut message)?;
@@ -328,6 +343,120 @@ impl Keystore {
             path: String::new(),
             uuid,
             version: 4,
+        })
+    }
+}
+
+/// The `crypto` object of a version-3 file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Web3Crypto {
+    /// `aes-128-ctr`.
+    pub cipher: String,
+    /// `{iv}`.
+    pub cipherparams: serde_json::Map<String, serde_json::Value>,
+    /// The encrypted secret (hex).
+    pub ciphertext: String,
+    /// `scrypt` or `pbkdf2`.
+    pub kdf: String,
+    /// The kdf's parameters (`dklen`, `salt`, and `n`, `r`, `p` or `c`, `prf`).
+    pub kdfparams: serde_json::Map<String, serde_json::Value>,
+    /// `keccak256(derivedKey[16..32] ‖ ciphertext)` (hex).
+    pub mac: String,
+}
+
+/// A Web3 Secret Storage file (version 3): an encrypted secp256k1 account key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Web3Keystore {
+    /// The encrypted key (`Crypto` in some writers).
+    #[serde(alias = "Crypto")]
+    pub crypto: Web3Crypto,
+    /// The account's address (hex, no `0x`), if the writer put it in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// A UUID.
+    pub id: String,
+    /// 3.
+    pub version: u32,
+}
+
+impl Web3Keystore {
+    /// Reads a version-3 file's JSON.
+    pub fn from_json(text: &str) -> Result<Self, KeystoreError> {
+        let k: Web3Keystore = serde_json::from_str(text)?;
+        if k.version != 3 {
+            return Err(KeystoreError::Version(k.version));
+        }
+        Ok(k)
+    }
+
+    /// Decrypts the 32-byte account secret with `password` (its UTF-8 bytes, as given).
+    pub fn decrypt(&self, password: &str) -> Result<[u8; 32], KeystoreError> {
+        let c = &self.crypto;
+        let kdf = Module {
+            function: c.kdf.clone(),
+            params: c.kdfparams.clone(),
+            message: String::new(),
+        };
+        let key = derive_key(&kdf, password.as_bytes())?;
+        if c.cipher != "aes-128-ctr" {
+            return Err(KeystoreError::Function {
+                what: "cipher",
+                name: c.cipher.clone(),
+            });
+        }
+        let mut secret = hex_field(&c.ciphertext, "ciphertext")?;
+        let mac = alloy_primitives::keccak256(
+            [key.get(16..).unwrap_or_default(), secret.as_slice()].concat(),
+        );
+        if hex_field(&c.mac, "mac")?.as_slice() != mac.as_slice() {
+            return Err(KeystoreError::Checksum);
+        }
+        let iv = c
+            .cipherparams
+            .get("iv")
+            .and_then(serde_json::Value::as_str)
+            .ok_or(KeystoreError::Params("cipher"))?;
+        aes_128_ctr(&key, &hex_field(iv, "cipher iv")?, &mut secret)?;
+        secret
+            .try_into()
+            .map_err(|_| KeystoreError::Params("ciphertext length"))
+    }
+}
+
+impl Web3Keystore {
+    /// Encrypts a 32-byte account secret under `password` with `kdf` (Web3 Secret Storage's
+    /// usual choice is scrypt, `n = 2^18`, `r = 8`, `p = 1`: [`Kdf::STANDARD`]); `salt`, `iv`
+    /// and `id` come from the caller's randomness. `address` is the account's, as geth writes it.
+    pub fn encrypt(
+        secret: &[u8; 32],
+        address: &str,
+        password: &str,
+        kdf: Kdf,
+        salt: [u8; 32],
+        iv: [u8; 16],
+        id: String,
+    ) -> Result<Self, KeystoreError> {
+        let kdf_module = kdf.module(salt)?;
+        let key = derive_key(&kdf_module, password.as_bytes())?;
+        let mut ciphertext = secret.to_vec();
+        aes_128_ctr(&key, &iv, &mut ciphertext)?;
+        let mac = alloy_primitives::keccak256(
+            [key.get(16..).unwrap_or_default(), ciphertext.as_slice()].concat(),
+        );
+        let mut cipherparams = serde_json::Map::new();
+        cipherparams.insert("iv".into(), hex(iv).into());
+        Ok(Web3Keystore {
+            crypto: Web3Crypto {
+                cipher: "aes-128-ctr".into(),
+                cipherparams,
+                ciphertext: hex(ciphertext),
+                kdf: kdf_module.function,
+                kdfparams: kdf_module.params,
+                mac: hex(mac),
+            },
+            address: Some(address.trim_start_matches("0x").to_ascii_lowercase()),
+            id,
+            version: 3,
         })
     }
 }
@@ -380,6 +509,25 @@ mod tests {
             other.decrypt("correct horse"),
             Err(KeystoreError::PublicKey { .. })
         ));
+    }
+
+    #[test]
+    fn a_new_web3_keystore_opens_with_its_password_only() {
+        let secret = [7u8; 32];
+        let ks = Web3Keystore::encrypt(
+            &secret,
+            "0xAbC",
+            "pw",
+            Kdf::Pbkdf2 { c: 16 },
+            [1u8; 32],
+            [2u8; 16],
+            "id".into(),
+        )
+        .unwrap();
+        let back = Web3Keystore::from_json(&serde_json::to_string(&ks).unwrap()).unwrap();
+        assert_eq!(back.decrypt("pw").unwrap(), secret);
+        assert_eq!(back.address.as_deref(), Some("abc"));
+        assert!(matches!(back.decrypt("Pw"), Err(KeystoreError::Checksum)));
     }
 
     #[test]

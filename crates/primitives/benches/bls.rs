@@ -59,8 +59,12 @@ fn certificate_180_of_200_keys_in_memory(bencher: Bencher) {
     let sigs: Vec<Signature> = keys[..SIGNERS].iter().map(|k| k.sign(message)).collect();
     let aggregate = Signature::aggregate(&sigs).unwrap();
     bencher.bench(|| {
-        fast_aggregate_verify(black_box(&publics[..SIGNERS]), message, black_box(&aggregate))
-            .unwrap()
+        fast_aggregate_verify(
+            black_box(&publics[..SIGNERS]),
+            message,
+            black_box(&aggregate),
+        )
+        .unwrap()
     });
 }
 
@@ -70,7 +74,10 @@ fn certificate_180_of_200_keys_in_memory(bencher: Bencher) {
 fn certificate_180_of_200_from_bytes(bencher: Bencher) {
     let keys = keys();
     let message = b"task 7: 3120.55";
-    let publics: Vec<[u8; 48]> = keys[..SIGNERS].iter().map(|k| k.public().to_bytes()).collect();
+    let publics: Vec<[u8; 48]> = keys[..SIGNERS]
+        .iter()
+        .map(|k| k.public().to_bytes())
+        .collect();
     let sigs: Vec<Signature> = keys[..SIGNERS].iter().map(|k| k.sign(message)).collect();
     let aggregate = Signature::aggregate(&sigs).unwrap().to_bytes();
     bencher.bench(|| {
