@@ -52,6 +52,7 @@ use crate::allocation::{
 use crate::beacon_oracle;
 use crate::delegation::{self, QueuedWithdrawalParams};
 use crate::evidence::{self, SignedAttestation};
+use crate::keys::{self, KeyScheme};
 use crate::pause::{self, PauseTarget};
 use crate::permissions;
 use crate::pods;
@@ -737,6 +738,47 @@ declare_actions! {
             changes: Vec<ValidatorChange>,
             activation_height: u64,
         } => validators::update_validator_set(ex, sender, changes, *activation_height),
+        // Operator-set keys
+        ConfigureOperatorSet {
+            /// The set's AVS (default: the sender).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            avs: Option<Address> as |a| a.unwrap_or(sender),
+            operator_set_id: u32,
+            key_scheme: KeyScheme,
+        } => keys::configure_operator_set(
+            ex,
+            sender,
+            OperatorSet::new(avs.unwrap_or(sender), *operator_set_id),
+            *key_scheme,
+        ),
+        RegisterKey {
+            /// The operator (default: the sender).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            operator: Option<Address> as |o| o.unwrap_or(sender),
+            avs: Address,
+            operator_set_id: u32,
+            key_data: Bytes,
+            signature: Bytes,
+        } => keys::register_key(
+            ex,
+            sender,
+            operator.unwrap_or(sender),
+            OperatorSet::new(*avs, *operator_set_id),
+            key_data,
+            signature,
+        ),
+        DeregisterKey {
+            /// The operator (default: the sender).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            operator: Option<Address> as |o| o.unwrap_or(sender),
+            avs: Address,
+            operator_set_id: u32,
+        } => keys::deregister_key(
+            ex,
+            sender,
+            operator.unwrap_or(sender),
+            OperatorSet::new(*avs, *operator_set_id),
+        ),
     }
 }
 
@@ -821,6 +863,17 @@ impl Typed for PublicKey {
 
     fn eip712_value(&self) -> Val {
         Val::Bytes32(B256::from(self.to_bytes()))
+    }
+}
+
+/// `string`: `"ecdsa"` or `"bls12381"`.
+impl Typed for KeyScheme {
+    fn eip712_type() -> Ty {
+        Ty::String
+    }
+
+    fn eip712_value(&self) -> Val {
+        Val::String(self.name().into())
     }
 }
 

@@ -45,6 +45,15 @@ sol! {
         bytes32 payloadHash;
     }
 
+    /// An operator's registration of a signing key for one operator set, signed by that key: it
+    /// binds the key to the operator, the set and (through the domain) the chain.
+    struct KeyRegistration {
+        address operator;
+        address avs;
+        uint32 operatorSetId;
+        bytes keyData;
+    }
+
     /// A queued withdrawal, ABI-encoded exactly as EigenLayer's to derive its root.
     struct WithdrawalAbi {
         address staker;

@@ -5,6 +5,7 @@ use crate::allocation::AllocationError;
 use crate::beacon_oracle::OracleError;
 use crate::delegation::DelegationError;
 use crate::evidence::EvidenceError;
+use crate::keys::KeysError;
 use crate::pause::PauseError;
 use crate::permissions::PermissionError;
 use crate::pods::PodError;
@@ -77,6 +78,9 @@ pub enum Error {
     /// The validator set.
     #[error("validators: {0}")]
     Validator(#[from] ValidatorError),
+    /// Operator-set keys.
+    #[error("keys: {0}")]
+    Keys(#[from] KeysError),
 }
 
 impl Error {
@@ -102,6 +106,7 @@ impl Error {
             Self::Vault(_) => 16000,
             Self::RiskProfile(_) => 17000,
             Self::Validator(_) => 18000,
+            Self::Keys(_) => 19000,
         }
     }
 
@@ -127,6 +132,7 @@ impl Error {
             Self::Vault(e) => format!("{e:?}"),
             Self::RiskProfile(e) => format!("{e:?}"),
             Self::Validator(e) => format!("{e:?}"),
+            Self::Keys(e) => format!("{e:?}"),
         };
         inner
             .split(|c: char| !c.is_ascii_alphanumeric())

@@ -4,9 +4,10 @@
 
 use crate::allocation::RegistrationPolicy;
 use crate::delegation::Withdrawal;
+use crate::keys::KeyScheme;
 use crate::pause::PauseTarget;
 use crate::validators::ValidatorChange;
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, B256, Bytes, U256};
 use borsh::{BorshDeserialize, BorshSerialize};
 use restake_primitives::OperatorSet;
 use restake_primitives::decimal::{u256 as dec, u256_vec as dec_vec};
@@ -557,5 +558,21 @@ pub enum Event {
     ValidatorSetChanged {
         height: u64,
         validator_set_hash: B256,
+    },
+    // Operator-set keys
+    OperatorSetConfigured {
+        operator_set: OperatorSet,
+        key_scheme: KeyScheme,
+    },
+    KeyRegistered {
+        operator: Address,
+        operator_set: OperatorSet,
+        key_scheme: KeyScheme,
+        key_data: Bytes,
+    },
+    KeyDeregistered {
+        operator: Address,
+        operator_set: OperatorSet,
+        key_data: Bytes,
     },
 }

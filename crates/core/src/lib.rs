@@ -56,6 +56,7 @@ pub mod error;
 pub mod event;
 pub mod evidence;
 pub mod exec;
+pub mod keys;
 pub mod pause;
 pub mod permissions;
 pub mod pods;

@@ -1921,6 +1921,9 @@ fn action_names() -> Vec<&'static str> {
         "removeAppointee",
         "pause",
         "unpause",
+        "configureOperatorSet",
+        "registerKey",
+        "deregisterKey",
     ]);
     names
 }

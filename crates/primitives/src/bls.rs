@@ -121,7 +121,16 @@ impl SecretKey {
     /// The proof that whoever registers this key holds its secret: a signature over the key's
     /// bytes under the possession domain.
     pub fn prove_possession(&self) -> Signature {
-        Signature(self.0.sign(&self.public().to_bytes(), DST_POP, &[]))
+        self.prove_possession_bound(&[])
+    }
+
+    /// A proof of possession bound to `context` (who registers the key, where, on which chain):
+    /// a signature over the key's bytes followed by `context`, under the possession domain. With
+    /// an empty context it is the standard proof; a bound one cannot be replayed by someone who
+    /// copies the key into another registration.
+    pub fn prove_possession_bound(&self, context: &[u8]) -> Signature {
+        let message = [self.public().to_bytes().as_slice(), context].concat();
+        Signature(self.0.sign(&message, DST_POP, &[]))
     }
 }
 
@@ -164,9 +173,20 @@ impl PublicKey {
 
     /// Checks that `proof` proves possession of this key's secret.
     pub fn verify_possession(&self, proof: &Signature) -> Result<(), BlsError> {
+        self.verify_possession_bound(&[], proof)
+    }
+
+    /// Checks a proof of possession bound to `context`
+    /// ([`SecretKey::prove_possession_bound`]).
+    pub fn verify_possession_bound(
+        &self,
+        context: &[u8],
+        proof: &Signature,
+    ) -> Result<(), BlsError> {
+        let message = [self.to_bytes().as_slice(), context].concat();
         match proof
             .0
-            .verify(false, &self.to_bytes(), DST_POP, &[], &self.0, false)
+            .verify(false, &message, DST_POP, &[], &self.0, false)
         {
             BLST_ERROR::BLST_SUCCESS => Ok(()),
             _ => Err(BlsError::Invalid),
@@ -343,6 +363,26 @@ mod tests {
             secret(1).public().verify_possession(&pop),
             Err(BlsError::Invalid)
         );
+    }
+
+    #[test]
+    fn a_bound_proof_of_possession_holds_only_for_its_context() {
+        let a = secret(0);
+        let bound = a.prove_possession_bound(b"operator 1 in set 7");
+        a.public()
+            .verify_possession_bound(b"operator 1 in set 7", &bound)
+            .unwrap();
+        // Copied into another registration, or offered as the plain proof, it proves nothing.
+        assert_eq!(
+            a.public()
+                .verify_possession_bound(b"operator 2 in set 7", &bound),
+            Err(BlsError::Invalid)
+        );
+        assert_eq!(a.public().verify_possession(&bound), Err(BlsError::Invalid));
+        // The empty context is the standard proof.
+        a.public()
+            .verify_possession_bound(&[], &a.prove_possession())
+            .unwrap();
     }
 
     #[test]
