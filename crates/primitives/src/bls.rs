@@ -193,6 +193,41 @@ impl PublicKey {
         }
     }
 
+    /// A key read back from where it was stored after the checks of [`PublicKey::from_bytes`]
+    /// (a committed operator table, whose keys were checked when they were registered), or its
+    /// negation: decompressed onto the curve without repeating the subgroup check, the costly
+    /// part of decoding. Never for bytes that were not checked before.
+    pub fn from_registered_bytes(bytes: &[u8], negate: bool) -> Result<Self, BlsError> {
+        let mut b: [u8; PUBLIC_KEY_LEN] = bytes
+            .try_into()
+            .map_err(|_| BlsError::KeyLength(bytes.len()))?;
+        if negate {
+            // In the compressed encoding a point and its negation differ only in the sign bit
+            // of y (0x20 of the first byte).
+            b[0] ^= 0x20;
+        }
+        let key = min_pk::PublicKey::uncompress(&b).map_err(|e| match e {
+            BLST_ERROR::BLST_PK_IS_INFINITY => BlsError::KeyIdentity,
+            _ => BlsError::KeyEncoding,
+        })?;
+        Ok(Self(key))
+    }
+
+    /// `-self`.
+    pub fn negate(&self) -> PublicKey {
+        // The negation of a valid key decodes; keep the key rather than panic if it did not.
+        Self::from_registered_bytes(&self.to_bytes(), true).unwrap_or(*self)
+    }
+
+    /// `self − Σ keys`: an aggregate of every key of a table less its non-signers, the key their
+    /// signers' aggregate signature verifies against. Refused if it is the identity.
+    pub fn subtract(&self, keys: &[PublicKey]) -> Result<PublicKey, BlsError> {
+        let mut all = Vec::with_capacity(keys.len().saturating_add(1));
+        all.push(*self);
+        all.extend(keys.iter().map(PublicKey::negate));
+        PublicKey::aggregate(&all)
+    }
+
     /// The sum of `keys` (each checked when decoded): the key a signature aggregated from all of
     /// theirs on one message verifies against.
     pub fn aggregate(keys: &[PublicKey]) -> Result<PublicKey, BlsError> {
@@ -203,8 +238,12 @@ impl PublicKey {
         let sum = min_pk::AggregatePublicKey::aggregate(&refs, false)
             .map_err(|_| BlsError::KeyEncoding)?
             .to_public_key();
-        // A sum of keys can be the identity (a key and its negation): nothing verifies then.
-        sum.validate().map_err(|_| BlsError::KeyIdentity)?;
+        // A sum of keys can be the identity (a key and its negation): nothing verifies then. A
+        // sum of subgroup points is one, so only the identity needs checking (by its encoding).
+        let bytes = sum.compress();
+        if bytes.first() == Some(&0xc0) && bytes.iter().skip(1).all(|b| *b == 0) {
+            return Err(BlsError::KeyIdentity);
+        }
         Ok(PublicKey(sum))
     }
 }
@@ -361,6 +400,31 @@ mod tests {
         // Another key's proof proves nothing for this key.
         assert_eq!(
             secret(1).public().verify_possession(&pop),
+            Err(BlsError::Invalid)
+        );
+    }
+
+    #[test]
+    fn subtracting_keys_from_an_aggregate_leaves_the_others() {
+        let sk: Vec<SecretKey> = (0..4u8)
+            .map(|i| SecretKey::derive(&[i; 32]).unwrap())
+            .collect();
+        let keys: Vec<PublicKey> = sk.iter().map(SecretKey::public).collect();
+        let all = PublicKey::aggregate(&keys).unwrap();
+        let two = PublicKey::aggregate(&keys[..2]).unwrap();
+        assert_eq!(all.subtract(&keys[2..]).unwrap(), two);
+        assert_eq!(keys[0].negate().negate(), keys[0]);
+        // A key minus itself is the identity, which verifies nothing: refused.
+        assert_eq!(keys[0].subtract(&keys[..1]), Err(BlsError::KeyIdentity));
+        // The signers' signature verifies against the aggregate less the non-signers.
+        let message = b"m";
+        let sig = Signature::aggregate(&[sk[0].sign(message), sk[1].sign(message)]).unwrap();
+        all.subtract(&keys[2..])
+            .unwrap()
+            .verify(message, &sig)
+            .unwrap();
+        assert_eq!(
+            all.subtract(&keys[3..]).unwrap().verify(message, &sig),
             Err(BlsError::Invalid)
         );
     }

@@ -23,6 +23,8 @@ use serde::{Deserialize, Serialize};
 mod error;
 mod registration;
 
+pub use restake_certificate::KeyScheme;
+
 pub use error::KeysError;
 pub use registration::{configure_operator_set, deregister_key, register_key};
 
@@ -30,36 +32,6 @@ const SCHEME: &[u8] = b"keys/scheme/";
 const CURRENT: &[u8] = b"keys/op/";
 const HISTORY: &[u8] = b"keys/hist/";
 const OWNER: &[u8] = b"keys/owner/";
-
-/// The signature scheme of an operator set's keys.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum KeyScheme {
-    /// ECDSA over secp256k1; a key is the 20-byte address of the signing key.
-    Ecdsa,
-    /// BLS12-381 with keys in G1 (48 bytes compressed) and signatures in G2 (96 bytes).
-    Bls12381,
-}
-
-impl KeyScheme {
-    /// The wire name (`ecdsa`, `bls12381`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Ecdsa => "ecdsa",
-            Self::Bls12381 => "bls12381",
-        }
-    }
-
-    /// The length of a key's bytes in this scheme.
-    pub fn key_len(self) -> usize {
-        match self {
-            Self::Ecdsa => 20,
-            Self::Bls12381 => restake_primitives::bls::PUBLIC_KEY_LEN,
-        }
-    }
-}
 
 /// An operator's registered key in one set.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
