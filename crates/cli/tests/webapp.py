@@ -131,12 +131,18 @@ class App:
             "--disable-default-apps",
             "--metrics-recording-only",
             "--password-store=basic",
+            "--dns-prefetch-disable",
+            "--no-pings",
+            "--disable-domain-reliability",
+            "--disable-client-side-phishing-detection",
         ]:
             opts.add_argument(flag)
         opts.add_argument(f"--user-data-dir={args.profile}")
         opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
         self.driver = webdriver.Chrome(service=Service(args.chromedriver), options=opts)
         self.driver.set_page_load_timeout(TIMEOUT)
+        self.urls = {}
+        self.seen = []
         self.driver.execute_cdp_cmd(
             "Page.addScriptToEvaluateOnNewDocument",
             {"source": PROVIDER % {"address": json.dumps(self.account.address)}},
@@ -162,10 +168,24 @@ class App:
                 out.append("console: " + entry["message"])
         for entry in self.driver.get_log("performance"):
             msg = json.loads(entry["message"])["message"]
-            if msg["method"] == "Network.loadingFailed":
+            if msg["method"] == "Network.requestWillBeSent":
                 p = msg["params"]
-                if not p.get("canceled"):
-                    out.append(f"request failed: {p.get('errorText')} ({p.get('type')})")
+                url = p["request"]["url"]
+                self.urls[p["requestId"]] = url
+                origin = self.base.split("://", 1)[1].split("/", 1)[0]
+                if not (
+                    url.split("://", 1)[-1].startswith(origin)
+                    or url.startswith(("data:", "blob:", "about:"))
+                ):
+                    out.append(f"request outside the node: {url}")
+            elif msg["method"] == "Network.loadingFailed":
+                p = msg["params"]
+                # A failure with no request of the page's behind it is the browser's own
+                # background work (seen: a Document lookup of a name during start-up), not the
+                # app's: every request the app makes is announced first.
+                url = self.urls.get(p["requestId"])
+                if url is not None and not p.get("canceled"):
+                    out.append(f"request failed: {p.get('errorText')} ({p.get('type')}) {url}")
             elif msg["method"] == "Network.responseReceived":
                 r = msg["params"]["response"]
                 if r["status"] >= 400:
@@ -175,7 +195,11 @@ class App:
     def open(self, route, page):
         """Navigates to `#<route>` and waits until the page says its data is on screen."""
         self.driver.get(self.base + "#" + route)
-        return self.wait_page(page, route)
+        section = self.wait_page(page, route)
+        # Read the logs page by page, so a problem names its page (and the browser's log buffer
+        # never overflows).
+        self.seen.extend(f"{route}: {p}" for p in self.problems())
+        return section
 
     def wait_page(self, page, route):
         sel = f'section[data-page="{page}"][data-ready="true"]'
@@ -485,7 +509,7 @@ def run(app):
     app.check_amount(route, name, app.fields(name)[name], now)
     app.screenshot("wallet-deposit")
 
-    problems = app.problems()
+    problems = app.seen + app.problems()
     if problems:
         raise Failure("console errors or failed requests: " + "; ".join(problems))
     return checked
