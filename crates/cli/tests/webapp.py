@@ -143,6 +143,11 @@ class App:
         self.driver.set_page_load_timeout(TIMEOUT)
         self.urls = {}
         self.seen = []
+        # The browser opens its new-tab page first, which looks up names of its own: leave it
+        # for a blank page and drop what it logged.
+        self.driver.get("about:blank")
+        self.driver.get_log("performance")
+        self.driver.get_log("browser")
         self.driver.execute_cdp_cmd(
             "Page.addScriptToEvaluateOnNewDocument",
             {"source": PROVIDER % {"address": json.dumps(self.account.address)}},
@@ -175,16 +180,13 @@ class App:
                 origin = self.base.split("://", 1)[1].split("/", 1)[0]
                 if not (
                     url.split("://", 1)[-1].startswith(origin)
-                    or url.startswith(("data:", "blob:", "about:"))
+                    or url.startswith(("data:", "blob:", "about:", "chrome:", "chrome-untrusted:"))
                 ):
                     out.append(f"request outside the node: {url}")
             elif msg["method"] == "Network.loadingFailed":
                 p = msg["params"]
-                # A failure with no request of the page's behind it is the browser's own
-                # background work (seen: a Document lookup of a name during start-up), not the
-                # app's: every request the app makes is announced first.
-                url = self.urls.get(p["requestId"])
-                if url is not None and not p.get("canceled"):
+                url = self.urls.get(p["requestId"], "?")
+                if not p.get("canceled"):
                     out.append(f"request failed: {p.get('errorText')} ({p.get('type')}) {url}")
             elif msg["method"] == "Network.responseReceived":
                 r = msg["params"]["response"]
