@@ -59,6 +59,7 @@ use crate::pods;
 use crate::rewards::{self, OperatorReward, StrategyAndMultiplier};
 use crate::risk_profile;
 use crate::strategy_manager as sm;
+use crate::tables::{self, Weighting};
 use crate::tokens;
 use crate::typed_data::{StructType, Ty, Typed, Val};
 use crate::validators::{self, ValidatorChange};
@@ -779,6 +780,31 @@ declare_actions! {
             operator.unwrap_or(sender),
             OperatorSet::new(*avs, *operator_set_id),
         ),
+        // Operator tables
+        SetOperatorTableCalculator {
+            /// The set's AVS (default: the sender).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            avs: Option<Address> as |a| a.unwrap_or(sender),
+            operator_set_id: u32,
+            weighting: Weighting,
+            /// Per-strategy integer multipliers (default: every strategy counts once).
+            #[serde(default)]
+            multipliers: Vec<StrategyAndMultiplier>,
+            /// The most one operator may weigh; `"0"` (the default) for no cap.
+            #[serde(default, with = "dec")]
+            operator_cap: U256,
+        } => tables::set_operator_table_calculator(
+            ex,
+            sender,
+            OperatorSet::new(avs.unwrap_or(sender), *operator_set_id),
+            *weighting,
+            multipliers,
+            *operator_cap,
+        ),
+        UpdateOperatorTable {
+            avs: Address,
+            operator_set_id: u32,
+        } => tables::update_operator_table(ex, OperatorSet::new(*avs, *operator_set_id)),
     }
 }
 
@@ -863,6 +889,17 @@ impl Typed for PublicKey {
 
     fn eip712_value(&self) -> Val {
         Val::Bytes32(B256::from(self.to_bytes()))
+    }
+}
+
+/// `string`: `"slashable"` or `"delegated"`.
+impl Typed for Weighting {
+    fn eip712_type() -> Ty {
+        Ty::String
+    }
+
+    fn eip712_value(&self) -> Val {
+        Val::String(self.name().into())
     }
 }
 

@@ -14,6 +14,7 @@ use crate::rewards::RewardsError;
 use crate::risk_profile::RiskProfileError;
 use crate::state::StateError;
 use crate::strategy_manager::StrategyManagerError;
+use crate::tables::TablesError;
 use crate::tokens::TokenError;
 use crate::validators::ValidatorError;
 use crate::vault::VaultError;
@@ -81,6 +82,9 @@ pub enum Error {
     /// Operator-set keys.
     #[error("keys: {0}")]
     Keys(#[from] KeysError),
+    /// Operator tables.
+    #[error("tables: {0}")]
+    Tables(#[from] TablesError),
 }
 
 impl Error {
@@ -107,6 +111,7 @@ impl Error {
             Self::RiskProfile(_) => 17000,
             Self::Validator(_) => 18000,
             Self::Keys(_) => 19000,
+            Self::Tables(_) => 20000,
         }
     }
 
@@ -133,6 +138,7 @@ impl Error {
             Self::RiskProfile(e) => format!("{e:?}"),
             Self::Validator(e) => format!("{e:?}"),
             Self::Keys(e) => format!("{e:?}"),
+            Self::Tables(e) => format!("{e:?}"),
         };
         inner
             .split(|c: char| !c.is_ascii_alphanumeric())

@@ -6,6 +6,7 @@ use crate::allocation::RegistrationPolicy;
 use crate::delegation::Withdrawal;
 use crate::keys::KeyScheme;
 use crate::pause::PauseTarget;
+use crate::tables::Weighting;
 use crate::validators::ValidatorChange;
 use alloy_primitives::{Address, B256, Bytes, U256};
 use borsh::{BorshDeserialize, BorshSerialize};
@@ -574,5 +575,20 @@ pub enum Event {
         operator: Address,
         operator_set: OperatorSet,
         key_data: Bytes,
+    },
+    // Operator tables
+    OperatorTableCalculatorSet {
+        operator_set: OperatorSet,
+        weighting: Weighting,
+        #[serde(with = "dec")]
+        operator_cap: U256,
+    },
+    OperatorTableUpdated {
+        operator_set: OperatorSet,
+        reference_height: u64,
+        root: B256,
+        operator_count: u32,
+        #[serde(with = "dec")]
+        total_weight: U256,
     },
 }

@@ -68,6 +68,7 @@ pub mod share_manager;
 pub mod shares;
 pub mod state;
 pub mod strategy_manager;
+pub mod tables;
 pub mod tokens;
 pub mod tx;
 pub mod typed_data;

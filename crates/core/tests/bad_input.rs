@@ -1924,6 +1924,8 @@ fn action_names() -> Vec<&'static str> {
         "configureOperatorSet",
         "registerKey",
         "deregisterKey",
+        "setOperatorTableCalculator",
+        "updateOperatorTable",
     ]);
     names
 }
