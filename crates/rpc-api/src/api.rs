@@ -4,13 +4,13 @@
 
 use crate::types::{
     AllocationResponse, AvsPage, BeaconOracleResponse, BlockId, BlockResponse, Certificate,
-    EventQuery, EventsPage, NodeInfo, OperatorSetResponse, OperatorSetsPage, OperatorView,
-    OperatorsPage, PageRequest, PodBalance, PodView, PrepareRequest, PrepareResponse,
-    ProofResponse, ProposedBlocksPage, Receipt, RewardsResponse, RiskReport, SeriesRange,
-    SimulateRequest, SimulateResponse, SlashQuery, SlashesPage, StakerView, StakersPage,
-    StrategySummary, Submission, TokenSummary, TotalsResponse, Transaction, TransactionsPage,
-    TvlHistory, ValidatorsResponse, VaultRateHistory, VaultSummary, VaultView, WithdrawalQuery,
-    WithdrawalsPage,
+    EventQuery, EventsPage, NodeInfo, OperatorSetResponse, OperatorSetsPage, OperatorTableQuery,
+    OperatorTableResponse, OperatorView, OperatorsPage, PageRequest, PodBalance, PodView,
+    PrepareRequest, PrepareResponse, ProofResponse, ProposedBlocksPage, Receipt, RewardsResponse,
+    RiskReport, SeriesRange, SimulateRequest, SimulateResponse, SlashQuery, SlashesPage,
+    StakerView, StakersPage, StrategySummary, Submission, TokenSummary, TotalsResponse,
+    Transaction, TransactionsPage, TvlHistory, ValidatorsResponse, VaultRateHistory, VaultSummary,
+    VaultView, WithdrawalQuery, WithdrawalsPage,
 };
 // Subscription items are typed on the client side only; the server sends what it serializes.
 #[cfg(feature = "client")]
@@ -261,6 +261,12 @@ pub trait RestakeApi {
         psi: Option<String>,
         prices: Option<BTreeMap<String, String>>,
     ) -> RpcResult<RiskReport>;
+
+    /// An operator set's table in force at a height (the latest committed at or before it):
+    /// header, every entry with its Merkle proof against the table's root, and the header's
+    /// proof against that height's state root.
+    #[method(name = "getOperatorTable")]
+    fn get_operator_table(&self, query: OperatorTableQuery) -> RpcResult<OperatorTableResponse>;
 
     /// A state value with a Merkle proof against the state root at `height` (default latest).
     #[method(name = "getProof")]

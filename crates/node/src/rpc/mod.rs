@@ -17,6 +17,7 @@ mod restaking;
 mod rewards;
 mod risk;
 mod subscriptions;
+mod tables;
 mod transactions;
 mod vault;
 
@@ -26,11 +27,12 @@ use jsonrpsee::PendingSubscriptionSink;
 use jsonrpsee::core::{RpcResult, SubscriptionResult, async_trait};
 use restake_rpc_api::types::{
     AllocationResponse, AvsPage, BeaconOracleResponse, BlockResponse, Certificate, EventQuery,
-    EventsPage, NodeInfo, OperatorSetResponse, OperatorSetsPage, OperatorView, OperatorsPage,
-    PageRequest, PodBalance, PodView, ProofResponse, ProposedBlocksPage, Receipt, RewardsResponse,
-    RiskReport, SeriesRange, SimulateResponse, SlashQuery, SlashesPage, StakerView, StakersPage,
-    StrategySummary, Submission, TokenSummary, TotalsResponse, Transaction, TransactionsPage,
-    TvlHistory, ValidatorsResponse, VaultRateHistory, VaultSummary, VaultView, WithdrawalQuery,
+    EventsPage, NodeInfo, OperatorSetResponse, OperatorSetsPage, OperatorTableQuery,
+    OperatorTableResponse, OperatorView, OperatorsPage, PageRequest, PodBalance, PodView,
+    ProofResponse, ProposedBlocksPage, Receipt, RewardsResponse, RiskReport, SeriesRange,
+    SimulateResponse, SlashQuery, SlashesPage, StakerView, StakersPage, StrategySummary,
+    Submission, TokenSummary, TotalsResponse, Transaction, TransactionsPage, TvlHistory,
+    ValidatorsResponse, VaultRateHistory, VaultSummary, VaultView, WithdrawalQuery,
     WithdrawalsPage,
 };
 use std::collections::BTreeMap;
@@ -275,6 +277,10 @@ impl RestakeApiServer for Api {
         prices: Option<BTreeMap<String, String>>,
     ) -> RpcResult<RiskReport> {
         risk::report(self, psi, prices)
+    }
+
+    fn get_operator_table(&self, query: OperatorTableQuery) -> RpcResult<OperatorTableResponse> {
+        tables::operator_table(self, query)
     }
 
     fn get_proof(&self, key: Bytes, height: Option<u64>) -> RpcResult<ProofResponse> {

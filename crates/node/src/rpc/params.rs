@@ -54,6 +54,7 @@ pub const PARAMETERS: &[(&str, usize)] = &[
     ("restake_getVaults", 0),
     ("restake_getRiskReport", 2),
     ("restake_getProof", 2),
+    ("restake_getOperatorTable", 1),
     ("restake_subscribeNewHeads", 0),
     ("restake_unsubscribeNewHeads", 1),
     ("restake_subscribeEvents", 0),

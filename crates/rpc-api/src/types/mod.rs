@@ -15,6 +15,7 @@ mod restaking;
 mod rewards;
 mod risk;
 mod subscriptions;
+mod tables;
 mod transactions;
 mod vault;
 
@@ -40,6 +41,7 @@ pub use risk::{
     RiskService, ShockLoss,
 };
 pub use subscriptions::{EventItem, RiskReportError, RiskReportItem};
+pub use tables::{OperatorTableEntry, OperatorTableQuery, OperatorTableResponse, TableStateProof};
 pub use transactions::{PrepareRequest, PrepareResponse, SimulateRequest, SimulateResponse};
 pub use vault::VaultSummary;
 

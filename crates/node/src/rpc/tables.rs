@@ -1,0 +1,96 @@
+//! `restake_getOperatorTable`.
+
+use super::Api;
+use super::error::{err, internal};
+use jsonrpsee::core::RpcResult;
+use restake_certificate::{OperatorTable, TableEntry, TableTree};
+use restake_core::tables::{TablesRead, entry_key, table_key_at};
+use restake_primitives::OperatorSet;
+use restake_rpc_api::codes;
+use restake_rpc_api::types::{
+    OperatorTableEntry, OperatorTableQuery, OperatorTableResponse, TableStateProof,
+};
+
+/// `restake_getOperatorTable`: the table in force at the asked height, its entries read from the
+/// state of its reference height (later tables overwrite them), each with its proof.
+pub(super) fn operator_table(
+    api: &Api,
+    query: OperatorTableQuery,
+) -> RpcResult<OperatorTableResponse> {
+    let latest = api.height();
+    let height = query.height.unwrap_or(latest);
+    if height > latest {
+        return Err(err(
+            codes::NOT_FOUND,
+            format!("height {height} is ahead of the last block {latest}"),
+        ));
+    }
+    let set = OperatorSet::new(query.avs, query.set_id);
+    let state = api.node.store().state().map_err(internal)?;
+    let table: OperatorTable = state
+        .operator_table_at(&set, height)
+        .map_err(internal)?
+        .ok_or_else(|| {
+            err(
+                codes::NOT_FOUND,
+                format!("operator set {set} has no table at or before height {height}"),
+            )
+        })?;
+    let store = api.node.store();
+    let mut entries = Vec::with_capacity(usize::try_from(table.operator_count).unwrap_or(0));
+    for i in 0..table.operator_count {
+        let (value, _) = store
+            .get_with_proof(&entry_key(&set, i), table.reference_height)
+            .map_err(|e| err(codes::NOT_FOUND, e.to_string()))?;
+        let entry: TableEntry = value
+            .and_then(|v| borsh::from_slice(&v).ok())
+            .ok_or_else(|| internal(format!("entry {i} of the table of {set} is missing")))?;
+        entries.push(entry);
+    }
+    let tree = TableTree::new(&entries).map_err(internal)?;
+    if tree.root() != table.root {
+        return Err(internal(format!(
+            "the stored entries of {set} do not match its root"
+        )));
+    }
+    let key = table_key_at(&set, table.reference_height);
+    let (value, proof) = store
+        .get_with_proof(&key, height)
+        .map_err(|e| err(codes::NOT_FOUND, e.to_string()))?;
+    let state_root = store.root_at(height).map_err(internal)?.ok_or_else(|| {
+        err(
+            codes::NOT_FOUND,
+            format!("no state root at height {height}"),
+        )
+    })?;
+    let mut out = Vec::with_capacity(entries.len());
+    for (i, e) in (0u32..).zip(entries) {
+        out.push(OperatorTableEntry {
+            index: i,
+            key_data: e.key_data,
+            operator: e.operator,
+            proof: tree.proof(i).map_err(internal)?,
+            stakes: e.stakes,
+            weight: e.weight,
+        });
+    }
+    Ok(OperatorTableResponse {
+        aggregate_key: table.aggregate_key,
+        avs: set.avs,
+        entries: out,
+        key_scheme: table.key_scheme,
+        operator_count: table.operator_count,
+        operator_set_id: set.id,
+        reference_height: table.reference_height,
+        root: table.root,
+        state_proof: TableStateProof {
+            height,
+            key: key.into(),
+            proof: proof.into(),
+            state_root,
+            value: value.unwrap_or_default().into(),
+        },
+        strategies: table.strategies,
+        total_weight: table.total_weight,
+    })
+}

@@ -1,0 +1,191 @@
+//! `restake_getOperatorTable`: a set's table at a height, each entry proven against the table's
+//! root and the table's header proven against the block's state root; older tables stay
+//! readable after newer ones replace their entries.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+mod common;
+
+use alloy_primitives::{Address, B256, Bytes, U256};
+use common::{act, call, dev};
+use restake_certificate::{OperatorTable, TableEntry, verify_entry};
+use restake_core::pool::strategy_address;
+use restake_core::tables::table_key_at;
+use restake_core::tokens::token_address;
+use restake_node::node::NodeConfig;
+use restake_primitives::OperatorSet;
+
+const WAD: u128 = 1_000_000_000_000_000_000;
+use restake_store::Store;
+use serde_json::{Value, json};
+
+fn registration(op: Address, avs: Address, key: &restake_client::Wallet) -> Value {
+    let key_data = Bytes::copy_from_slice(key.address().as_slice());
+    let digest = restake_core::eip712::digest(
+        &restake_core::eip712::KeyRegistration {
+            operator: op,
+            avs,
+            operatorSetId: 1,
+            keyData: key_data.clone(),
+        },
+        restake_node::devnet::CHAIN_ID,
+    );
+    let sig = key.sign_digest(digest);
+    json!({"type": "registerKey", "avs": avs, "operatorSetId": 1, "keyData": key_data, "signature": sig})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_table_comes_with_proofs_to_the_state_root_at_any_later_height() {
+    let mut served = common::serve_manual(Store::in_memory().unwrap(), NodeConfig::default()).await;
+    let node = served.handle.clone();
+    let (steth, strategy) = (
+        token_address("stETH"),
+        strategy_address(&token_address("stETH")),
+    );
+    let avs = dev(3);
+    // Operators 2 and 4, each with 100 stETH delegated by itself, all of it allocated to set 1.
+    for op in [2, 4] {
+        act(
+            &node,
+            op,
+            json!({"type": "depositIntoStrategy", "strategy": strategy, "token": steth, "amount": (100 * WAD).to_string()}),
+        );
+        act(
+            &node,
+            op,
+            json!({"type": "registerAsOperator", "delegationApprover": Address::ZERO, "allocationDelay": 0, "metadataUri": "https://op.example"}),
+        );
+    }
+    act(
+        &node,
+        3,
+        json!({"type": "updateAvsMetadataUri", "metadataUri": "https://avs.example"}),
+    );
+    act(
+        &node,
+        3,
+        json!({"type": "createOperatorSets", "params": [{"operatorSetId": 1, "strategies": [strategy]}]}),
+    );
+    act(
+        &node,
+        3,
+        json!({"type": "configureOperatorSet", "operatorSetId": 1, "keyScheme": "ecdsa"}),
+    );
+    served.engine.produce_block().await.unwrap();
+    let keys: Vec<restake_client::Wallet> = (0..2u8)
+        .map(|i| restake_client::Wallet::from_bytes([i + 0x21; 32]).unwrap())
+        .collect();
+    for (op, key) in [2usize, 4].into_iter().zip(&keys) {
+        act(
+            &node,
+            op,
+            json!({"type": "registerForOperatorSets", "avs": avs, "operatorSetIds": [1]}),
+        );
+        act(&node, op, registration(dev(op), avs, key));
+        act(
+            &node,
+            op,
+            json!({"type": "modifyAllocations", "params": [{"avs": avs, "operatorSetId": 1, "strategies": [strategy], "newMagnitudes": [WAD.to_string()]}]}),
+        );
+    }
+    served.engine.produce_block().await.unwrap();
+    served.engine.produce_block().await.unwrap();
+    act(
+        &node,
+        1,
+        json!({"type": "updateOperatorTable", "avs": avs, "operatorSetId": 1}),
+    );
+    served.engine.produce_block().await.unwrap();
+    let first_height = node.head().height;
+    // Operator 4 leaves; a later table has operator 2 only.
+    act(
+        &node,
+        4,
+        json!({"type": "modifyAllocations", "params": [{"avs": avs, "operatorSetId": 1, "strategies": [strategy], "newMagnitudes": ["0"]}]}),
+    );
+    for _ in 0..12 {
+        served.engine.produce_block().await.unwrap();
+    }
+    act(
+        &node,
+        1,
+        json!({"type": "updateOperatorTable", "avs": avs, "operatorSetId": 1}),
+    );
+    served.engine.produce_block().await.unwrap();
+    let last = node.head().height;
+
+    let table = |height: Option<u64>| {
+        let mut q = json!({"avs": avs, "setId": 1});
+        if let Some(h) = height {
+            q["height"] = json!(h);
+        }
+        call(served.addr, "restake_getOperatorTable", json!([q]))
+    };
+    let latest = table(None).await;
+    let r = &latest["result"];
+    assert_eq!(r["operatorCount"], 1, "{latest:#}");
+    assert_eq!(r["entries"][0]["operator"], json!(dev(2)));
+    assert_eq!(r["referenceHeight"], last);
+    // The first table, read at a height after it was replaced: both operators, 100 stETH each.
+    let old = table(Some(first_height + 3)).await;
+    let r = &old["result"];
+    assert_eq!(r["referenceHeight"], first_height, "{old:#}");
+    assert_eq!(r["operatorCount"], 2);
+    assert_eq!(r["totalWeight"], (200 * WAD).to_string());
+    assert_eq!(r["keyScheme"], "ecdsa");
+    let root: B256 = serde_json::from_value(r["root"].clone()).unwrap();
+    let mut operators = Vec::new();
+    for (i, e) in r["entries"].as_array().unwrap().iter().enumerate() {
+        let entry = TableEntry {
+            operator: serde_json::from_value(e["operator"].clone()).unwrap(),
+            key_data: serde_json::from_value(e["keyData"].clone()).unwrap(),
+            weight: e["weight"].as_str().unwrap().parse::<U256>().unwrap(),
+            stakes: vec![e["stakes"][0].as_str().unwrap().parse::<U256>().unwrap()],
+        };
+        let proof: Vec<B256> = serde_json::from_value(e["proof"].clone()).unwrap();
+        assert!(verify_entry(
+            &root,
+            2,
+            u32::try_from(i).unwrap(),
+            &entry,
+            &proof
+        ));
+        let k = if entry.operator == dev(2) { 0 } else { 1 };
+        assert_eq!(entry.key_data.as_ref(), keys[k].address().as_slice());
+        operators.push(entry.operator);
+    }
+    // By ascending address.
+    let mut sorted = vec![dev(2), dev(4)];
+    sorted.sort();
+    assert_eq!(operators, sorted);
+    // The header is proven in the state of the asked height, under the key of its height.
+    let p = &r["stateProof"];
+    let set = OperatorSet::new(avs, 1);
+    let key = table_key_at(&set, first_height);
+    assert_eq!(p["key"], json!(Bytes::from(key.clone())));
+    assert_eq!(p["height"], first_height + 3);
+    let value: Bytes = serde_json::from_value(p["value"].clone()).unwrap();
+    let proof: Bytes = serde_json::from_value(p["proof"].clone()).unwrap();
+    let block = call(served.addr, "restake_getBlock", json!([first_height + 3])).await;
+    let state_root: B256 =
+        serde_json::from_value(block["result"]["header"]["stateRoot"].clone()).unwrap();
+    assert_eq!(p["stateRoot"], json!(state_root));
+    restake_proof::verify(state_root, &key, Some(&value), &proof).unwrap();
+    let header: OperatorTable = borsh::from_slice(&value).unwrap();
+    assert_eq!(header.root, root);
+    // Before any table, after the head, or of an unknown set: not found.
+    for q in [
+        json!({"avs": avs, "setId": 1, "height": first_height - 1}),
+        json!({"avs": avs, "setId": 1, "height": last + 100}),
+        json!({"avs": avs, "setId": 7}),
+    ] {
+        let answer = call(served.addr, "restake_getOperatorTable", json!([q])).await;
+        assert!(answer["error"]["message"].is_string(), "{q}: {answer:#}");
+    }
+    let answer = call(
+        served.addr,
+        "restake_getOperatorTable",
+        json!([{"avs": avs, "setId": 1, "extra": true}]),
+    )
+    .await;
+    assert_eq!(answer["error"]["code"], -32602, "{answer:#}");
+}
