@@ -109,7 +109,11 @@ fn weights(c: &Chain) -> Vec<(Address, U256)> {
     let t = c.state.operator_table(&set()).unwrap().unwrap();
     (0..t.operator_count)
         .map(|i| {
-            let e = c.state.table_entry(&set(), i).unwrap().unwrap();
+            let e = c
+                .state
+                .table_entry(&set(), t.reference_height, i)
+                .unwrap()
+                .unwrap();
             (e.operator, e.weight)
         })
         .collect()
@@ -122,7 +126,11 @@ fn a_table_weighs_members_with_keys_by_their_slashable_stake() {
     let table = c.state.operator_table(&set()).unwrap().unwrap();
     // A: 50% of 100 stETH + 100% of 50 rETH; B: 25% of 200 stETH; C has no key.
     assert_eq!(weights(&c), vec![(A, eth(100)), (B, eth(50))]);
-    let a = c.state.table_entry(&set(), 0).unwrap().unwrap();
+    let a = c
+        .state
+        .table_entry(&set(), table.reference_height, 0)
+        .unwrap()
+        .unwrap();
     assert_eq!(a.stakes, vec![eth(50), eth(50)]);
     assert_eq!(table.total_weight, eth(150));
     assert_eq!(table.reference_height, u64::from(c.block.number));
@@ -131,9 +139,11 @@ fn a_table_weighs_members_with_keys_by_their_slashable_stake() {
         vec![c.strategy("stETH"), c.strategy("rETH")]
     );
     // The root commits to exactly these entries; the aggregate key is A's plus B's.
-    let entries: Vec<_> = (0..2)
-        .map(|i| c.state.table_entry(&set(), i).unwrap().unwrap())
-        .collect();
+    let entries = c
+        .state
+        .table_entries(&set(), table.reference_height)
+        .unwrap();
+    assert_eq!(entries.len(), 2);
     assert_eq!(table.root, TableTree::new(&entries).unwrap().root());
     let sum = bls::PublicKey::aggregate(&[bls_key(A).public(), bls_key(B).public()]).unwrap();
     assert_eq!(
@@ -209,7 +219,14 @@ fn each_reference_height_keeps_its_table_and_a_smaller_table_leaves_no_stale_ent
     c.ok(A, update());
     let second = c.state.operator_table(&set()).unwrap().unwrap();
     assert_eq!(second.operator_count, 1);
-    assert_eq!(c.state.table_entry(&set(), 1).unwrap(), None);
+    assert_eq!(
+        c.state
+            .table_entry(&set(), second.reference_height, 1)
+            .unwrap(),
+        None
+    );
+    // The first table's entries stay, under its own height.
+    assert_eq!(c.state.table_entries(&set(), h1).unwrap().len(), 2);
     assert_eq!(
         c.state.operator_table_at(&set(), h1).unwrap(),
         Some(first.clone())
@@ -292,9 +309,10 @@ fn a_certificate_over_a_committed_table_verifies_in_the_pure_verifier() {
     let mut c = chain();
     c.ok(A, update());
     let table = c.state.operator_table(&set()).unwrap().unwrap();
-    let entries: Vec<_> = (0..table.operator_count)
-        .map(|i| c.state.table_entry(&set(), i).unwrap().unwrap())
-        .collect();
+    let entries = c
+        .state
+        .table_entries(&set(), table.reference_height)
+        .unwrap();
     let tree = TableTree::new(&entries).unwrap();
     let answer = keccak256(b"ETH/USD 3120.55");
     let digest = message_digest(CHAIN_ID, &set(), table.reference_height, &answer);

@@ -119,23 +119,24 @@ pub fn compute_entries<R: StateRead>(
     Ok((scheme, info.strategies, entries))
 }
 
-/// Computes `set`'s table as of this block and commits it: the header under the reference height
-/// and as the latest, the entries under `tbl/entry/` (those of a larger earlier table removed).
+/// Computes `set`'s table as of this block and commits it: the header and the entries under the
+/// reference height, and the header as the latest.
 pub fn commit_table(ex: &mut Exec<'_>, set: OperatorSet) -> Result<OperatorTable, Error> {
     let now = ex.block.number;
     let (scheme, strategies, entries) = compute_entries(&ex.state, &set, now)?;
     let (table, _) = OperatorTable::build(set, u64::from(now), scheme, strategies, &entries)
         .map_err(TablesError::Table)?;
+    let height = u64::from(now);
+    // A table committed earlier in this block is replaced, entries and all.
     let previous = ex
         .state
-        .operator_table(&set)?
+        .operator_table_of_height(&set, height)?
         .map_or(0, |t| t.operator_count);
-    for (i, e) in entries.iter().enumerate() {
-        let i = u32::try_from(i).map_err(|_| MathError::Overflow)?;
-        ex.state.put(entry_key(&set, i), e);
+    for (i, e) in (0u32..).zip(&entries) {
+        ex.state.put(entry_key(&set, height, i), e);
     }
     for i in table.operator_count..previous {
-        ex.state.delete(&entry_key(&set, i));
+        ex.state.delete(&entry_key(&set, height, i));
     }
     ex.state.put(set_key(LATEST, &set), &table);
     ex.state.put(at_key(&set, u64::from(now)), &table);

@@ -7,9 +7,9 @@
 //!   **delegated** stake (the operator's shares), times integer per-strategy multipliers, capped
 //!   per operator if the AVS wants. Exact integers, no rounding beyond the stake's own.
 //! - A table is committed at a reference height by `updateOperatorTable` (anyone) or when a task
-//!   is created: its header ([`OperatorTable`]: root, count, total weight, BLS aggregate key) is
-//!   kept for every reference height (`tbl/at/`), its entries under `tbl/entry/` (the latest
-//!   table's; earlier ones stay provable at their height through the state's history).
+//!   is created: its header ([`OperatorTable`]: root, count, total weight, BLS aggregate key) and
+//!   its entries are kept for every reference height (`tbl/at/`, `tbl/entry/`), so a task's fee is
+//!   paid from its own table and any table can be proven against a later state root.
 //! - An entry is in the table when the operator is a registered member of the set, has a key in
 //!   it, and weighs more than zero; entries go by ascending operator address.
 
@@ -98,9 +98,17 @@ fn at_key(set: &OperatorSet, height: u64) -> Vec<u8> {
     key(AT, &[set.key().as_slice(), &height.to_be_bytes()])
 }
 
-/// The state key of entry `index` of the set's latest table (for `restake_getProof`).
-pub fn entry_key(set: &OperatorSet, index: u32) -> Vec<u8> {
-    key(ENTRY, &[set.key().as_slice(), &index.to_be_bytes()])
+/// The state key of entry `index` of the set's table of reference height `height` (for
+/// `restake_getProof`).
+pub fn entry_key(set: &OperatorSet, height: u64, index: u32) -> Vec<u8> {
+    key(
+        ENTRY,
+        &[
+            set.key().as_slice(),
+            &height.to_be_bytes(),
+            &index.to_be_bytes(),
+        ],
+    )
 }
 
 /// The state key of the table committed for `set` at `height`.
@@ -154,12 +162,29 @@ pub trait TablesRead: StateRead {
         self.get(&at_key(set, height))
     }
 
-    /// Entry `index` of the set's latest table.
-    fn table_entry(&self, set: &OperatorSet, index: u32) -> Result<Option<TableEntry>, StateError>
+    /// Entry `index` of the set's table of reference height `height`.
+    fn table_entry(
+        &self,
+        set: &OperatorSet,
+        height: u64,
+        index: u32,
+    ) -> Result<Option<TableEntry>, StateError>
     where
         Self: Sized,
     {
-        self.get(&entry_key(set, index))
+        self.get(&entry_key(set, height, index))
+    }
+
+    /// Every entry of the set's table of reference height `height`, by index.
+    fn table_entries(&self, set: &OperatorSet, height: u64) -> Result<Vec<TableEntry>, StateError>
+    where
+        Self: Sized,
+    {
+        let prefix = key(ENTRY, &[set.key().as_slice(), &height.to_be_bytes()]);
+        self.scan_prefix(&prefix)?
+            .into_iter()
+            .map(|(k, v)| crate::state::decode(&k, &v))
+            .collect()
     }
 }
 impl<T: StateRead + ?Sized> TablesRead for T {}

@@ -3,16 +3,15 @@
 use super::Api;
 use super::error::{err, internal};
 use jsonrpsee::core::RpcResult;
-use restake_certificate::{OperatorTable, TableEntry, TableTree};
-use restake_core::tables::{TablesRead, entry_key, table_key_at};
+use restake_certificate::{OperatorTable, TableTree};
+use restake_core::tables::{TablesRead, table_key_at};
 use restake_primitives::OperatorSet;
 use restake_rpc_api::codes;
 use restake_rpc_api::types::{
     OperatorTableEntry, OperatorTableQuery, OperatorTableResponse, TableStateProof,
 };
 
-/// `restake_getOperatorTable`: the table in force at the asked height, its entries read from the
-/// state of its reference height (later tables overwrite them), each with its proof.
+/// `restake_getOperatorTable`: the table in force at the asked height, each entry with its proof.
 pub(super) fn operator_table(
     api: &Api,
     query: OperatorTableQuery,
@@ -37,16 +36,9 @@ pub(super) fn operator_table(
             )
         })?;
     let store = api.node.store();
-    let mut entries = Vec::with_capacity(usize::try_from(table.operator_count).unwrap_or(0));
-    for i in 0..table.operator_count {
-        let (value, _) = store
-            .get_with_proof(&entry_key(&set, i), table.reference_height)
-            .map_err(|e| err(codes::NOT_FOUND, e.to_string()))?;
-        let entry: TableEntry = value
-            .and_then(|v| borsh::from_slice(&v).ok())
-            .ok_or_else(|| internal(format!("entry {i} of the table of {set} is missing")))?;
-        entries.push(entry);
-    }
+    let entries = state
+        .table_entries(&set, table.reference_height)
+        .map_err(internal)?;
     let tree = TableTree::new(&entries).map_err(internal)?;
     if tree.root() != table.root {
         return Err(internal(format!(
