@@ -34,6 +34,25 @@ sol! {
         uint64 referenceHeight;
         bytes32 messageHash;
     }
+
+    /// An answer to a task on the ledger; its EIP-712 struct hash is the `messageHash` a task's
+    /// certificate certifies.
+    struct TaskResponse {
+        uint64 taskId;
+        bytes32 payloadHash;
+        bytes32 response;
+    }
+}
+
+/// The `messageHash` of a certificate answering task `task_id` (whose payload hashes to
+/// `payload_hash`) with `response`.
+pub fn task_response_hash(task_id: u64, payload_hash: &B256, response: &B256) -> B256 {
+    TaskResponse {
+        taskId: task_id,
+        payloadHash: *payload_hash,
+        response: *response,
+    }
+    .eip712_hash_struct()
 }
 
 /// The digest every signer of a certificate signs.

@@ -16,6 +16,6 @@ pub mod table;
 
 pub use certificate::{
     Certificate, CertificateError, CertificateProof, Policy, SignedWitness, Threshold, Verified,
-    Witness, message_digest, required_weight, verify,
+    Witness, message_digest, required_weight, task_response_hash, verify,
 };
 pub use table::{KeyScheme, OperatorTable, TableEntry, TableError, TableTree, verify_entry};

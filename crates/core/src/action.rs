@@ -60,6 +60,7 @@ use crate::rewards::{self, OperatorReward, StrategyAndMultiplier};
 use crate::risk_profile;
 use crate::strategy_manager as sm;
 use crate::tables::{self, Weighting};
+use crate::tasks;
 use crate::tokens;
 use crate::typed_data::{StructType, Ty, Typed, Val};
 use crate::validators::{self, ValidatorChange};
@@ -67,6 +68,7 @@ use crate::vault::{self, VaultAssetInit, VaultParams};
 use alloy_primitives::{Address, B256, Bytes, U256};
 use borsh::{BorshDeserialize, BorshSerialize};
 use restake_beacon::{BalanceContainerProof, BalanceProof, StateRootProof, ValidatorProof};
+use restake_certificate::Certificate;
 use restake_primitives::OperatorSet;
 use restake_primitives::decimal::{u256 as dec, u256_vec as dec_vec};
 use restake_primitives::ed25519::PublicKey;
@@ -805,6 +807,37 @@ declare_actions! {
             avs: Address,
             operator_set_id: u32,
         } => tables::update_operator_table(ex, OperatorSet::new(*avs, *operator_set_id)),
+        // Tasks
+        CreateTask {
+            /// The set's AVS (default: the sender).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            avs: Option<Address> as |a| a.unwrap_or(sender),
+            operator_set_id: u32,
+            payload_hash: B256,
+            fee_token: Address,
+            #[serde(with = "dec")]
+            fee: U256,
+            threshold_bips: u16,
+            deadline_blocks: u32,
+        } => tasks::create_task(
+            ex,
+            sender,
+            OperatorSet::new(avs.unwrap_or(sender), *operator_set_id),
+            *payload_hash,
+            *fee_token,
+            *fee,
+            *threshold_bips,
+            *deadline_blocks,
+        ),
+        RespondToTask {
+            task_id: u64,
+            response: B256,
+            /// Signed as its borsh encoding (`bytes`).
+            certificate: Box<Certificate>,
+        } => tasks::respond_to_task(ex, *task_id, *response, certificate),
+        ExpireTask {
+            task_id: u64,
+        } => tasks::expire_task(ex, *task_id),
     }
 }
 
@@ -889,6 +922,17 @@ impl Typed for PublicKey {
 
     fn eip712_value(&self) -> Val {
         Val::Bytes32(B256::from(self.to_bytes()))
+    }
+}
+
+/// `bytes`: the certificate's borsh encoding (the form blocks carry it in).
+impl Typed for Certificate {
+    fn eip712_type() -> Ty {
+        Ty::Bytes
+    }
+
+    fn eip712_value(&self) -> Val {
+        Val::Bytes(borsh::to_vec(self).unwrap_or_default().into())
     }
 }
 

@@ -15,6 +15,7 @@ use crate::risk_profile::RiskProfileError;
 use crate::state::StateError;
 use crate::strategy_manager::StrategyManagerError;
 use crate::tables::TablesError;
+use crate::tasks::TasksError;
 use crate::tokens::TokenError;
 use crate::validators::ValidatorError;
 use crate::vault::VaultError;
@@ -85,6 +86,9 @@ pub enum Error {
     /// Operator tables.
     #[error("tables: {0}")]
     Tables(#[from] TablesError),
+    /// Tasks.
+    #[error("tasks: {0}")]
+    Tasks(#[from] TasksError),
 }
 
 impl Error {
@@ -112,6 +116,7 @@ impl Error {
             Self::Validator(_) => 18000,
             Self::Keys(_) => 19000,
             Self::Tables(_) => 20000,
+            Self::Tasks(_) => 21000,
         }
     }
 
@@ -139,6 +144,7 @@ impl Error {
             Self::Validator(e) => format!("{e:?}"),
             Self::Keys(e) => format!("{e:?}"),
             Self::Tables(e) => format!("{e:?}"),
+            Self::Tasks(e) => format!("{e:?}"),
         };
         inner
             .split(|c: char| !c.is_ascii_alphanumeric())

@@ -591,4 +591,35 @@ pub enum Event {
         #[serde(with = "dec")]
         total_weight: U256,
     },
+    // Tasks
+    TaskCreated {
+        task_id: u64,
+        operator_set: OperatorSet,
+        creator: Address,
+        payload_hash: B256,
+        fee_token: Address,
+        #[serde(with = "dec")]
+        fee: U256,
+        reference_height: u64,
+        deadline: u64,
+    },
+    TaskCompleted {
+        task_id: u64,
+        response: B256,
+        #[serde(with = "dec")]
+        signed_weight: U256,
+        #[serde(with = "dec")]
+        total_weight: U256,
+    },
+    TaskFeePaid {
+        task_id: u64,
+        operator: Address,
+        #[serde(with = "dec")]
+        amount: U256,
+    },
+    TaskExpired {
+        task_id: u64,
+        #[serde(with = "dec")]
+        refund: U256,
+    },
 }

@@ -69,6 +69,7 @@ pub mod shares;
 pub mod state;
 pub mod strategy_manager;
 pub mod tables;
+pub mod tasks;
 pub mod tokens;
 pub mod tx;
 pub mod typed_data;

@@ -1926,6 +1926,9 @@ fn action_names() -> Vec<&'static str> {
         "deregisterKey",
         "setOperatorTableCalculator",
         "updateOperatorTable",
+        "createTask",
+        "respondToTask",
+        "expireTask",
     ]);
     names
 }
