@@ -33,8 +33,8 @@ fn registration(op: Address, avs: Address, key: &restake_client::Wallet) -> Valu
     json!({"type": "registerKey", "avs": avs, "operatorSetId": 1, "keyData": key_data, "signature": sig})
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_operator_table_comes_with_proofs_to_the_state_root_at_any_later_height() {
+/// Operators 2 and 4 with 100 stETH each, all of it allocated to set 1 of AVS 3 (ECDSA keys).
+async fn two_operators() -> (common::Served, Vec<restake_client::Wallet>) {
     let mut served = common::serve_manual(Store::in_memory().unwrap(), NodeConfig::default()).await;
     let node = served.handle.clone();
     let (steth, strategy) = (
@@ -89,6 +89,15 @@ async fn an_operator_table_comes_with_proofs_to_the_state_root_at_any_later_heig
     }
     served.engine.produce_block().await.unwrap();
     served.engine.produce_block().await.unwrap();
+    (served, keys)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_table_comes_with_proofs_to_the_state_root_at_any_later_height() {
+    let (mut served, keys) = two_operators().await;
+    let node = served.handle.clone();
+    let strategy = strategy_address(&token_address("stETH"));
+    let avs = dev(3);
     act(
         &node,
         1,
@@ -188,4 +197,105 @@ async fn an_operator_table_comes_with_proofs_to_the_state_root_at_any_later_heig
     )
     .await;
     assert_eq!(answer["error"]["code"], -32602, "{answer:#}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_is_answered_with_a_certificate_built_from_the_rpcs_table_and_listed() {
+    let (mut served, keys) = two_operators().await;
+    let node = served.handle.clone();
+    let avs = dev(3);
+    let steth = token_address("stETH");
+    let payload = alloy_primitives::keccak256(b"ETH/USD");
+    for _ in 0..2 {
+        act(
+            &node,
+            3,
+            json!({"type": "createTask", "operatorSetId": 1, "payloadHash": payload, "feeToken": steth, "fee": "1000", "thresholdBips": 6667, "deadlineBlocks": 5}),
+        );
+    }
+    served.engine.produce_block().await.unwrap();
+    let task = call(served.addr, "restake_getTask", json!([1])).await["result"].clone();
+    assert_eq!(task["status"]["state"], "open", "{task:#}");
+    let reference: u64 = task["referenceHeight"].as_u64().unwrap();
+    // An aggregator: the task's table from the RPC, both operators' signatures, by index.
+    let table = call(
+        served.addr,
+        "restake_getOperatorTable",
+        json!([{"avs": avs, "setId": 1, "height": reference}]),
+    )
+    .await["result"]
+        .clone();
+    assert_eq!(table["referenceHeight"], reference);
+    let response = B256::from(U256::from(3_120u64));
+    let set = OperatorSet::new(avs, 1);
+    let message = restake_certificate::task_response_hash(1, &payload, &response);
+    let digest = restake_certificate::message_digest(
+        restake_node::devnet::CHAIN_ID,
+        &set,
+        reference,
+        &message,
+    );
+    let signers: Vec<Value> = table["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let key = keys
+                .iter()
+                .find(|k| json!(Bytes::copy_from_slice(k.address().as_slice())) == e["keyData"])
+                .unwrap();
+            json!({
+                "witness": {"index": e["index"], "proof": e["proof"], "entry": {
+                    "operator": e["operator"], "keyData": e["keyData"], "weight": e["weight"], "stakes": e["stakes"]}},
+                "signature": key.sign_digest(digest),
+            })
+        })
+        .collect();
+    let certificate = json!({"operatorSet": {"avs": avs, "id": 1}, "referenceHeight": reference, "messageHash": message, "proof": {"scheme": "ecdsa", "signers": signers}});
+    act(
+        &node,
+        5,
+        json!({"type": "respondToTask", "taskId": 1, "response": response, "certificate": certificate}),
+    );
+    served.engine.produce_block().await.unwrap();
+    let task = call(served.addr, "restake_getTask", json!([1])).await["result"].clone();
+    assert_eq!(task["status"]["state"], "completed", "{task:#}");
+    assert_eq!(task["status"]["response"], json!(response));
+    assert_eq!(task["status"]["signedWeight"], (200 * WAD).to_string());
+    // Lists: newest first, by state, a page at a time.
+    let all = call(served.addr, "restake_getTasks", json!([])).await["result"].clone();
+    let ids: Vec<u64> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![2, 1]);
+    let open = call(
+        served.addr,
+        "restake_getTasks",
+        json!([{"avs": avs, "setId": 1, "state": "open"}]),
+    )
+    .await["result"]
+        .clone();
+    assert_eq!(open["items"].as_array().unwrap().len(), 1);
+    assert_eq!(open["items"][0]["id"], 2);
+    let first =
+        call(served.addr, "restake_getTasks", json!([null, {"limit": 1}])).await["result"].clone();
+    assert_eq!(first["items"][0]["id"], 2);
+    let second = call(
+        served.addr,
+        "restake_getTasks",
+        json!([null, {"limit": 1, "cursor": first["next"]}]),
+    )
+    .await["result"]
+        .clone();
+    assert_eq!(second["items"][0]["id"], 1);
+    assert_eq!(second["next"], Value::Null);
+    assert_eq!(
+        call(served.addr, "restake_getTask", json!([99])).await["result"],
+        Value::Null
+    );
+    let bad = call(served.addr, "restake_getTasks", json!([{"state": "done"}])).await;
+    assert_eq!(bad["error"]["code"], -32602, "{bad:#}");
 }

@@ -8,9 +8,9 @@ use crate::types::{
     OperatorTableResponse, OperatorView, OperatorsPage, PageRequest, PodBalance, PodView,
     PrepareRequest, PrepareResponse, ProofResponse, ProposedBlocksPage, Receipt, RewardsResponse,
     RiskReport, SeriesRange, SimulateRequest, SimulateResponse, SlashQuery, SlashesPage,
-    StakerView, StakersPage, StrategySummary, Submission, TokenSummary, TotalsResponse,
-    Transaction, TransactionsPage, TvlHistory, ValidatorsResponse, VaultRateHistory, VaultSummary,
-    VaultView, WithdrawalQuery, WithdrawalsPage,
+    StakerView, StakersPage, StrategySummary, Submission, Task, TaskQuery, TasksPage, TokenSummary,
+    TotalsResponse, Transaction, TransactionsPage, TvlHistory, ValidatorsResponse,
+    VaultRateHistory, VaultSummary, VaultView, WithdrawalQuery, WithdrawalsPage,
 };
 // Subscription items are typed on the client side only; the server sends what it serializes.
 #[cfg(feature = "client")]
@@ -267,6 +267,20 @@ pub trait RestakeApi {
     /// proof against that height's state root.
     #[method(name = "getOperatorTable")]
     fn get_operator_table(&self, query: OperatorTableQuery) -> RpcResult<OperatorTableResponse>;
+
+    /// A task: its set, fee, reference height, deadline and state (with the certified response
+    /// once completed); `null` if there is none.
+    #[method(name = "getTask")]
+    fn get_task(&self, task_id: u64) -> RpcResult<Option<Task>>;
+
+    /// Tasks, newest first, all or an AVS's or a set's, optionally in one state; a page at a
+    /// time.
+    #[method(name = "getTasks")]
+    fn get_tasks(
+        &self,
+        query: Option<TaskQuery>,
+        page: Option<PageRequest>,
+    ) -> RpcResult<TasksPage>;
 
     /// A state value with a Merkle proof against the state root at `height` (default latest).
     #[method(name = "getProof")]

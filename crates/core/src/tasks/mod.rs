@@ -54,34 +54,34 @@ pub enum TaskStatus {
     },
 }
 
-/// A task.
+/// A task (fields in alphabetical order, as the RPC writes them).
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Task {
+    /// Who created it (and gets a refund or the fee's dust).
+    pub creator: Address,
+    /// The last block a response is accepted in.
+    pub deadline: u64,
+    /// The fee, escrowed.
+    #[serde(with = "restake_primitives::decimal::u256")]
+    pub fee: U256,
+    /// The fee's token.
+    pub fee_token: Address,
     /// Its id, from 1.
     pub id: u64,
     /// The set asked.
     pub operator_set: OperatorSet,
-    /// Who created it (and gets a refund or the fee's dust).
-    pub creator: Address,
     /// The hash of the question (its payload lives off the ledger).
     pub payload_hash: B256,
-    /// The fee's token.
-    pub fee_token: Address,
-    /// The fee, escrowed.
-    #[serde(with = "restake_primitives::decimal::u256")]
-    pub fee: U256,
-    /// The share of the table's weight a response needs, in basis points.
-    pub threshold_bips: u16,
     /// The block it was created in, and of its table.
     pub reference_height: u64,
+    /// Where it stands.
+    pub status: TaskStatus,
+    /// The share of the table's weight a response needs, in basis points.
+    pub threshold_bips: u16,
     /// The table's total weight.
     #[serde(with = "restake_primitives::decimal::u256")]
     pub total_weight: U256,
-    /// The last block a response is accepted in.
-    pub deadline: u64,
-    /// Where it stands.
-    pub status: TaskStatus,
 }
 
 fn task_key(id: u64) -> Vec<u8> {

@@ -31,9 +31,9 @@ use restake_rpc_api::types::{
     OperatorTableResponse, OperatorView, OperatorsPage, PageRequest, PodBalance, PodView,
     ProofResponse, ProposedBlocksPage, Receipt, RewardsResponse, RiskReport, SeriesRange,
     SimulateResponse, SlashQuery, SlashesPage, StakerView, StakersPage, StrategySummary,
-    Submission, TokenSummary, TotalsResponse, Transaction, TransactionsPage, TvlHistory,
-    ValidatorsResponse, VaultRateHistory, VaultSummary, VaultView, WithdrawalQuery,
-    WithdrawalsPage,
+    Submission, Task, TaskQuery, TasksPage, TokenSummary, TotalsResponse, Transaction,
+    TransactionsPage, TvlHistory, ValidatorsResponse, VaultRateHistory, VaultSummary, VaultView,
+    WithdrawalQuery, WithdrawalsPage,
 };
 use std::collections::BTreeMap;
 
@@ -277,6 +277,18 @@ impl RestakeApiServer for Api {
         prices: Option<BTreeMap<String, String>>,
     ) -> RpcResult<RiskReport> {
         risk::report(self, psi, prices)
+    }
+
+    fn get_task(&self, task_id: u64) -> RpcResult<Option<Task>> {
+        tables::task(self, task_id)
+    }
+
+    fn get_tasks(
+        &self,
+        query: Option<TaskQuery>,
+        page: Option<PageRequest>,
+    ) -> RpcResult<TasksPage> {
+        tables::tasks(self, query, page)
     }
 
     fn get_operator_table(&self, query: OperatorTableQuery) -> RpcResult<OperatorTableResponse> {

@@ -55,6 +55,8 @@ pub const PARAMETERS: &[(&str, usize)] = &[
     ("restake_getRiskReport", 2),
     ("restake_getProof", 2),
     ("restake_getOperatorTable", 1),
+    ("restake_getTask", 1),
+    ("restake_getTasks", 2),
     ("restake_subscribeNewHeads", 0),
     ("restake_unsubscribeNewHeads", 1),
     ("restake_subscribeEvents", 0),

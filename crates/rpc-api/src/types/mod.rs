@@ -16,6 +16,7 @@ mod rewards;
 mod risk;
 mod subscriptions;
 mod tables;
+mod tasks;
 mod transactions;
 mod vault;
 
@@ -32,6 +33,7 @@ pub use index::{
 };
 pub use native::{BeaconOracleResponse, LatestBeaconRoot};
 pub use restake_core::block::Certificate;
+pub use restake_core::tasks::{Task, TaskStatus};
 pub use restaking::{
     AllocationResponse, OperatorSetResponse, SlasherChange, StrategySummary, TokenSummary,
 };
@@ -42,6 +44,7 @@ pub use risk::{
 };
 pub use subscriptions::{EventItem, RiskReportError, RiskReportItem};
 pub use tables::{OperatorTableEntry, OperatorTableQuery, OperatorTableResponse, TableStateProof};
+pub use tasks::{TaskQuery, TasksPage};
 pub use transactions::{PrepareRequest, PrepareResponse, SimulateRequest, SimulateResponse};
 pub use vault::VaultSummary;
 
