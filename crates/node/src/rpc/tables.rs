@@ -107,13 +107,15 @@ pub(super) fn tasks(
     if query.set_id.is_some() && query.avs.is_none() {
         return Err(err(codes::INVALID_PARAMS, "setId needs avs"));
     }
-    if let Some(s) = &query.state {
-        if !["open", "completed", "expired"].contains(&s.as_str()) {
-            return Err(err(
-                codes::INVALID_PARAMS,
-                format!("state must be open, completed or expired, got {s:?}"),
-            ));
-        }
+    if let Some(s) = query
+        .state
+        .as_ref()
+        .filter(|s| !["open", "completed", "expired"].contains(&s.as_str()))
+    {
+        return Err(err(
+            codes::INVALID_PARAMS,
+            format!("state must be open, completed or expired, got {s:?}"),
+        ));
     }
     let start = match &page.cursor {
         None => u64::MAX,
