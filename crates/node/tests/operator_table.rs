@@ -1,7 +1,12 @@
 //! `restake_getOperatorTable`: a set's table at a height, each entry proven against the table's
 //! root and the table's header proven against the block's state root; older tables stay
 //! readable after newer ones replace their entries.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 mod common;
 
