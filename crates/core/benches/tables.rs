@@ -118,54 +118,89 @@ fn build(operators: u32, strategies: usize, scheme: KeyScheme) -> Built {
         .iter()
         .map(|s| strategy_address(&token_address(s)))
         .collect();
-    run(&mut state, &block, AVS, Action::UpdateAvsMetadataUri {
-        avs: None,
-        metadata_uri: "https://avs.example".into(),
-    });
-    run(&mut state, &block, AVS, Action::CreateOperatorSets {
-        avs: None,
-        params: vec![CreateSetParams {
-            operator_set_id: 1,
-            strategies: strats.clone(),
-            redistribution_recipient: None,
-            slasher: None,
-            registration_policy: RegistrationPolicy::Open,
-            equivocation_wad_to_slash: None,
-        }],
-    });
-    run(&mut state, &block, AVS, Action::ConfigureOperatorSet {
-        avs: None,
-        operator_set_id: 1,
-        key_scheme: scheme,
-    });
-    for (i, op) in ops.iter().enumerate() {
-        run(&mut state, &block, *op, Action::RegisterAsOperator {
-            delegation_approver: Address::ZERO,
-            allocation_delay: 0,
-            metadata_uri: String::new(),
-        });
-        for (s, strategy) in syms.iter().zip(&strats) {
-            run(&mut state, &block, *op, Action::DepositIntoStrategy {
-                strategy: *strategy,
-                token: token_address(s),
-                amount: eth(100 + i as u64),
-            });
-        }
-        run(&mut state, &block, *op, Action::RegisterForOperatorSets {
-            operator: None,
-            avs: AVS,
-            operator_set_ids: vec![1],
-            approval: None,
-        });
-        run(&mut state, &block, *op, Action::ModifyAllocations {
-            operator: None,
-            params: vec![AllocateParams {
-                avs: AVS,
+    run(
+        &mut state,
+        &block,
+        AVS,
+        Action::UpdateAvsMetadataUri {
+            avs: None,
+            metadata_uri: "https://avs.example".into(),
+        },
+    );
+    run(
+        &mut state,
+        &block,
+        AVS,
+        Action::CreateOperatorSets {
+            avs: None,
+            params: vec![CreateSetParams {
                 operator_set_id: 1,
                 strategies: strats.clone(),
-                new_magnitudes: vec![WAD / 2; strats.len()],
+                redistribution_recipient: None,
+                slasher: None,
+                registration_policy: RegistrationPolicy::Open,
+                equivocation_wad_to_slash: None,
             }],
-        });
+        },
+    );
+    run(
+        &mut state,
+        &block,
+        AVS,
+        Action::ConfigureOperatorSet {
+            avs: None,
+            operator_set_id: 1,
+            key_scheme: scheme,
+        },
+    );
+    for (i, op) in ops.iter().enumerate() {
+        run(
+            &mut state,
+            &block,
+            *op,
+            Action::RegisterAsOperator {
+                delegation_approver: Address::ZERO,
+                allocation_delay: 0,
+                metadata_uri: String::new(),
+            },
+        );
+        for (s, strategy) in syms.iter().zip(&strats) {
+            run(
+                &mut state,
+                &block,
+                *op,
+                Action::DepositIntoStrategy {
+                    strategy: *strategy,
+                    token: token_address(s),
+                    amount: eth(100 + (i % 100) as u64),
+                },
+            );
+        }
+        run(
+            &mut state,
+            &block,
+            *op,
+            Action::RegisterForOperatorSets {
+                operator: None,
+                avs: AVS,
+                operator_set_ids: vec![1],
+                approval: None,
+            },
+        );
+        run(
+            &mut state,
+            &block,
+            *op,
+            Action::ModifyAllocations {
+                operator: None,
+                params: vec![AllocateParams {
+                    avs: AVS,
+                    operator_set_id: 1,
+                    strategies: strats.clone(),
+                    new_magnitudes: vec![WAD / 2; strats.len()],
+                }],
+            },
+        );
         let (key_data, signature) = match scheme {
             KeyScheme::Ecdsa => {
                 let sk = secp256k1::SecretKey::from_byte_array(keccak256(op).0).unwrap();
@@ -188,13 +223,18 @@ fn build(operators: u32, strategies: usize, scheme: KeyScheme) -> Built {
                 (key_data, Bytes::copy_from_slice(&proof.to_bytes()))
             }
         };
-        run(&mut state, &block, *op, Action::RegisterKey {
-            operator: None,
-            avs: AVS,
-            operator_set_id: 1,
-            key_data,
-            signature,
-        });
+        run(
+            &mut state,
+            &block,
+            *op,
+            Action::RegisterKey {
+                operator: None,
+                avs: AVS,
+                operator_set_id: 1,
+                key_data,
+                signature,
+            },
+        );
     }
     block.number += 2;
     Built { state, block }
@@ -254,15 +294,20 @@ fn task_state() -> &'static (Built, Action) {
         let absent = n / 10;
         let mut b = build(n, 1, KeyScheme::Bls12381);
         let payload = keccak256(b"question");
-        run(&mut b.state, &b.block, AVS, Action::CreateTask {
-            avs: None,
-            operator_set_id: 1,
-            payload_hash: payload,
-            fee_token: token_address("T0"),
-            fee: eth(100),
-            threshold_bips: 6667,
-            deadline_blocks: 5,
-        });
+        run(
+            &mut b.state,
+            &b.block,
+            AVS,
+            Action::CreateTask {
+                avs: None,
+                operator_set_id: 1,
+                payload_hash: payload,
+                fee_token: token_address("T0"),
+                fee: eth(100),
+                threshold_bips: 6667,
+                deadline_blocks: 5,
+            },
+        );
         let set = OperatorSet::new(AVS, 1);
         let task = b.state.task(1).unwrap().unwrap();
         let entries = b.state.table_entries(&set, task.reference_height).unwrap();

@@ -51,7 +51,7 @@ use crate::allocation::{
 };
 use crate::beacon_oracle;
 use crate::delegation::{self, QueuedWithdrawalParams};
-use crate::evidence::{self, SignedAttestation};
+use crate::evidence::{self, SignedAttestation, SignedResponse};
 use crate::keys::{self, KeyScheme};
 use crate::pause::{self, PauseTarget};
 use crate::permissions;
@@ -838,6 +838,12 @@ declare_actions! {
         ExpireTask {
             task_id: u64,
         } => tasks::expire_task(ex, *task_id),
+        SlashWithConflictingResponses {
+            task_id: u64,
+            operator: Address,
+            first: SignedResponse,
+            second: SignedResponse,
+        } => evidence::slash_with_conflicting_responses(ex, *task_id, *operator, first, second),
     }
 }
 
@@ -866,6 +872,9 @@ signed_structs! {
 
     /// `SignedAttestation(bytes32 payloadHash,bytes signature)`.
     SignedAttestation { payload_hash, signature }
+
+    /// `SignedResponse(bytes32 response,bytes signature)`.
+    SignedResponse { response, signature }
 
     /// `StrategyAndMultiplier(address strategy,uint256 multiplier)`.
     StrategyAndMultiplier { strategy, multiplier }

@@ -622,4 +622,9 @@ pub enum Event {
         #[serde(with = "dec")]
         refund: U256,
     },
+    ConflictingResponsesProven {
+        operator: Address,
+        operator_set: OperatorSet,
+        task_id: u64,
+    },
 }

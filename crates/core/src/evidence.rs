@@ -12,8 +12,10 @@ use crate::eip712;
 use crate::error::Error;
 use crate::event::Event;
 use crate::exec::Exec;
+use crate::keys::{KeyScheme, KeysRead};
 use crate::pause::{self, PauseTarget};
 use crate::state::{StateError, StateRead, StateWrite, key};
+use crate::tasks::TasksRead;
 use alloy_primitives::{Address, B256, Bytes};
 use restake_primitives::OperatorSet;
 use thiserror::Error;
@@ -38,6 +40,27 @@ pub enum EvidenceError {
         /// Operator.
         operator: Address,
     },
+    /// The operator had no key in the set at the task's reference height.
+    #[error("operator {operator} had no key in {set} at height {height}")]
+    NoKey {
+        /// Operator.
+        operator: Address,
+        /// Set.
+        set: OperatorSet,
+        /// The reference height.
+        height: u64,
+    },
+    /// The task does not exist.
+    #[error("task {0} does not exist")]
+    UnknownTask(u64),
+    /// The operator was already slashed for answering this task twice.
+    #[error("operator {operator} was already slashed for task {task_id}")]
+    AlreadySlashedForTask {
+        /// Operator.
+        operator: Address,
+        /// Task.
+        task_id: u64,
+    },
     /// This equivocation was already punished.
     #[error("operator {operator} was already slashed for height {height} in {set}")]
     AlreadySlashed {
@@ -51,6 +74,7 @@ pub enum EvidenceError {
 }
 
 const SLASHED: &[u8] = b"ev/slashed/";
+const SLASHED_TASK: &[u8] = b"ev/task/";
 
 fn slashed_key(op: &Address, set: &OperatorSet, height: u64) -> Vec<u8> {
     key(
@@ -178,5 +202,143 @@ pub fn slash_with_equivocation_proof(
         &strategies,
         &wads,
         format!("equivocation at height {height}"),
+    )
+}
+
+/// A response to a task with one operator's signature over it.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    borsh::BorshSerialize,
+    borsh::BorshDeserialize,
+)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SignedResponse {
+    /// The response.
+    pub response: B256,
+    /// The operator's signature with its set key over the certificate digest of that response
+    /// (ECDSA: 65 bytes; BLS: 96 bytes).
+    pub signature: Bytes,
+}
+
+/// `slashWithConflictingResponses` action.
+///
+/// Rules:
+/// 1. Neither equivocation slashing nor slashing in general is paused; the task exists; its set
+///    exists and has the equivocation rule.
+/// 2. The responses differ, and each signature verifies, with the key the operator had in the set
+///    at the task's reference height, over the digest a certificate of that response carries
+///    (`OperatorSetMessage(avs, operatorSetId, referenceHeight, TaskResponse(taskId,
+///    payloadHash, response))`).
+/// 3. The operator is slashable by the set and was not slashed for this task before.
+/// 4. The operator is slashed by the set's WAD in every strategy of the set (ascending order),
+///    without the slasher check; the task is marked as punished for it.
+pub fn slash_with_conflicting_responses(
+    ex: &mut Exec<'_>,
+    task_id: u64,
+    operator: Address,
+    first: &SignedResponse,
+    second: &SignedResponse,
+) -> Result<allocation::SlashOutcome, Error> {
+    pause::require_not_paused(
+        &ex.state,
+        PauseTarget::Evidence,
+        PAUSED_EQUIVOCATION_SLASHING,
+    )?;
+    pause::require_not_paused(
+        &ex.state,
+        PauseTarget::AllocationManager,
+        allocation::PAUSED_OPERATOR_SLASHING,
+    )?;
+    let task = ex
+        .state
+        .task(task_id)?
+        .ok_or(EvidenceError::UnknownTask(task_id))?;
+    let set = task.operator_set;
+    let info = ex
+        .state
+        .operator_set(&set)?
+        .ok_or(allocation::AllocationError::InvalidOperatorSet(set))?;
+    let wad = info
+        .equivocation_wad_to_slash
+        .ok_or(EvidenceError::RuleNotEnabled(set))?;
+    if first.response == second.response {
+        return Err(EvidenceError::SamePayload.into());
+    }
+    let scheme = ex
+        .state
+        .key_scheme(&set)?
+        .ok_or(EvidenceError::RuleNotEnabled(set))?;
+    let key = ex
+        .state
+        .operator_key_at(&set, &operator, task.reference_height)?
+        .ok_or(EvidenceError::NoKey {
+            operator,
+            set,
+            height: task.reference_height,
+        })?;
+    for (index, signed) in [(0u8, first), (1u8, second)] {
+        let message =
+            restake_certificate::task_response_hash(task_id, &task.payload_hash, &signed.response);
+        let digest = restake_certificate::message_digest(
+            ex.block.chain_id,
+            &set,
+            task.reference_height,
+            &message,
+        );
+        let valid = match scheme {
+            KeyScheme::Ecdsa => {
+                restake_primitives::signature::recover_signer(&digest, &signed.signature)?
+                    .as_slice()
+                    == key.as_ref()
+            }
+            KeyScheme::Bls12381 => {
+                let pk = restake_primitives::bls::PublicKey::from_bytes(&key);
+                let sig = restake_primitives::bls::Signature::from_bytes(&signed.signature);
+                matches!((pk, sig), (Ok(pk), Ok(sig)) if pk.verify(digest.as_slice(), &sig).is_ok())
+            }
+        };
+        if !valid {
+            return Err(EvidenceError::NotSignedByOperator { index, operator }.into());
+        }
+    }
+    if !ex
+        .state
+        .is_operator_slashable(&operator, &set, ex.block.number)?
+    {
+        return Err(allocation::AllocationError::OperatorNotSlashable { operator, set }.into());
+    }
+    let k = key_task(&operator, &set, task_id);
+    if ex.state.contains(&k)? {
+        return Err(EvidenceError::AlreadySlashedForTask { operator, task_id }.into());
+    }
+    ex.state.put_flag(k);
+    let mut strategies = info.strategies.clone();
+    strategies.sort();
+    let wads = vec![wad; strategies.len()];
+    ex.emit(Event::ConflictingResponsesProven {
+        operator,
+        operator_set: set,
+        task_id,
+    });
+    allocation::slash(
+        ex,
+        set,
+        info,
+        operator,
+        &strategies,
+        &wads,
+        format!("conflicting responses to task {task_id}"),
+    )
+}
+
+fn key_task(op: &Address, set: &OperatorSet, task_id: u64) -> Vec<u8> {
+    key(
+        SLASHED_TASK,
+        &[op.as_slice(), set.key().as_slice(), &task_id.to_be_bytes()],
     )
 }

@@ -1929,6 +1929,7 @@ fn action_names() -> Vec<&'static str> {
         "createTask",
         "respondToTask",
         "expireTask",
+        "slashWithConflictingResponses",
     ]);
     names
 }

@@ -2567,3 +2567,137 @@ fn a_scripted_slash_and_exit_sequence_keeps_every_invariant() {
     assert!(!sim.model.burned[0].is_zero());
     assert!(sim.model.pending.iter().all(Vec::is_empty));
 }
+
+#[test]
+fn zz_debug_trace() {
+    use Op::*;
+    let ops = vec![
+        Delegate { who: 3, op: 0 },
+        Deposit {
+            who: 7,
+            pool: 0,
+            amount: WAD,
+        },
+        Register { op: 1, set: 2 },
+        Allocate {
+            op: 1,
+            set: 0,
+            parts: vec![(2, Mag::Full)],
+            member: true,
+        },
+        Deposit {
+            who: 2,
+            pool: 0,
+            amount: U256::from(1),
+        },
+        Redelegate { who: 3, op: 1 },
+        Slash {
+            op: 0,
+            set: 0,
+            pick: 0,
+            slashable: true,
+            parts: vec![(2, Wad::One)],
+            sorted: false,
+        },
+        Deposit {
+            who: 1,
+            pool: 0,
+            amount: U256::from(1),
+        },
+        Delegate { who: 1, op: 0 },
+        Deposit {
+            who: 3,
+            pool: 2,
+            amount: U256::from(15),
+        },
+        Deposit {
+            who: 4,
+            pool: 0,
+            amount: U256::from(1),
+        },
+        Deposit {
+            who: 5,
+            pool: 0,
+            amount: U256::from(1),
+        },
+        Queue {
+            who: 2,
+            parts: vec![(0, Frac::One)],
+            held: true,
+        },
+        Undelegate {
+            who: 1,
+            by_operator: false,
+        },
+        Redelegate { who: 3, op: 0 },
+        Slash {
+            op: 0,
+            set: 0,
+            pick: 0,
+            slashable: true,
+            parts: vec![(2, Wad::Full)],
+            sorted: false,
+        },
+    ];
+    let mut sim = Sim::new(&[0, 0, 0]);
+    for (i, op) in ops.iter().enumerate() {
+        let c = &sim.chain;
+        let step = resolve(c, &concretize(c, op));
+        if let Step::Exec(s, a) = &step {
+            eprintln!("--- step {i}: {s} {a:?}");
+        }
+        let r = sim.step(op);
+        let s = &sim.chain.state;
+        let st = strategy(2);
+        let pool = s.pool(&st).unwrap().unwrap();
+        eprintln!(
+            "block {} pool2 total {} ",
+            sim.chain.block.number, pool.total_shares
+        );
+        for o in 0..N_OPS {
+            eprintln!(
+                "  op{o} shares {} max {} cum {}",
+                s.operator_shares(&operator(o), &st).unwrap(),
+                s.max_magnitude(&operator(o), &st).unwrap(),
+                s.cumulative_scaled_shares_at(&operator(o), &st, u32::MAX)
+                    .unwrap()
+            );
+        }
+        for a in 0..N_ACTORS {
+            let who = actor(a);
+            let dep = s.deposit_shares(&who, &st).unwrap();
+            if !dep.is_zero() {
+                eprintln!(
+                    "  actor{a} dep {dep} k {} w {}",
+                    s.deposit_scaling_factor(&who, &st).unwrap(),
+                    s.withdrawable_shares(&who, &st).unwrap()
+                );
+            }
+            for root in s.queued_withdrawal_roots(&who).unwrap() {
+                let w = s.queued_withdrawal(&root).unwrap().unwrap();
+                eprintln!(
+                    "  actor{a} queued {:?} {:?} start {} to {}",
+                    w.strategies
+                        .iter()
+                        .map(|x| pool_index(x))
+                        .collect::<Vec<_>>(),
+                    w.scaled_shares,
+                    w.start_block,
+                    w.delegated_to
+                );
+            }
+        }
+        for b in s.slash_buckets().unwrap() {
+            eprintln!(
+                "  bucket {:?} {} {}",
+                pool_index(&b.strategy),
+                b.slash_id,
+                b.shares
+            );
+        }
+        if let Err(e) = r {
+            eprintln!("FAILED: {e}");
+            break;
+        }
+    }
+}

@@ -16,7 +16,9 @@ use restake_certificate::{
     Certificate, CertificateError, CertificateProof, TableTree, Witness, message_digest,
     task_response_hash,
 };
+use restake_core::allocation::{CreateSetParams, RegistrationPolicy};
 use restake_core::eip712;
+use restake_core::evidence::{EvidenceError, SignedResponse};
 use restake_core::keys::KeyScheme;
 use restake_core::permissions::PermissionError;
 use restake_core::tables::TablesRead;
@@ -42,10 +44,33 @@ fn bls_key(op: Address) -> bls::SecretKey {
     bls::SecretKey::derive(keccak256(op).as_slice()).unwrap()
 }
 
-/// Set 1 of the AVS over stETH with BLS keys: A weighs 100 (half of 200 stETH), B 50 (a quarter).
+/// Set 1 of the AVS over stETH with BLS keys and the equivocation rule (10%): A weighs 100 (half
+/// of 200 stETH), B 50 (a quarter).
 fn chain() -> Chain {
     let mut c = Chain::new();
-    c.create_set(avs(), 1, &["stETH"]);
+    c.ok(
+        avs(),
+        Action::UpdateAvsMetadataUri {
+            avs: None,
+            metadata_uri: "https://avs.example".into(),
+        },
+    );
+    // Equivocation costs 10% of the allocation.
+    let strategy = c.strategy("stETH");
+    c.ok(
+        avs(),
+        Action::CreateOperatorSets {
+            avs: None,
+            params: vec![CreateSetParams {
+                operator_set_id: 1,
+                strategies: vec![strategy],
+                redistribution_recipient: None,
+                slasher: None,
+                registration_policy: RegistrationPolicy::Open,
+                equivocation_wad_to_slash: Some(eth(1) / U256::from(10)),
+            }],
+        },
+    );
     c.ok(
         avs(),
         Action::ConfigureOperatorSet {
@@ -362,5 +387,82 @@ fn only_the_avs_creates_tasks_within_the_bounds_and_only_for_a_staked_set() {
             }
         ),
         Error::Tasks(TasksError::NoStake)
+    );
+}
+
+/// A's own signature (its set key) over `response` to task `id`.
+fn signed_by(c: &Chain, op: Address, id: u64, response: B256) -> SignedResponse {
+    let task = c.state.task(id).unwrap().unwrap();
+    let message = task_response_hash(id, &task.payload_hash, &response);
+    let digest = message_digest(CHAIN_ID, &set(), task.reference_height, &message);
+    SignedResponse {
+        response,
+        signature: Bytes::copy_from_slice(&bls_key(op).sign(digest.as_slice()).to_bytes()),
+    }
+}
+
+#[test]
+fn an_operator_that_signs_two_answers_to_one_task_is_slashed_once_by_anyone() {
+    let mut c = chain();
+    c.ok(avs(), create(&c, eth(30), 6667, 5));
+    let (one, two) = (answer(), B256::from(U256::from(1u64)));
+    let proof =
+        |first: SignedResponse, second: SignedResponse| Action::SlashWithConflictingResponses {
+            task_id: 1,
+            operator: A,
+            first,
+            second,
+        };
+    // The same answer twice is no conflict; B's signature is not A's.
+    assert_eq!(
+        c.fails(
+            addr(7),
+            proof(signed_by(&c, A, 1, one), signed_by(&c, A, 1, one))
+        ),
+        Error::Evidence(EvidenceError::SamePayload)
+    );
+    assert_eq!(
+        c.fails(
+            addr(7),
+            proof(signed_by(&c, A, 1, one), signed_by(&c, B, 1, two))
+        ),
+        Error::Evidence(EvidenceError::NotSignedByOperator {
+            index: 1,
+            operator: A
+        })
+    );
+    let before = c.max_magnitude(A, "stETH");
+    let events = c.ok(
+        addr(7),
+        proof(signed_by(&c, A, 1, one), signed_by(&c, A, 1, two)),
+    );
+    assert!(events.contains(&Event::ConflictingResponsesProven {
+        operator: A,
+        operator_set: set(),
+        task_id: 1
+    }));
+    // 10% of A's allocation (half its magnitude) is 5% of its magnitude.
+    assert_eq!(c.max_magnitude(A, "stETH"), before - before / 20);
+    assert_eq!(
+        c.fails(
+            addr(7),
+            proof(signed_by(&c, A, 1, one), signed_by(&c, A, 1, two))
+        ),
+        Error::Evidence(EvidenceError::AlreadySlashedForTask {
+            operator: A,
+            task_id: 1
+        })
+    );
+    assert_eq!(
+        c.fails(
+            addr(7),
+            Action::SlashWithConflictingResponses {
+                task_id: 9,
+                operator: A,
+                first: signed_by(&c, A, 1, one),
+                second: signed_by(&c, A, 1, two),
+            }
+        ),
+        Error::Evidence(EvidenceError::UnknownTask(9))
     );
 }
