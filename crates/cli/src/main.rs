@@ -17,6 +17,7 @@ mod query;
 mod risk;
 mod run;
 mod seed;
+mod signer;
 mod testnet;
 mod tx;
 mod units;
@@ -68,6 +69,10 @@ enum Command {
     /// Security analysis of a restaking graph: attacks, slack, worst-case loss.
     #[command(subcommand)]
     Risk(risk::RiskCmd),
+    /// An operator's signer: set keys behind a slashing-protection record, served on a
+    /// loopback address; export and import of the record for a fail-over.
+    #[command(subcommand)]
+    Signer(signer::SignerCmd),
 }
 
 fn main() -> ExitCode {
@@ -96,6 +101,7 @@ fn main() -> ExitCode {
             Command::Bench(a) => bench::run(a).await,
             Command::Beacon(b) => beacon::run(b).await,
             Command::Risk(r) => risk::run(r).await,
+            Command::Signer(c) => signer::run(c).await,
         }
     });
     match result {
