@@ -14,6 +14,7 @@
     clippy::indexing_slicing,
     clippy::arithmetic_side_effects,
     clippy::cast_possible_truncation,
+    clippy::panic,
     missing_docs
 )]
 
