@@ -134,6 +134,10 @@ async fn an_operator_table_comes_with_proofs_to_the_state_root_at_any_later_heig
         }
         call(served.addr, "restake_getOperatorTable", json!([q]))
     };
+    let set_view = call(served.addr, "restake_getOperatorSet", json!([avs, 1])).await;
+    assert_eq!(set_view["result"]["keyScheme"], "ecdsa", "{set_view:#}");
+    assert_eq!(set_view["result"]["latestTable"]["referenceHeight"], last);
+    assert_eq!(set_view["result"]["latestTable"]["operatorCount"], 1);
     let latest = table(None).await;
     let r = &latest["result"];
     assert_eq!(r["operatorCount"], 1, "{latest:#}");

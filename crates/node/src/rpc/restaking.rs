@@ -1,5 +1,7 @@
 //! Restaking queries: tokens, pools, stakers, operators, operator sets, allocations.
 
+use restake_core::keys::KeysRead;
+use restake_core::tables::TablesRead;
 use super::error::{err, internal};
 use super::{Api, codes};
 use alloy_primitives::{Address, U256};
@@ -92,6 +94,8 @@ pub(super) fn operator_set(
     Ok(Some(OperatorSetResponse {
         avs,
         equivocation_wad_to_slash: info.equivocation_wad_to_slash,
+        key_scheme: view.key_scheme(&set).map_err(internal)?,
+        latest_table: view.operator_table(&set).map_err(internal)?,
         members,
         operator_set_id,
         redistribution_recipient: info.redistribution_recipient,

@@ -52,6 +52,12 @@ pub struct OperatorSetResponse {
     /// The fraction an equivocation proof slashes (WAD), `None` without an equivocation rule.
     #[serde(with = "opt_u256")]
     pub equivocation_wad_to_slash: Option<U256>,
+    /// The scheme of the set's keys (`ecdsa`, `bls12381`); `None` until the AVS configures it.
+    pub key_scheme: Option<restake_core::keys::KeyScheme>,
+    /// The set's latest operator table (its reference height, root, count and total weight;
+    /// entries with `restake_getOperatorTable`); `None` before the first.
+    #[serde(serialize_with = "crate::sorted::serialize")]
+    pub latest_table: Option<restake_core::tables::OperatorTable>,
     /// Registered operators.
     pub members: Vec<Address>,
     /// The set's id.
