@@ -10,10 +10,13 @@
 //! - [`table`]: [`TableEntry`], the Merkle tree over a table's entries, and [`OperatorTable`],
 //!   what the ledger commits about a table (root, total weight, BLS aggregate key).
 //! - [`certificate`]: [`Certificate`] and [`verify`].
+//! - [`builder`]: [`build_certificate`], what an aggregator does with the signatures it collects.
 
+pub mod builder;
 pub mod certificate;
 pub mod table;
 
+pub use builder::{BuildError, build_certificate};
 pub use certificate::{
     Certificate, CertificateError, CertificateProof, Policy, SignedWitness, Threshold, Verified,
     Witness, message_digest, required_weight, task_response_hash, verify,

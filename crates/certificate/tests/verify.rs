@@ -409,3 +409,51 @@ fn a_certificate_reads_and_writes_as_json_and_borsh_unchanged() {
     let bytes = borsh::to_vec(&cert).unwrap();
     assert_eq!(borsh::from_slice::<Certificate>(&bytes).unwrap(), cert);
 }
+
+#[test]
+fn an_aggregator_builds_certificates_that_verify_from_a_table_and_its_signatures() {
+    use restake_certificate::{BuildError, build_certificate};
+    use std::collections::BTreeMap;
+    // BLS: everyone but operator 0 and 9.
+    let t = bls_table(10);
+    let sigs: BTreeMap<Address, Bytes> = (1..9)
+        .map(|i| {
+            (
+                t.entries[i].operator,
+                Bytes::copy_from_slice(&t.keys[i].sign(digest().as_slice()).to_bytes()),
+            )
+        })
+        .collect();
+    let cert = build_certificate(&t.table, &t.entries, answer(), &sigs).unwrap();
+    let v = verify(&cert, &t.table, &policy(6667)).unwrap();
+    assert_eq!(v.signed_weight, U256::from(44));
+    assert_eq!(v.named, vec![t.entries[0].operator, t.entries[9].operator]);
+    // ECDSA: operators 1 and 3.
+    let e = ecdsa_table(4);
+    let sigs: BTreeMap<Address, Bytes> = [3usize, 1]
+        .iter()
+        .map(|i| (e.entries[*i].operator, sign(&e.keys[*i], digest())))
+        .collect();
+    let cert = build_certificate(&e.table, &e.entries, answer(), &sigs).unwrap();
+    assert_eq!(
+        verify(&cert, &e.table, &policy(5000))
+            .unwrap()
+            .signed_weight,
+        U256::from(20)
+    );
+    // Entries of another table, a stranger's signature, nothing at all.
+    assert_eq!(
+        build_certificate(&t.table, &e.entries, answer(), &sigs),
+        Err(BuildError::NotTheTable)
+    );
+    let mut stranger = sigs.clone();
+    stranger.insert(Address::repeat_byte(0xEE), Bytes::new());
+    assert_eq!(
+        build_certificate(&e.table, &e.entries, answer(), &stranger),
+        Err(BuildError::NotInTable(Address::repeat_byte(0xEE)))
+    );
+    assert_eq!(
+        build_certificate(&e.table, &e.entries, answer(), &BTreeMap::new()),
+        Err(BuildError::NoSignatures)
+    );
+}
