@@ -1,13 +1,13 @@
 //! Restaking queries: tokens, pools, stakers, operators, operator sets, allocations.
 
-use restake_core::keys::KeysRead;
-use restake_core::tables::TablesRead;
 use super::error::{err, internal};
 use super::{Api, codes};
 use alloy_primitives::{Address, U256};
 use jsonrpsee::core::RpcResult;
 use restake_core::allocation::{self, AllocationRead};
+use restake_core::keys::KeysRead;
 use restake_core::pool::PoolRead;
+use restake_core::tables::TablesRead;
 use restake_core::tokens::TokensRead;
 use restake_core::views;
 use restake_primitives::OperatorSet;
