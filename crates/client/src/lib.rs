@@ -256,6 +256,81 @@ impl Client {
             .ok_or_else(|| ClientError::Decode(format!("no strategy for {symbol}")))
     }
 
+    /// An operator set's table at `height` (default: latest), checked without trusting the node:
+    /// the header's proof must verify against the state root of block `height`'s header (fetched
+    /// separately; check that header's certificate with a [`light::LightClient`] to trust no node
+    /// at all), and every entry's proof against the header's root.
+    pub async fn verified_operator_table(
+        &self,
+        avs: Address,
+        set_id: u32,
+        height: Option<u64>,
+    ) -> Result<
+        (
+            restake_certificate::OperatorTable,
+            Vec<restake_certificate::TableEntry>,
+        ),
+        ClientError,
+    > {
+        let r = self
+            .get_operator_table(restake_rpc_api::types::OperatorTableQuery {
+                avs,
+                set_id,
+                height,
+            })
+            .await?;
+        let p = &r.state_proof;
+        let block = self
+            .get_block(BlockId::Number(p.height))
+            .await?
+            .ok_or_else(|| ClientError::Decode(format!("no block at height {}", p.height)))?;
+        let set = restake_primitives::OperatorSet::new(avs, set_id);
+        let key = restake_core::tables::table_key_at(&set, r.reference_height);
+        if p.key.as_ref() != key.as_slice() {
+            return Err(ClientError::Proof("the proof is for another key".into()));
+        }
+        restake_proof::verify(block.header.state_root, &key, Some(&p.value), &p.proof)
+            .map_err(|e| ClientError::Proof(e.to_string()))?;
+        let table: restake_certificate::OperatorTable = borsh::from_slice(&p.value)
+            .map_err(|e| ClientError::Decode(format!("the table header: {e}")))?;
+        if table.operator_set != set
+            || u64::try_from(r.entries.len()).ok() != Some(u64::from(table.operator_count))
+        {
+            return Err(ClientError::Proof(
+                "the table is not the one asked for".into(),
+            ));
+        }
+        let mut entries = Vec::with_capacity(r.entries.len());
+        for (position, e) in (0u32..).zip(r.entries) {
+            if e.index != position {
+                return Err(ClientError::Proof(format!(
+                    "entry {} is out of place",
+                    e.index
+                )));
+            }
+            let entry = restake_certificate::TableEntry {
+                operator: e.operator,
+                key_data: e.key_data,
+                weight: e.weight,
+                stakes: e.stakes,
+            };
+            if !restake_certificate::verify_entry(
+                &table.root,
+                table.operator_count,
+                e.index,
+                &entry,
+                &e.proof,
+            ) {
+                return Err(ClientError::Proof(format!(
+                    "entry {} is not the table's",
+                    e.index
+                )));
+            }
+            entries.push(entry);
+        }
+        Ok((table, entries))
+    }
+
     /// Reads a raw state value and checks it: the proof from `restake_getProof` must verify
     /// against the state root in the header of block `height` (default: latest), fetched
     /// separately. Returns the value (`None`: proven absent) and the height.

@@ -190,6 +190,14 @@ async fn an_operator_table_comes_with_proofs_to_the_state_root_at_any_later_heig
     restake_proof::verify(state_root, &key, Some(&value), &proof).unwrap();
     let header: OperatorTable = borsh::from_slice(&value).unwrap();
     assert_eq!(header.root, root);
+    // The client checks the same table against the block's state root, entry by entry.
+    let client = restake_client::Client::new(&format!("http://{}", served.addr)).unwrap();
+    let (checked, entries) = client
+        .verified_operator_table(avs, 1, Some(first_height + 3))
+        .await
+        .unwrap();
+    assert_eq!(checked, header);
+    assert_eq!(entries.len(), 2);
     // Before any table, after the head, or of an unknown set: not found.
     for q in [
         json!({"avs": avs, "setId": 1, "height": first_height - 1}),
