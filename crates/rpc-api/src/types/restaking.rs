@@ -133,13 +133,30 @@ mod tests {
             total_shares: U256::from(6),
             underlying_per_share: U256::from(10).pow(U256::from(18)),
         });
-        for (equivocation, recipient) in [
-            (None, None),
-            (Some(U256::from(7)), Some(Address::repeat_byte(9))),
+        let table = restake_core::tables::OperatorTable {
+            operator_set: restake_primitives::OperatorSet::new(Address::repeat_byte(5), 1),
+            reference_height: 12,
+            key_scheme: restake_core::keys::KeyScheme::Bls12381,
+            strategies: vec![Address::repeat_byte(3)],
+            root: alloy_primitives::B256::repeat_byte(1),
+            operator_count: 1,
+            total_weight: U256::from(100),
+            aggregate_key: Some(alloy_primitives::Bytes::from(vec![0xa0; 48])),
+        };
+        for (equivocation, recipient, scheme, latest) in [
+            (None, None, None, None),
+            (
+                Some(U256::from(7)),
+                Some(Address::repeat_byte(9)),
+                Some(restake_core::keys::KeyScheme::Bls12381),
+                Some(table),
+            ),
         ] {
             assert_wire(&OperatorSetResponse {
                 avs: Address::repeat_byte(5),
                 equivocation_wad_to_slash: equivocation,
+                key_scheme: scheme,
+                latest_table: latest,
                 members: vec![Address::repeat_byte(6)],
                 operator_set_id: 1,
                 redistribution_recipient: recipient,
