@@ -3,11 +3,10 @@
 use alloy_primitives::{Address, B256, Bytes};
 use restake_certificate::certificate::Policy;
 use restake_certificate::{
-    KeyScheme, OperatorTable, TableEntry, Threshold, build_certificate, message_digest,
+    OperatorTable, TableEntry, Threshold, build_certificate, message_digest, signed_by,
     task_response_hash,
 };
 use restake_core::Action;
-use restake_primitives::bls;
 use std::collections::BTreeMap;
 use thiserror::Error;
 
@@ -91,19 +90,7 @@ impl Aggregator {
             .find(|e| e.operator == operator)
             .ok_or(AggregatorError::NotInTable(operator))?;
         let digest = self.digest(&response);
-        let valid = match self.table.key_scheme {
-            KeyScheme::Ecdsa => restake_primitives::signature::recover_signer(&digest, &signature)
-                .is_ok_and(|a| a.as_slice() == entry.key_data.as_ref()),
-            KeyScheme::Bls12381 => {
-                match (
-                    bls::PublicKey::from_bytes(&entry.key_data),
-                    bls::Signature::from_bytes(&signature),
-                ) {
-                    (Ok(pk), Ok(sig)) => pk.verify(digest.as_slice(), &sig).is_ok(),
-                    _ => false,
-                }
-            }
-        };
+        let valid = signed_by(self.table.key_scheme, &entry.key_data, &digest, &signature);
         if !valid {
             return Err(AggregatorError::BadSignature(operator));
         }

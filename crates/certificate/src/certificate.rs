@@ -78,6 +78,20 @@ pub fn message_digest(
     .eip712_signing_hash(&domain)
 }
 
+/// True when `signature` is by the set key `key_data` (an address for ECDSA, a BLS key) over
+/// `digest`: what the verifier checks per ECDSA signer, and what an aggregator or the ledger's
+/// equivocation check asks of one operator's signature.
+pub fn signed_by(scheme: KeyScheme, key_data: &[u8], digest: &B256, signature: &[u8]) -> bool {
+    match scheme {
+        KeyScheme::Ecdsa => restake_primitives::signature::recover_signer(digest, signature)
+            .is_ok_and(|a| a.as_slice() == key_data),
+        KeyScheme::Bls12381 => matches!(
+            (bls::PublicKey::from_bytes(key_data), bls::Signature::from_bytes(signature)),
+            (Ok(pk), Ok(sig)) if pk.verify(digest.as_slice(), &sig).is_ok()
+        ),
+    }
+}
+
 /// An entry of the table with its proof.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -19,6 +19,6 @@ pub mod table;
 pub use builder::{BuildError, build_certificate};
 pub use certificate::{
     Certificate, CertificateError, CertificateProof, Policy, SignedWitness, Threshold, Verified,
-    Witness, message_digest, required_weight, task_response_hash, verify,
+    Witness, message_digest, required_weight, signed_by, task_response_hash, verify,
 };
 pub use table::{KeyScheme, OperatorTable, TableEntry, TableError, TableTree, verify_entry};

@@ -12,7 +12,7 @@ use crate::eip712;
 use crate::error::Error;
 use crate::event::Event;
 use crate::exec::Exec;
-use crate::keys::{KeyScheme, KeysRead};
+use crate::keys::KeysRead;
 use crate::pause::{self, PauseTarget};
 use crate::state::{StateError, StateRead, StateWrite, key};
 use crate::tasks::TasksRead;
@@ -186,21 +186,17 @@ pub fn slash_with_equivocation_proof(
         .into());
     }
     ex.state.put_flag(k);
-    let mut strategies = info.strategies.clone();
-    strategies.sort();
-    let wads = vec![wad; strategies.len()];
     ex.emit(Event::EquivocationProven {
         operator,
         operator_set: set,
         height,
     });
-    allocation::slash(
+    slash_by_rule(
         ex,
         set,
         info,
         operator,
-        &strategies,
-        &wads,
+        wad,
         format!("equivocation at height {height}"),
     )
 }
@@ -290,18 +286,7 @@ pub fn slash_with_conflicting_responses(
             task.reference_height,
             &message,
         );
-        let valid = match scheme {
-            KeyScheme::Ecdsa => {
-                restake_primitives::signature::recover_signer(&digest, &signed.signature)?
-                    .as_slice()
-                    == key.as_ref()
-            }
-            KeyScheme::Bls12381 => {
-                let pk = restake_primitives::bls::PublicKey::from_bytes(&key);
-                let sig = restake_primitives::bls::Signature::from_bytes(&signed.signature);
-                matches!((pk, sig), (Ok(pk), Ok(sig)) if pk.verify(digest.as_slice(), &sig).is_ok())
-            }
-        };
+        let valid = restake_certificate::signed_by(scheme, &key, &digest, &signed.signature);
         if !valid {
             return Err(EvidenceError::NotSignedByOperator { index, operator }.into());
         }
@@ -317,23 +302,35 @@ pub fn slash_with_conflicting_responses(
         return Err(EvidenceError::AlreadySlashedForTask { operator, task_id }.into());
     }
     ex.state.put_flag(k);
-    let mut strategies = info.strategies.clone();
-    strategies.sort();
-    let wads = vec![wad; strategies.len()];
     ex.emit(Event::ConflictingResponsesProven {
         operator,
         operator_set: set,
         task_id,
     });
-    allocation::slash(
+    slash_by_rule(
         ex,
         set,
         info,
         operator,
-        &strategies,
-        &wads,
+        wad,
         format!("conflicting responses to task {task_id}"),
     )
+}
+
+/// Slashes `operator` by the set's equivocation `wad` in every strategy of the set (ascending
+/// order), as `slashOperator` would, without the slasher check.
+fn slash_by_rule(
+    ex: &mut Exec<'_>,
+    set: OperatorSet,
+    info: allocation::OperatorSetInfo,
+    operator: Address,
+    wad: alloy_primitives::U256,
+    description: String,
+) -> Result<allocation::SlashOutcome, Error> {
+    let mut strategies = info.strategies.clone();
+    strategies.sort();
+    let wads = vec![wad; strategies.len()];
+    allocation::slash(ex, set, info, operator, &strategies, &wads, description)
 }
 
 fn key_task(op: &Address, set: &OperatorSet, task_id: u64) -> Vec<u8> {
